@@ -1,0 +1,69 @@
+/**
+ * What the schema needs from AWS AppFabric, in the schema's own terms.
+ */
+import type { CallOptions, Page } from '../types.ts';
+
+export type AppAuthorizationStatus =
+  'PENDING_CONNECT' | 'CONNECTED' | 'CONNECTION_VALIDATION_FAILED' | 'TOKEN_AUTO_ROTATION_FAILED';
+export type AppAuthorizationAuthType = 'OAUTH2' | 'API_KEY';
+export type AppAuthorizationPersona = 'ADMIN' | 'END_USER';
+
+/** The members only GetAppAuthorization returns (absent from summaries). */
+export interface AppAuthorizationDetail {
+  authType: AppAuthorizationAuthType | null;
+  authUrl: string | null;
+  persona: AppAuthorizationPersona | null;
+  createdAt: string | null;
+}
+
+export interface AppAuthorizationModel {
+  /** appAuthorizationArn, the entity key. */
+  arn: string;
+  appBundleArn: string;
+  app: string;
+  tenant: { tenantIdentifier: string; tenantDisplayName: string };
+  status: AppAuthorizationStatus;
+  updatedAt: string;
+  /** Null for summaries: resolving a detail field then costs one GetAppAuthorization. */
+  detail: AppAuthorizationDetail | null;
+}
+
+export interface AppAuthorizationRef {
+  /** ARN or lower-case UUID. */
+  appBundleIdentifier: string;
+  /** ARN or lower-case UUID. */
+  appAuthorizationIdentifier: string;
+}
+
+export interface ListAppAuthorizationsInput {
+  appBundleIdentifier: string;
+  /** 1..100. */
+  maxResults: number;
+  nextToken?: string | undefined;
+}
+
+export interface ConnectAppAuthorizationInput extends AppAuthorizationRef {
+  authRequest?: { redirectUri: string; code: string } | undefined;
+}
+
+export type ConnectFailureCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'ACCESS_DENIED' | 'OUTCOME_UNKNOWN';
+
+/**
+ * Expected outcomes of the connect step are returned, not thrown; transport and throttling
+ * failures that leave the code unconsumed are thrown as registry errors.
+ */
+export type ConnectAppAuthorizationResult =
+  | { ok: true; appAuthorization: AppAuthorizationModel }
+  | { ok: false; code: ConnectFailureCode; message: string; field: string[] | null };
+
+export interface AppFabricPort {
+  /** GetAppAuthorization; null when the bundle or authorization does not exist. */
+  getAppAuthorization(ref: AppAuthorizationRef, options?: CallOptions): Promise<AppAuthorizationModel | null>;
+  /** ListAppAuthorizations; items are summaries (`detail: null`). */
+  listAppAuthorizations(input: ListAppAuthorizationsInput, options?: CallOptions): Promise<Page<AppAuthorizationModel>>;
+  /** ConnectAppAuthorization, the OAuth2 code step. Sends the code at most once. */
+  connectAppAuthorization(
+    input: ConnectAppAuthorizationInput,
+    options?: CallOptions,
+  ): Promise<ConnectAppAuthorizationResult>;
+}

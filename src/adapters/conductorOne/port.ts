@@ -1,0 +1,56 @@
+/**
+ * What the schema needs from ConductorOne, in the schema's own terms. No model here has a field
+ * for the credential's client secret.
+ */
+import type { CallOptions } from '../types.ts';
+
+export type ConnectorSyncStatus = 'UNSPECIFIED' | 'RUNNING' | 'DONE' | 'ERROR' | 'DISABLED';
+export type ConnectorCredentialStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
+
+export interface ConnectorCredentialKey {
+  appId: string;
+  connectorId: string;
+  id: string;
+}
+
+export interface ConnectorCredentialModel extends ConnectorCredentialKey {
+  clientId: string | null;
+  displayName: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  deletedAt: string | null;
+  expiresTime: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ConductorOneConnectorKey {
+  appId: string;
+  id: string;
+}
+
+export interface ConductorOneConnectorModel extends ConductorOneConnectorKey {
+  displayName: string | null;
+  description: string | null;
+  syncStatus: ConnectorSyncStatus | null;
+  syncLastError: string | null;
+  syncCompletedAt: string | null;
+}
+
+export interface ConductorOneAppModel {
+  id: string;
+  displayName: string | null;
+  description: string | null;
+  iconUrl: string | null;
+}
+
+export interface ConductorOnePort {
+  /** GetCredentials; null when it does not exist. */
+  getCredential(key: ConnectorCredentialKey, options?: CallOptions): Promise<ConnectorCredentialModel | null>;
+  /** GET /api/v1/apps/{app_id}/connectors/{id}; null when it does not exist. */
+  getConnector(key: ConductorOneConnectorKey, options?: CallOptions): Promise<ConductorOneConnectorModel | null>;
+  /**
+   * POST /api/v1/search/apps with `appIds`, paging as needed. Returns the apps found, in any
+   * order; ids that do not exist are simply absent.
+   */
+  searchAppsById(ids: readonly string[], options?: CallOptions): Promise<ConductorOneAppModel[]>;
+}

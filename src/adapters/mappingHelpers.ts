@@ -1,0 +1,83 @@
+/**
+ * Small, strict helpers for mapping upstream payloads into port models. Mappers copy only the
+ * fields they name (never spread a payload), so fields the schema must not carry, such as a
+ * ConductorOne `clientSecret`, cannot slip through.
+ */
+
+/** An upstream answered with data that breaks its own contract (a required member missing, an unknown enum). */
+export class UpstreamDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamDataError';
+  }
+}
+
+/** A string, or null when absent. AWS strings are kept as sent, empty ones included. */
+export function optionalString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export function requiredString(value: unknown, what: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw new UpstreamDataError(`${what} is missing`);
+}
+
+export function optionalBoolean(value: unknown): boolean | null {
+  return typeof value === 'boolean' ? value : null;
+}
+
+export function optionalInteger(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  // protobuf JSON and some AWS members carry 64-bit integers as strings
+  if (typeof value === 'string' && /^-?\d{1,15}$/.test(value)) return Number(value);
+  return null;
+}
+
+/** Maps a wire enum value; unknown or absent values give null (for nullable schema fields). */
+export function optionalEnum<W extends string, M extends string>(
+  table: Readonly<Record<W, M>>,
+  value: unknown,
+): M | null {
+  return typeof value === 'string' && Object.hasOwn(table, value) ? table[value as W] : null;
+}
+
+/** Maps a wire enum value that the schema declares non-null; anything else is an upstream contract break. */
+export function requiredEnum<W extends string, M extends string>(
+  table: Readonly<Record<W, M>>,
+  value: unknown,
+  what: string,
+): M {
+  const mapped = optionalEnum(table, value);
+  if (mapped === null) throw new UpstreamDataError(`${what} has an unrecognised value`);
+  return mapped;
+}
+
+/**
+ * Normalises an upstream timestamp to the schema's DateTime: RFC 3339 in UTC, with milliseconds
+ * only when they are not zero. Accepts a Date, an RFC 3339 string with any offset, or epoch
+ * seconds. Absent values give null; unparseable ones are an upstream contract break.
+ */
+export function optionalDateTime(value: unknown, what: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  let date: Date;
+  if (value instanceof Date) date = value;
+  else if (typeof value === 'number') date = new Date(value * 1000);
+  else if (typeof value === 'string' && RFC3339.test(value)) date = new Date(value);
+  else throw new UpstreamDataError(`${what} is not a timestamp`);
+  if (Number.isNaN(date.getTime())) throw new UpstreamDataError(`${what} is not a timestamp`);
+  return formatDateTime(date);
+}
+
+export function requiredDateTime(value: unknown, what: string): string {
+  const result = optionalDateTime(value, what);
+  if (result === null) throw new UpstreamDataError(`${what} is missing`);
+  return result;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** `2026-11-22T05:31:56Z`, or `…56.789Z` when there are milliseconds. */
+export function formatDateTime(date: Date): string {
+  const iso = date.toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}

@@ -1,0 +1,14 @@
+/** Shapes shared by every port. */
+
+/** Options every port call accepts. */
+export interface CallOptions {
+  /** Aborts the upstream call (the request deadline, or the client going away). */
+  signal?: AbortSignal;
+}
+
+/** One page of an upstream list, with the upstream's own continuation token. */
+export interface Page<T> {
+  items: T[];
+  /** The upstream NextToken; null on the last page. */
+  nextToken: string | null;
+}

@@ -1,0 +1,107 @@
+/**
+ * Apollo Server over the subgraph schema, with the defaults a subgraph needs: no CDN landing page,
+ * no stack traces, no persisted-query cache, CSRF prevention, and errors masked to an allow-list.
+ */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { Context } from './context.ts';
+import { ERRORS, isRegistryError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+/** Extension keys a client may see; everything else is dropped. */
+const ALLOWED_EXTENSION_KEYS = ['code', 'upstream', 'argumentPath'] as const;
+
+/** Apollo's own request-level errors (parse, validation, variables): safe to return as they are. */
+const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
+  ApolloServerErrorCode.GRAPHQL_PARSE_FAILED,
+  ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ApolloServerErrorCode.BAD_USER_INPUT,
+  ApolloServerErrorCode.BAD_REQUEST,
+  ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
+  ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND,
+  ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+]);
+
+function pickExtensions(extensions: GraphQLFormattedError['extensions']): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of ALLOWED_EXTENSION_KEYS) {
+    if (extensions?.[key] !== undefined) picked[key] = extensions[key];
+  }
+  return picked;
+}
+
+/**
+ * Registry errors keep their message; Apollo's request errors (which have no path) keep theirs;
+ * anything else becomes a generic INTERNAL_SERVER_ERROR. The original is logged by the plugin below.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const code = formatted.extensions?.['code'];
+  const safe =
+    isRegistryError(original) ||
+    (formatted.path === undefined && typeof code === 'string' && REQUEST_ERROR_CODES.has(code));
+  if (safe) {
+    return {
+      message: formatted.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: pickExtensions(formatted.extensions),
+    };
+  }
+  return {
+    message: ERRORS.INTERNAL_SERVER_ERROR.err().message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: ERRORS.INTERNAL_SERVER_ERROR.code },
+  };
+}
+
+/** Logs what formatError hides: unexpected errors in full (after redaction), upstream errors at warn. */
+function errorLoggingPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            const log = contextValue.log;
+            const fields = { operationName: operationName ?? null, path: error.path };
+            if (isRegistryError(original)) {
+              if (original.extensions['upstream']) {
+                log.warn(
+                  { ...fields, code: original.extensions['code'], upstream: original.extensions['upstream'] },
+                  original.message,
+                );
+              }
+            } else if (error.path !== undefined) {
+              log.error({ ...fields, err: original }, 'unexpected resolver error');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+export interface CreateApolloServerOptions {
+  schema: GraphQLSchema;
+  production: boolean;
+  logger: Logger;
+}
+
+export function createApolloServer({ schema, production, logger }: CreateApolloServerOptions): ApolloServer<Context> {
+  return new ApolloServer<Context>({
+    schema,
+    logger: logger.child({ component: 'apollo' }),
+    introspection: !production,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: production,
+    persistedQueries: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    formatError,
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin()],
+  });
+}

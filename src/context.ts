@@ -1,0 +1,41 @@
+/**
+ * The per-request GraphQL context: fresh loaders over the long-lived adapters.
+ */
+import type { Logger } from 'pino';
+import type { Adapters } from './adapters/index.ts';
+import type { CallOptions } from './adapters/types.ts';
+import { createLoaders, type Loaders } from './loaders/index.ts';
+
+export interface Context {
+  /** Long-lived upstream ports (for calls that must not be cached, such as the mutation). */
+  adapters: Adapters;
+  /** Per-request DataLoaders. */
+  loaders: Loaders;
+  /** Correlates the request's log lines. */
+  requestId: string;
+  log: Logger;
+  /** Options for direct port calls (list reads, the mutation): the request deadline. */
+  callOptions: CallOptions;
+  /** The clock used for derived values (credential status). */
+  now: () => Date;
+}
+
+export interface CreateContextOptions {
+  adapters: Adapters;
+  requestId: string;
+  log: Logger;
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+export function createContext(options: CreateContextOptions): Context {
+  const callOptions: CallOptions = options.signal ? { signal: options.signal } : {};
+  return {
+    adapters: options.adapters,
+    loaders: createLoaders(options.adapters, callOptions),
+    callOptions,
+    requestId: options.requestId,
+    log: options.log,
+    now: options.now ?? (() => new Date()),
+  };
+}

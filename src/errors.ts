@@ -1,0 +1,135 @@
+/**
+ * The one registry of `extensions.code` values this subgraph returns.
+ *
+ * Every error a client can see is made here, so the set of codes is closed and documented in one
+ * place. Adapters translate their upstream's failures into these codes in exactly one function
+ * each; resolvers never invent codes. Anything that is not a registry error is masked by
+ * `formatError` in server.ts.
+ */
+import { GraphQLError } from 'graphql';
+
+/** The upstream an error came from, carried as `extensions.upstream`. */
+export type UpstreamName = 'iotManagedIntegrations' | 'appFabric' | 'conductorOne';
+
+export interface UpstreamErrorExtension {
+  /** Which upstream API failed. */
+  name: UpstreamName;
+  /** The upstream operation, e.g. `GetAppAuthorization`. */
+  operation: string;
+  /** The upstream HTTP status, when there was a response. */
+  status?: number;
+}
+
+export interface ErrorOptions {
+  upstream?: UpstreamErrorExtension;
+  /** Kept on the GraphQLError for logs; never serialized to clients. */
+  cause?: unknown;
+  /** Input path for BAD_USER_INPUT, e.g. `['input', 'authRequest', 'code']`. */
+  argumentPath?: readonly string[];
+}
+
+export interface ErrorCodeDefinition<C extends string = string> {
+  code: C;
+  description: string;
+  /** Whether the failure is about an upstream (and so carries `extensions.upstream`). */
+  upstream: boolean;
+  err(message?: string, options?: ErrorOptions): GraphQLError;
+}
+
+function makeCodeDefinition<C extends string>(
+  code: C,
+  description: string,
+  defaultMessage: string,
+  upstream = false,
+): ErrorCodeDefinition<C> {
+  return {
+    code,
+    description,
+    upstream,
+    err(message = defaultMessage, options = {}) {
+      const extensions: Record<string, unknown> = { code };
+      if (options.upstream) extensions['upstream'] = { ...options.upstream };
+      if (options.argumentPath) extensions['argumentPath'] = [...options.argumentPath];
+      return new GraphQLError(message, {
+        extensions,
+        ...(options.cause instanceof Error ? { originalError: options.cause } : {}),
+      });
+    },
+  };
+}
+
+export const ERRORS = {
+  BAD_USER_INPUT: makeCodeDefinition(
+    'BAD_USER_INPUT',
+    'An argument is malformed (an identifier, a page size or a cursor). Nothing was sent upstream.',
+    'Invalid argument.',
+  ),
+  UNAUTHENTICATED: makeCodeDefinition(
+    'UNAUTHENTICATED',
+    'The caller presented no valid credentials.',
+    'Authentication required.',
+  ),
+  FORBIDDEN: makeCodeDefinition(
+    'FORBIDDEN',
+    "The caller's token lacks the scopes this field requires.",
+    'Not allowed.',
+  ),
+  UPSTREAM_ACCESS_DENIED: makeCodeDefinition(
+    'UPSTREAM_ACCESS_DENIED',
+    "The upstream refused this subgraph's own credentials (HTTP 401/403).",
+    'The upstream service denied access.',
+    true,
+  ),
+  UPSTREAM_THROTTLED: makeCodeDefinition(
+    'UPSTREAM_THROTTLED',
+    'The upstream kept throttling after the allowed retries (HTTP 429). Retrying later may succeed.',
+    'The upstream service is throttling requests.',
+    true,
+  ),
+  UPSTREAM_TIMEOUT: makeCodeDefinition(
+    'UPSTREAM_TIMEOUT',
+    'The upstream did not answer within the deadline.',
+    'The upstream service did not answer in time.',
+    true,
+  ),
+  UPSTREAM_UNAVAILABLE: makeCodeDefinition(
+    'UPSTREAM_UNAVAILABLE',
+    'The upstream failed (5xx, a transport error or an open circuit), or answered with something unusable.',
+    'The upstream service is unavailable.',
+    true,
+  ),
+  UPSTREAM_NOT_CONFIGURED: makeCodeDefinition(
+    'UPSTREAM_NOT_CONFIGURED',
+    'This deployment has no configuration for the upstream the field needs.',
+    'The upstream service is not configured.',
+    true,
+  ),
+  REQUEST_LIMIT_EXCEEDED: makeCodeDefinition(
+    'REQUEST_LIMIT_EXCEEDED',
+    'The operation exceeded a limit of this subgraph (upstream calls per operation, size or cost).',
+    'The request exceeded a limit.',
+  ),
+  INTERNAL_SERVER_ERROR: makeCodeDefinition(
+    'INTERNAL_SERVER_ERROR',
+    'An unexpected failure. Details are in the logs, never in the response.',
+    'Internal server error.',
+  ),
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+const registryCodes: ReadonlySet<string> = new Set(Object.keys(ERRORS));
+
+/** True for GraphQLErrors made by this registry (safe to return as they are). */
+export function isRegistryError(error: unknown): error is GraphQLError {
+  return (
+    error instanceof GraphQLError &&
+    typeof error.extensions['code'] === 'string' &&
+    registryCodes.has(error.extensions['code'])
+  );
+}
+
+/** Shorthand for the most common input error. */
+export function badUserInput(message: string, argumentPath?: readonly string[]): GraphQLError {
+  return ERRORS.BAD_USER_INPUT.err(message, argumentPath ? { argumentPath } : {});
+}

@@ -1,0 +1,163 @@
+/**
+ * The HTTP layer on Node's own server: GraphQL at /graphql (POST, and GET for queries), liveness
+ * at /healthz, readiness at /readyz. Bodies are read with a hard size limit.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import type { Context } from './context.ts';
+import type { Logger } from './logger.ts';
+
+export type Readiness = 'starting' | 'ready' | 'draining';
+
+export interface HttpServerOptions {
+  apollo: ApolloServer<Context>;
+  logger: Logger;
+  maxRequestBodyBytes: number;
+  readiness: () => Readiness;
+  createContext: (request: { requestId: string; log: Logger; signal: AbortSignal }) => Context;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(payload);
+}
+
+function requestError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, headers);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'Request body too large.');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, 'Request body too large.');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toHeaderMap(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+export function createHttpServer(options: HttpServerOptions): Server {
+  const { apollo, logger } = options;
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'POST') {
+      requestError(res, 405, 'Use GET or POST for /graphql.', { allow: 'GET, POST' });
+      return;
+    }
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    res.setHeader('x-request-id', requestId);
+
+    let body: unknown = undefined;
+    if (method === 'POST') {
+      const raw = await readBody(req, options.maxRequestBodyBytes);
+      const contentType = req.headers['content-type'] ?? '';
+      if (/^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
+        try {
+          body = raw === '' ? undefined : JSON.parse(raw);
+        } catch {
+          requestError(res, 400, 'The request body is not valid JSON.');
+          return;
+        }
+      } else {
+        body = raw;
+      }
+    }
+
+    // Aborts upstream calls when the client goes away before the response is written.
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+    });
+    const log = logger.child({ requestId });
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method,
+      headers: toHeaderMap(req),
+      search: url.search,
+      body,
+    };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => options.createContext({ requestId, log, signal: abort.signal }),
+    });
+    res.statusCode = response.status ?? 200;
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    switch (url.pathname) {
+      case '/healthz':
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      case '/readyz': {
+        const state = options.readiness();
+        sendJson(res, state === 'ready' ? 200 : 503, { status: state });
+        return;
+      }
+      case '/graphql':
+        await handleGraphQL(req, res, url);
+        return;
+      default:
+        sendJson(res, 404, { error: 'Not found. GraphQL is served at /graphql.' });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        requestError(res, error.status, error.message, error.status === 413 ? { connection: 'close' } : {});
+        if (error.status === 413) req.resume();
+        return;
+      }
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) requestError(res, 500, 'Internal server error.');
+      else res.destroy();
+    });
+  });
+  // Above the idle pool time of routers (Apollo Router closes idle connections after 5 s; others up to 60 s).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}

@@ -1,0 +1,55 @@
+/**
+ * Process entry: configuration → adapters → server, plus signal handling.
+ */
+import { createAdapters } from './adapters/index.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { describeSandbox } from './sandbox/describe.ts';
+import { createServer } from './server.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`connector-auth-subgraph: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger(config);
+const { adapters, sandbox } = createAdapters(config);
+const server = createServer({ config, adapters, logger });
+
+process.on('unhandledRejection', (reason) => {
+  logger.error({ err: reason }, 'unhandled promise rejection');
+});
+
+const { url } = await server.listen();
+logger.info({ url, upstreams: config.upstreams }, `connector-auth-subgraph listening at ${url}`);
+if (sandbox) {
+  logger.info(
+    { sandbox: describeSandbox(sandbox.seed) },
+    'Serving the EMBEDDED SANDBOX with demo data (no upstream credentials used). See README "Sandbox".',
+  );
+}
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    server.drain().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  });
+}

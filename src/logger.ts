@@ -1,0 +1,43 @@
+/**
+ * Structured JSON logs. Redaction is a backstop: code never logs GraphQL variables, upstream
+ * bodies or credentials in the first place.
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { Config } from './config.ts';
+
+/** Paths pino censors wherever they appear at these depths. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["router-authorization"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.authorization',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.accessToken',
+  '*.access_token',
+  '*.refreshToken',
+  '*.client_assertion',
+  '*.secretAccessKey',
+  '*.sessionToken',
+  'authRequest.code',
+  '*.authRequest.code',
+  'variables',
+  '*.variables',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name: 'connector-auth-subgraph',
+      level: config.logLevel,
+      redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+      base: { service: 'connector-auth-subgraph' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+export type { Logger };

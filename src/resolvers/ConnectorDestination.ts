@@ -1,0 +1,27 @@
+import type { ConnectorDestinationDetail, ConnectorDestinationModel } from '../adapters/iotManagedIntegrations/port.ts';
+import type { ConnectorDestinationResolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import { iotManagedIntegrationsId } from '../validation.ts';
+
+/** List summaries lack the auth members: read them with one (batched) GetConnectorDestination. */
+async function detailOf(
+  destination: ConnectorDestinationModel,
+  { loaders }: Context,
+): Promise<ConnectorDestinationDetail | null> {
+  if (destination.detail) return destination.detail;
+  return (await loaders.connectorDestinationById.load(destination.id))?.detail ?? null;
+}
+
+export const ConnectorDestination: ConnectorDestinationResolvers = {
+  __resolveReference({ id }, { loaders }) {
+    return loaders.connectorDestinationById.load(iotManagedIntegrationsId(id, 'id'));
+  },
+  cloudConnector({ cloudConnectorId }, _args, { loaders }) {
+    return cloudConnectorId ? loaders.cloudConnectorById.load(cloudConnectorId) : null;
+  },
+  authType: async (destination, _args, context) => (await detailOf(destination, context))?.authType ?? null,
+  authConfig: async (destination, _args, context) => (await detailOf(destination, context))?.authConfig ?? null,
+  secretsManager: async (destination, _args, context) => (await detailOf(destination, context))?.secretsManager ?? null,
+  oAuthCompleteRedirectUrl: async (destination, _args, context) =>
+    (await detailOf(destination, context))?.oAuthCompleteRedirectUrl ?? null,
+};

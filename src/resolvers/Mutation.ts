@@ -1,0 +1,62 @@
+import type {
+  ConnectAppAuthorizationError,
+  ConnectAppAuthorizationInput,
+  MutationResolvers,
+} from '../__generated__/resolvers-types.ts';
+import { isAppFabricIdentifier } from '../validation.ts';
+
+/** AppFabric AuthRequest.redirectUri (aws-api.md §2.4). */
+const REDIRECT_URI = /^https:\/\/[-a-zA-Z0-9._~:/?#@!$&'()*+,;=]+$/;
+const REDIRECT_URI_MAX = 1024;
+const CODE_MAX = 2048;
+
+/**
+ * Checks the input against AppFabric's own constraints before anything is sent, so a malformed
+ * request never spends the single-use code. Messages never include the code.
+ */
+export function validateConnectInput(input: ConnectAppAuthorizationInput): ConnectAppAuthorizationError[] {
+  const errors: ConnectAppAuthorizationError[] = [];
+  const invalid = (field: string[], message: string) => errors.push({ code: 'INVALID_INPUT', message, field });
+  if (!isAppFabricIdentifier(input.appBundleIdentifier)) {
+    invalid(['input', 'appBundleIdentifier'], 'appBundleIdentifier must be an ARN or a lower-case UUID.');
+  }
+  if (!isAppFabricIdentifier(input.appAuthorizationIdentifier)) {
+    invalid(['input', 'appAuthorizationIdentifier'], 'appAuthorizationIdentifier must be an ARN or a lower-case UUID.');
+  }
+  const authRequest = input.authRequest;
+  if (authRequest) {
+    if (authRequest.redirectUri.length > REDIRECT_URI_MAX || !REDIRECT_URI.test(authRequest.redirectUri)) {
+      invalid(
+        ['input', 'authRequest', 'redirectUri'],
+        `redirectUri must be an https URL of at most ${REDIRECT_URI_MAX} characters.`,
+      );
+    }
+    if (authRequest.code.length < 1 || authRequest.code.length > CODE_MAX) {
+      invalid(['input', 'authRequest', 'code'], `code must be 1 to ${CODE_MAX} characters.`);
+    }
+  }
+  return errors;
+}
+
+export const Mutation: MutationResolvers = {
+  async connectAppAuthorization(_root, { input }, { adapters, callOptions }) {
+    const userErrors = validateConnectInput(input);
+    if (userErrors.length > 0) return { appAuthorization: null, userErrors };
+
+    const result = await adapters.appFabric.connectAppAuthorization(
+      {
+        appBundleIdentifier: input.appBundleIdentifier,
+        appAuthorizationIdentifier: input.appAuthorizationIdentifier,
+        authRequest: input.authRequest
+          ? { redirectUri: input.authRequest.redirectUri, code: input.authRequest.code }
+          : undefined,
+      },
+      callOptions,
+    );
+    if (result.ok) return { appAuthorization: result.appAuthorization, userErrors: [] };
+    return {
+      appAuthorization: null,
+      userErrors: [{ code: result.code, message: result.message, field: result.field }],
+    };
+  },
+};

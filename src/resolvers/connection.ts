@@ -1,0 +1,48 @@
+/**
+ * Relay connections over an upstream's token pagination. Each edge's cursor is a position that a
+ * client can resume from; the page boundaries of the upstream stay hidden.
+ */
+import { decodeCursor, encodeCursor, type CursorPosition } from '../cursor.ts';
+import type { Page } from '../adapters/types.ts';
+
+export interface ConnectionModel<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export interface LoadConnectionOptions<T> {
+  first: number;
+  after: string | null | undefined;
+  /** From cursorScope(): binds cursors to the list and its arguments. */
+  scope: string;
+  /** The upstream's page size limit. */
+  upstreamMaxResults: number;
+  fetchPage(maxResults: number, nextToken: string | undefined): Promise<Page<T>>;
+}
+
+/** Reads one upstream page and shapes it as a connection of at most `first` items. */
+export async function loadConnection<T>(options: LoadConnectionOptions<T>): Promise<ConnectionModel<T>> {
+  const { first, scope } = options;
+  const start: CursorPosition = options.after ? decodeCursor(options.after, scope) : { token: null, skip: 0 };
+  const page = await options.fetchPage(
+    Math.min(start.skip + first, options.upstreamMaxResults),
+    start.token ?? undefined,
+  );
+  const taken = page.items.slice(start.skip, start.skip + first);
+
+  const positionAfter = (indexInPage: number): CursorPosition =>
+    indexInPage + 1 === page.items.length && page.nextToken !== null
+      ? { token: page.nextToken, skip: 0 }
+      : { token: start.token, skip: indexInPage + 1 };
+
+  const edges = taken.map((node, i) => ({ cursor: encodeCursor(scope, positionAfter(start.skip + i)), node }));
+  const hasNextPage = page.items.length > start.skip + first || page.nextToken !== null;
+  const last = edges.at(-1);
+  const endCursor = last
+    ? last.cursor
+    : page.nextToken !== null
+      ? encodeCursor(scope, { token: page.nextToken, skip: 0 })
+      : null;
+  return { edges, nodes: taken, pageInfo: { hasNextPage, endCursor } };
+}

@@ -1,0 +1,85 @@
+/**
+ * Assembles the subgraph: schema, Apollo Server, HTTP server, readiness and graceful drain.
+ * Used by the process entry (index.ts) and by the tests, which run it on an ephemeral port.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Adapters } from './adapters/index.ts';
+import { createApolloServer } from './apollo.ts';
+import type { Config } from './config.ts';
+import { createContext } from './context.ts';
+import { createHttpServer, type Readiness } from './httpServer.ts';
+import type { Logger } from './logger.ts';
+import { createSchema } from './schema.ts';
+
+export interface SubgraphServer {
+  /** Starts Apollo and listens; resolves with the GraphQL URL. */
+  listen(): Promise<{ url: string; port: number }>;
+  /** Fails readiness, lets in-flight requests finish (up to the shutdown timeout), then stops. */
+  drain(): Promise<void>;
+  readiness(): Readiness;
+}
+
+export interface CreateServerOptions {
+  config: Pick<Config, 'port' | 'host' | 'production' | 'shutdownTimeoutMs' | 'maxRequestBodyBytes'>;
+  adapters: Adapters;
+  logger: Logger;
+  /** Clock for derived values; tests pin it. */
+  now?: () => Date;
+}
+
+export function createServer({ config, adapters, logger, now }: CreateServerOptions): SubgraphServer {
+  let readiness: Readiness = 'starting';
+  const apollo = createApolloServer({ schema: createSchema(), production: config.production, logger });
+  const httpServer = createHttpServer({
+    apollo,
+    logger,
+    maxRequestBodyBytes: config.maxRequestBodyBytes,
+    readiness: () => readiness,
+    createContext: ({ requestId, log, signal }) =>
+      createContext({ adapters, requestId, log, signal, ...(now ? { now } : {}) }),
+  });
+
+  let drained: Promise<void> | null = null;
+
+  return {
+    readiness: () => readiness,
+
+    async listen() {
+      await apollo.start();
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      readiness = 'ready';
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`, port };
+    },
+
+    drain() {
+      drained ??= (async () => {
+        readiness = 'draining';
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
+        });
+        if ((await Promise.race([closed, timedOut])) === 'timeout') {
+          logger.warn(
+            { shutdownTimeoutMs: config.shutdownTimeoutMs },
+            'drain timed out; closing remaining connections',
+          );
+          httpServer.closeAllConnections();
+          await closed;
+        }
+        clearTimeout(timer);
+        await apollo.stop();
+      })();
+      return drained;
+    },
+  };
+}

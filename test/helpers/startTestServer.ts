@@ -1,0 +1,108 @@
+/**
+ * Starts the real subgraph (HTTP server, Apollo, loaders, sandbox adapters) on an ephemeral
+ * loopback port, and gives tests a GraphQL client plus the sandbox's upstream call counters.
+ */
+import { Writable } from 'node:stream';
+import { createAdapters, type Adapters, type Sandbox } from '../../src/adapters/index.ts';
+import type { Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createServer, type SubgraphServer } from '../../src/server.ts';
+
+export interface GraphQLResponse<D = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: D | null;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  };
+  /** The raw response text, for searching. */
+  text: string;
+}
+
+export interface TestServer {
+  url: string;
+  origin: string;
+  server: SubgraphServer;
+  adapters: Adapters;
+  sandbox: Sandbox;
+  /** Every log line the server wrote, as raw JSON text. */
+  logs: string[];
+  /** Upstream calls by upstream and operation since the last reset. */
+  calls(): Record<string, Record<string, number>>;
+  /** Total upstream calls since the last reset. */
+  totalCalls(): number;
+  resetCalls(): void;
+  query<D = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<D>>;
+  close(): Promise<void>;
+}
+
+export interface StartTestServerOptions {
+  config?: Partial<Config>;
+  now?: () => Date;
+}
+
+export const FIXED_NOW = new Date('2026-11-22T05:31:56Z');
+
+export async function startTestServer(options: StartTestServerOptions = {}): Promise<TestServer> {
+  const now = options.now ?? (() => FIXED_NOW);
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    production: false,
+    logLevel: 'debug',
+    sandbox: true,
+    upstreams: { iotManagedIntegrations: 'sandbox', appFabric: 'sandbox', conductorOne: 'sandbox' },
+    shutdownTimeoutMs: 2000,
+    maxRequestBodyBytes: 1024 * 1024,
+    ...options.config,
+  };
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      callback();
+    },
+  });
+  const logger = createLogger(config, sink);
+  const { adapters, sandbox } = createAdapters(config, { now });
+  if (!sandbox) throw new Error('startTestServer needs at least one sandbox upstream');
+  const server = createServer({ config, adapters, logger, now });
+  const { url } = await server.listen();
+  const origin = new URL(url).origin;
+
+  const counters = sandbox.calls;
+  return {
+    url,
+    origin,
+    server,
+    adapters,
+    sandbox,
+    logs,
+    calls: () =>
+      Object.fromEntries(Object.entries(counters).map(([name, counter]) => [name, counter.snapshot()])) as Record<
+        string,
+        Record<string, number>
+      >,
+    totalCalls: () => Object.values(counters).reduce((sum, counter) => sum + counter.total(), 0),
+    resetCalls: () => Object.values(counters).forEach((counter) => counter.reset()),
+    async query(query, variables, headers = {}) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
+    },
+    close: () => server.drain(),
+  };
+}
