@@ -28,6 +28,11 @@ export interface Config {
   };
   /** `SHUTDOWN_TIMEOUT_MS`, default 10000: how long in-flight requests may take to drain. */
   shutdownTimeoutMs: number;
+  /**
+   * `SHUTDOWN_DELAY_MS`: how long /readyz reports draining, while requests are still served, before
+   * the listener closes, so load balancers stop routing here first. Default 5000 in production, else 0.
+   */
+  shutdownDelayMs: number;
   /** `MAX_REQUEST_BODY_BYTES`, default 1 MiB. */
   maxRequestBodyBytes: number;
 }
@@ -112,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+  const shutdownDelayMs = integer('SHUTDOWN_DELAY_MS', production ? 5_000 : 0, 0, 600_000);
   const maxRequestBodyBytes = integer('MAX_REQUEST_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -123,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox,
     upstreams,
     shutdownTimeoutMs,
+    shutdownDelayMs,
     maxRequestBodyBytes,
   };
 }

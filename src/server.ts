@@ -14,13 +14,19 @@ import { createSchema } from './schema.ts';
 export interface SubgraphServer {
   /** Starts Apollo and listens; resolves with the GraphQL URL. */
   listen(): Promise<{ url: string; port: number }>;
-  /** Fails readiness, lets in-flight requests finish (up to the shutdown timeout), then stops. */
+  /**
+   * Fails readiness, keeps serving for the shutdown delay (so load balancers stop routing here),
+   * then closes the listener and lets in-flight requests finish, up to the shutdown timeout.
+   */
   drain(): Promise<void>;
   readiness(): Readiness;
 }
 
 export interface CreateServerOptions {
-  config: Pick<Config, 'port' | 'host' | 'production' | 'shutdownTimeoutMs' | 'maxRequestBodyBytes'>;
+  config: Pick<
+    Config,
+    'port' | 'host' | 'production' | 'shutdownTimeoutMs' | 'shutdownDelayMs' | 'maxRequestBodyBytes'
+  >;
   adapters: Adapters;
   logger: Logger;
   /** Clock for derived values; tests pin it. */
@@ -62,6 +68,7 @@ export function createServer({ config, adapters, logger, now }: CreateServerOpti
     drain() {
       drained ??= (async () => {
         readiness = 'draining';
+        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();
         let timer: NodeJS.Timeout | undefined;

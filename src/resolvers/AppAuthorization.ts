@@ -13,7 +13,7 @@ async function detailOf(
 }
 
 export const AppAuthorization: AppAuthorizationResolvers = {
-  __resolveReference({ arn }, { loaders }) {
+  async __resolveReference({ arn }, { loaders }) {
     return loaders.appAuthorizationByArn.load(arn);
   },
   authType: async (authorization, _args, context) => (await detailOf(authorization, context))?.authType ?? null,

@@ -2,7 +2,7 @@ import type { ConductorOneAppResolvers } from '../__generated__/resolvers-types.
 import { conductorOneId } from '../validation.ts';
 
 export const ConductorOneApp: ConductorOneAppResolvers = {
-  __resolveReference({ id }, { loaders }) {
+  async __resolveReference({ id }, { loaders }) {
     return loaders.appById.load(conductorOneId(id, 'id'));
   },
 };

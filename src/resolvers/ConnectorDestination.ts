@@ -12,8 +12,10 @@ async function detailOf(
   return (await loaders.connectorDestinationById.load(destination.id))?.detail ?? null;
 }
 
+// __resolveReference is async everywhere: a synchronous throw would fail the whole _entities list
+// instead of the one malformed representation.
 export const ConnectorDestination: ConnectorDestinationResolvers = {
-  __resolveReference({ id }, { loaders }) {
+  async __resolveReference({ id }, { loaders }) {
     return loaders.connectorDestinationById.load(iotManagedIntegrationsId(id, 'id'));
   },
   cloudConnector({ cloudConnectorId }, _args, { loaders }) {

@@ -24,7 +24,7 @@ export interface LoadConnectionOptions<T> {
 /** Reads one upstream page and shapes it as a connection of at most `first` items. */
 export async function loadConnection<T>(options: LoadConnectionOptions<T>): Promise<ConnectionModel<T>> {
   const { first, scope } = options;
-  const start: CursorPosition = options.after ? decodeCursor(options.after, scope) : { token: null, skip: 0 };
+  const start: CursorPosition = options.after != null ? decodeCursor(options.after, scope) : { token: null, skip: 0 };
   const page = await options.fetchPage(
     Math.min(start.skip + first, options.upstreamMaxResults),
     start.token ?? undefined,

@@ -43,6 +43,8 @@ export interface TestServer {
 export interface StartTestServerOptions {
   config?: Partial<Config>;
   now?: () => Date;
+  /** Wraps the adapters, e.g. to slow one upstream down or make it fail. */
+  wrapAdapters?: (adapters: Adapters) => Adapters;
 }
 
 export const FIXED_NOW = new Date('2026-11-22T05:31:56Z');
@@ -57,6 +59,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     sandbox: true,
     upstreams: { iotManagedIntegrations: 'sandbox', appFabric: 'sandbox', conductorOne: 'sandbox' },
     shutdownTimeoutMs: 2000,
+    shutdownDelayMs: 0,
     maxRequestBodyBytes: 1024 * 1024,
     ...options.config,
   };
@@ -73,8 +76,10 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     },
   });
   const logger = createLogger(config, sink);
-  const { adapters, sandbox } = createAdapters(config, { now });
+  const created = createAdapters(config, { now });
+  const sandbox = created.sandbox;
   if (!sandbox) throw new Error('startTestServer needs at least one sandbox upstream');
+  const adapters = options.wrapAdapters ? options.wrapAdapters(created.adapters) : created.adapters;
   const server = createServer({ config, adapters, logger, now });
   const { url } = await server.listen();
   const origin = new URL(url).origin;

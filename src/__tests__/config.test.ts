@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to port 4001 on all interfaces with the sandbox outside production', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4001,
+      host: '0.0.0.0',
+      production: false,
+      sandbox: true,
+      upstreams: { iotManagedIntegrations: 'sandbox', appFabric: 'sandbox', conductorOne: 'sandbox' },
+      maxRequestBodyBytes: 1024 * 1024,
+      shutdownDelayMs: 0,
+    });
+  });
+
+  it('does not default to the sandbox in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production' });
+    expect(config.sandbox).toBe(false);
+    expect(config.upstreams).toEqual({
+      iotManagedIntegrations: 'unconfigured',
+      appFabric: 'unconfigured',
+      conductorOne: 'unconfigured',
+    });
+    expect(config.shutdownDelayMs).toBe(5000);
+  });
+
+  it('honours SANDBOX=true in production', () => {
+    expect(loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' }).sandbox).toBe(true);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'eighty', SANDBOX: 'maybe', LOG_LEVEL: 'loud', MAX_REQUEST_BODY_BYTES: '12' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toHaveLength(4);
+      expect((error as ConfigError).message).toContain('PORT must be an integer');
+    }
+  });
+
+  it('refuses a configured upstream this build has no client for, without echoing secrets', () => {
+    const secret = 'secret-token:conductorone.com:v1:DO-NOT-ECHO';
+    expect(() =>
+      loadConfig({
+        SANDBOX: 'false',
+        CONDUCTORONE_CLIENT_ID: 'x@t.conductor.one/spc',
+        CONDUCTORONE_CLIENT_SECRET: secret,
+      }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({ SANDBOX: 'false', CONDUCTORONE_CLIENT_SECRET: secret });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('DO-NOT-ECHO');
+    }
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * Mappings against the documented wire shapes (aws-api.md §1.4/§2.4, conductorone-api.md §2),
+ * with their exact member casing.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  inputPathFromAppFabricField,
+  refFromAppAuthorizationArn,
+  toAppAuthorization,
+  toAppAuthorizationSummary,
+} from '../appFabric/mapping.ts';
+import {
+  deriveCredentialStatus,
+  toConductorOneApp,
+  toConductorOneConnector,
+  toConnectorCredential,
+} from '../conductorOne/mapping.ts';
+import {
+  toCloudConnector,
+  toConnectorDestination,
+  toConnectorDestinationSummary,
+} from '../iotManagedIntegrations/mapping.ts';
+import { UpstreamDataError, optionalDateTime } from '../mappingHelpers.ts';
+
+describe('IoT Managed Integrations', () => {
+  it('maps a GetConnectorDestination response, mixed PascalCase and camelCase', () => {
+    const wire = JSON.parse(`{
+      "Name": "Hue EU", "Description": "d", "CloudConnectorId": "cc-1", "Id": "dest-1", "AuthType": "OAUTH",
+      "AuthConfig": {
+        "oAuth": { "authUrl": "https://a", "tokenUrl": "https://t", "scope": "s",
+          "tokenEndpointAuthenticationScheme": "HTTP_BASIC", "oAuthCompleteRedirectUrl": "https://inner",
+          "proactiveRefreshTokenRenewal": { "enabled": true, "DaysBeforeRenewal": 30 } },
+        "GeneralAuthorization": [ { "AuthMaterialName": "k", "SecretsManager": { "arn": "arn:aws:secretsmanager:r:1:secret:x", "versionId": "v" } } ]
+      },
+      "SecretsManager": { "arn": "arn:aws:secretsmanager:r:1:secret:y", "versionId": "w" },
+      "OAuthCompleteRedirectUrl": "https://outer"
+    }`);
+    expect(toConnectorDestination(wire, 'dest-1')).toEqual({
+      id: 'dest-1',
+      name: 'Hue EU',
+      description: 'd',
+      cloudConnectorId: 'cc-1',
+      detail: {
+        authType: 'OAUTH',
+        authConfig: {
+          oAuth: {
+            authUrl: 'https://a',
+            tokenUrl: 'https://t',
+            scope: 's',
+            tokenEndpointAuthenticationScheme: 'HTTP_BASIC',
+            oAuthCompleteRedirectUrl: 'https://inner',
+            proactiveRefreshTokenRenewal: { enabled: true, daysBeforeRenewal: 30 },
+          },
+          generalAuthorization: [
+            { authMaterialName: 'k', secretsManager: { arn: 'arn:aws:secretsmanager:r:1:secret:x', versionId: 'v' } },
+          ],
+        },
+        secretsManager: { arn: 'arn:aws:secretsmanager:r:1:secret:y', versionId: 'w' },
+        oAuthCompleteRedirectUrl: 'https://outer',
+      },
+    });
+  });
+
+  it('treats an absent GeneralAuthorization as empty and absent members as null', () => {
+    const model = toConnectorDestination({ Id: 'd', AuthConfig: {} }, 'd');
+    expect(model).toEqual({
+      id: 'd',
+      name: null,
+      description: null,
+      cloudConnectorId: null,
+      detail: {
+        authType: null,
+        authConfig: { oAuth: null, generalAuthorization: [] },
+        secretsManager: null,
+        oAuthCompleteRedirectUrl: null,
+      },
+    });
+  });
+
+  it('uses the requested id when the response omits Id', () => {
+    expect(toConnectorDestination({}, 'requested').id).toBe('requested');
+  });
+
+  it('maps a list summary with detail null', () => {
+    expect(toConnectorDestinationSummary({ Id: 'd', Name: 'n', CloudConnectorId: 'c' })).toEqual({
+      id: 'd',
+      name: 'n',
+      description: null,
+      cloudConnectorId: 'c',
+      detail: null,
+    });
+  });
+
+  it('refuses an oAuth config without its required members', () => {
+    expect(() =>
+      toConnectorDestination({ Id: 'd', AuthConfig: { oAuth: { authUrl: 'https://a' } as never } }, 'd'),
+    ).toThrow(UpstreamDataError);
+    expect(() =>
+      toConnectorDestination(
+        { Id: 'd', AuthConfig: { oAuth: { authUrl: 'a', tokenUrl: 't', tokenEndpointAuthenticationScheme: 'MTLS' } } },
+        'd',
+      ),
+    ).toThrow(/unrecognised/);
+  });
+
+  it('maps a cloud connector, lambdaArn from EndpointConfig.lambda.arn, unknown enums to null', () => {
+    expect(
+      toCloudConnector({
+        Id: 'c',
+        Name: 'N',
+        EndpointConfig: { lambda: { arn: 'arn:aws:lambda:r:1:function:f' } },
+        EndpointType: 'LAMBDA',
+        Type: 'FUTURE',
+      }),
+    ).toEqual({
+      id: 'c',
+      name: 'N',
+      description: null,
+      type: null,
+      endpointType: 'LAMBDA',
+      lambdaArn: 'arn:aws:lambda:r:1:function:f',
+    });
+  });
+});
+
+describe('AppFabric', () => {
+  const summary = {
+    appAuthorizationArn: 'arn:aws:appfabric:us-east-1:111122223333:appbundle/b/appauthorization/a',
+    appBundleArn: 'arn:aws:appfabric:us-east-1:111122223333:appbundle/b',
+    app: 'SLACK',
+    tenant: { tenantIdentifier: 'T1', tenantDisplayName: 'Tenant' },
+    status: 'PendingConnect',
+    updatedAt: new Date('2023-06-20T12:34:56.789Z'),
+  };
+
+  it.each([
+    ['PendingConnect', 'PENDING_CONNECT'],
+    ['Connected', 'CONNECTED'],
+    ['ConnectionValidationFailed', 'CONNECTION_VALIDATION_FAILED'],
+    ['TokenAutoRotationFailed', 'TOKEN_AUTO_ROTATION_FAILED'],
+  ])('maps status %s to %s', (wire, mapped) => {
+    expect(toAppAuthorizationSummary({ ...summary, status: wire }).status).toBe(mapped);
+  });
+
+  it('refuses an unknown status (non-null in the schema)', () => {
+    expect(() => toAppAuthorizationSummary({ ...summary, status: 'Paused' })).toThrow(UpstreamDataError);
+  });
+
+  it('maps authType and persona, and normalizes timestamps with offsets to UTC', () => {
+    const model = toAppAuthorization({
+      ...summary,
+      authType: 'apiKey',
+      persona: 'endUser',
+      createdAt: new Date('2023-06-20T14:00:00+02:00'),
+      authUrl: 'https://auth',
+    });
+    expect(model.detail).toEqual({
+      authType: 'API_KEY',
+      persona: 'END_USER',
+      authUrl: 'https://auth',
+      createdAt: '2023-06-20T12:00:00Z',
+    });
+    expect(model.updatedAt).toBe('2023-06-20T12:34:56.789Z');
+    expect(
+      toAppAuthorization({ ...summary, authType: 'oauth2', persona: 'admin', createdAt: undefined }).detail,
+    ).toMatchObject({
+      authType: 'OAUTH2',
+      persona: 'ADMIN',
+      createdAt: null,
+    });
+  });
+
+  it('derives both path identifiers from an app authorization ARN', () => {
+    expect(refFromAppAuthorizationArn(summary.appAuthorizationArn)).toEqual({
+      appBundleIdentifier: summary.appBundleArn,
+      appAuthorizationIdentifier: summary.appAuthorizationArn,
+    });
+    expect(
+      refFromAppAuthorizationArn('arn:aws-cn:appfabric:cn-north-1:1:appbundle/x/appauthorization/y'),
+    ).not.toBeNull();
+    for (const bad of ['arn:aws:appfabric:r:1:appbundle/x', 'arn:aws:s3:::b/appauthorization/y', 'not-an-arn']) {
+      expect(refFromAppAuthorizationArn(bad)).toBeNull();
+    }
+  });
+
+  it.each([
+    ['authRequest.code', ['input', 'authRequest', 'code']],
+    ['code', ['input', 'authRequest', 'code']],
+    ['redirectUri', ['input', 'authRequest', 'redirectUri']],
+    ['authRequest', ['input', 'authRequest']],
+    ['appAuthorizationIdentifier', ['input', 'appAuthorizationIdentifier']],
+    ['somethingElse', ['input']],
+    [undefined, ['input']],
+  ])('maps fieldList name %j to %j', (name, path) => {
+    expect(inputPathFromAppFabricField(name)).toEqual(path);
+  });
+});
+
+describe('ConductorOne', () => {
+  const key = { appId: 'app1', connectorId: 'conn1', id: 'cred1' };
+
+  it('maps a credential, drops clientSecret and unknown fields, and treats "" and null as absent', () => {
+    const wire = JSON.parse(`{
+      "id": "cred1", "appId": "app1", "connectorId": "conn1", "clientId": "x@t.conductor.one/ccc",
+      "clientSecret": "secret-token:conductorone.com:v1:PLANTED", "displayName": "",
+      "createdAt": "2026-01-02T03:04:05.000Z", "updatedAt": null, "deletedAt": "",
+      "expiresTime": "2026-03-01T00:00:00+01:00", "surprise": "dropped"
+    }`);
+    const model = toConnectorCredential(wire, key);
+    expect(model).toEqual({
+      ...key,
+      clientId: 'x@t.conductor.one/ccc',
+      displayName: null,
+      createdAt: '2026-01-02T03:04:05Z',
+      updatedAt: null,
+      deletedAt: null,
+      expiresTime: '2026-02-28T23:00:00Z',
+      lastUsedAt: null,
+    });
+    expect(JSON.stringify(model)).not.toContain('PLANTED');
+    expect(Object.keys(model)).not.toContain('clientSecret');
+  });
+
+  it('fills absent key members from the request and refuses contradicting ones', () => {
+    expect(toConnectorCredential({}, key)).toMatchObject(key);
+    expect(() => toConnectorCredential({ id: 'other' }, key)).toThrow(UpstreamDataError);
+  });
+
+  it('derives REVOKED, then EXPIRED, then ACTIVE', () => {
+    const now = new Date('2026-11-22T00:00:00Z');
+    expect(
+      deriveCredentialStatus({ deletedAt: '2026-01-01T00:00:00Z', expiresTime: '2025-01-01T00:00:00Z' }, now),
+    ).toBe('REVOKED');
+    expect(deriveCredentialStatus({ deletedAt: null, expiresTime: '2026-11-21T23:59:59Z' }, now)).toBe('EXPIRED');
+    expect(deriveCredentialStatus({ deletedAt: null, expiresTime: '2026-11-22T00:00:00Z' }, now)).toBe('EXPIRED');
+    expect(deriveCredentialStatus({ deletedAt: null, expiresTime: '2026-11-22T00:00:01Z' }, now)).toBe('ACTIVE');
+    expect(deriveCredentialStatus({ deletedAt: null, expiresTime: null }, now)).toBe('ACTIVE');
+  });
+
+  it.each([
+    ['SYNC_STATUS_UNSPECIFIED', 'UNSPECIFIED'],
+    ['SYNC_STATUS_RUNNING', 'RUNNING'],
+    ['SYNC_STATUS_DONE', 'DONE'],
+    ['SYNC_STATUS_ERROR', 'ERROR'],
+    ['SYNC_STATUS_DISABLED', 'DISABLED'],
+    ['SYNC_STATUS_FROM_THE_FUTURE', null],
+    [null, null],
+  ])('maps connector sync status %j to %j', (wire, mapped) => {
+    const model = toConductorOneConnector(
+      { id: 'c', appId: 'a', status: { status: wire, lastError: '', completedAt: null } },
+      { appId: 'a', id: 'c' },
+    );
+    expect(model.syncStatus).toBe(mapped);
+    expect(model.syncLastError).toBeNull();
+  });
+
+  it('maps an app and skips one without an id', () => {
+    expect(
+      toConductorOneApp({ id: 'a', displayName: 'A', description: '', iconUrl: 'https://i', userCount: '12' } as never),
+    ).toEqual({
+      id: 'a',
+      displayName: 'A',
+      description: null,
+      iconUrl: 'https://i',
+    });
+    expect(toConductorOneApp({ displayName: 'no id' })).toBeNull();
+  });
+});
+
+describe('optionalDateTime', () => {
+  it.each([
+    ['2026-11-22T05:31:56Z', '2026-11-22T05:31:56Z'],
+    ['2026-11-22T05:31:56.120Z', '2026-11-22T05:31:56.120Z'],
+    ['2026-11-22T07:31:56+02:00', '2026-11-22T05:31:56Z'],
+    [1_700_000_000, '2023-11-14T22:13:20Z'],
+  ])('normalizes %j', (input, output) => {
+    expect(optionalDateTime(input, 't')).toBe(output);
+  });
+
+  it('refuses what is not a timestamp', () => {
+    for (const bad of ['yesterday', '2026-13-45T99:00:00Z', '2026-11-22', true]) {
+      expect(() => optionalDateTime(bad, 't')).toThrow(UpstreamDataError);
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { Page } from '../../adapters/types.ts';
+import { cursorScope, decodeCursor } from '../../cursor.ts';
+import { loadConnection, type ConnectionModel } from '../connection.ts';
+
+/** An upstream list of `total` items whose tokens are offsets, recording each page request. */
+function upstream(total: number) {
+  const items = Array.from({ length: total }, (_, i) => `item-${i}`);
+  const requests: Array<[number, string | undefined]> = [];
+  return {
+    requests,
+    async fetchPage(maxResults: number, nextToken: string | undefined): Promise<Page<string>> {
+      requests.push([maxResults, nextToken]);
+      const offset = nextToken === undefined ? 0 : Number(nextToken.slice(4));
+      const next = offset + maxResults;
+      return { items: items.slice(offset, next), nextToken: next < total ? `tok-${next}` : null };
+    },
+  };
+}
+
+const scope = cursorScope('test');
+
+describe('loadConnection', () => {
+  it('walks a list by endCursor with one upstream call per page', async () => {
+    const u = upstream(7);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const c: ConnectionModel<string> = await loadConnection({
+        first: 3,
+        after,
+        scope,
+        upstreamMaxResults: 100,
+        fetchPage: u.fetchPage,
+      });
+      seen.push(...c.nodes);
+      if (!c.pageInfo.hasNextPage) break;
+      after = c.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['item-0', 'item-1', 'item-2', 'item-3', 'item-4', 'item-5', 'item-6']);
+    expect(u.requests).toEqual([
+      [3, undefined],
+      [3, 'tok-3'],
+      [3, 'tok-6'],
+    ]);
+  });
+
+  it('resumes from a middle edge by re-reading its page and skipping', async () => {
+    const u = upstream(10);
+    const c = await loadConnection({ first: 4, after: null, scope, upstreamMaxResults: 100, fetchPage: u.fetchPage });
+    const resumed = await loadConnection({
+      first: 2,
+      after: c.edges[0]!.cursor,
+      scope,
+      upstreamMaxResults: 100,
+      fetchPage: u.fetchPage,
+    });
+    expect(resumed.nodes).toEqual(['item-1', 'item-2']);
+    expect(u.requests.at(-1)).toEqual([3, undefined]);
+    expect(resumed.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('caps the upstream page size and reports more when it truncated', async () => {
+    const u = upstream(300);
+    const c = await loadConnection({ first: 100, after: null, scope, upstreamMaxResults: 100, fetchPage: u.fetchPage });
+    const mid = await loadConnection({
+      first: 100,
+      after: c.edges[49]!.cursor,
+      scope,
+      upstreamMaxResults: 100,
+      fetchPage: u.fetchPage,
+    });
+    expect(u.requests.at(-1)).toEqual([100, undefined]);
+    expect(mid.nodes).toEqual(Array.from({ length: 50 }, (_, i) => `item-${50 + i}`));
+    expect(mid.pageInfo.hasNextPage).toBe(true);
+    const next = await loadConnection({
+      first: 100,
+      after: mid.pageInfo.endCursor,
+      scope,
+      upstreamMaxResults: 100,
+      fetchPage: u.fetchPage,
+    });
+    expect(next.nodes[0]).toBe('item-100');
+  });
+
+  it('gives the last edge of an upstream page a cursor on the next token', async () => {
+    const u = upstream(4);
+    const c = await loadConnection({ first: 2, after: null, scope, upstreamMaxResults: 100, fetchPage: u.fetchPage });
+    expect(decodeCursor(c.edges[1]!.cursor, scope)).toEqual({ token: 'tok-2', skip: 0 });
+    expect(decodeCursor(c.edges[0]!.cursor, scope)).toEqual({ token: null, skip: 1 });
+  });
+
+  it('keeps an end cursor when the upstream returns an empty page with a token', async () => {
+    const c = await loadConnection({
+      first: 5,
+      after: null,
+      scope,
+      upstreamMaxResults: 100,
+      fetchPage: async () => ({ items: [], nextToken: 'tok-more' }),
+    });
+    expect(c.nodes).toEqual([]);
+    expect(c.pageInfo.hasNextPage).toBe(true);
+    expect(decodeCursor(c.pageInfo.endCursor!, scope)).toEqual({ token: 'tok-more', skip: 0 });
+  });
+
+  it('ends cleanly on the last page', async () => {
+    const c = await loadConnection({
+      first: 10,
+      after: null,
+      scope,
+      upstreamMaxResults: 100,
+      fetchPage: upstream(3).fetchPage,
+    });
+    expect(c.pageInfo).toEqual({ hasNextPage: false, endCursor: c.edges[2]!.cursor });
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * `_entities` for every entity type, as a router sends it, through the real HTTP server. Each
+ * batch of N representations must cost one loader batch: N de-duplicated upstream reads where
+ * the upstream has no batch read, one search where it has one.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+beforeEach(() => t.resetCalls());
+
+const ENTITIES = `query ($representations: [_Any!]!) { _entities(representations: $representations) {
+  __typename
+  ... on ConnectorDestination { id name destinationAuthType: authType cloudConnector { id } }
+  ... on CloudConnector { id connectorName: name lambdaArn }
+  ... on ConnectorCredential { id appId connectorId credentialStatus: status }
+  ... on ConductorOneApp { id displayName }
+  ... on ConductorOneConnector { id appId syncStatus }
+  ... on AppAuthorization { arn authorizationStatus: status authType }
+} }`;
+
+async function entities(representations: object[]) {
+  const res = await t.query(ENTITIES, { representations });
+  return { res, list: (res.body.data?.['_entities'] ?? []) as any[] };
+}
+
+describe('_entities', () => {
+  it('resolves ConnectorDestination references with one Get each and de-duplicated cloud connectors', async () => {
+    const seed = t.sandbox.seed.iotManagedIntegrations.connectorDestinations.slice(0, 9);
+    const reps = [
+      ...seed.map((d) => ({ __typename: 'ConnectorDestination', id: d.Id })),
+      { __typename: 'ConnectorDestination', id: seed[0]!.Id },
+    ];
+    const { res, list } = await entities(reps);
+    expect(res.body.errors).toBeUndefined();
+    expect(list.map((e) => e.id)).toEqual(reps.map((r) => r.id));
+    expect(list[0]).toMatchObject({
+      __typename: 'ConnectorDestination',
+      destinationAuthType: 'OAUTH',
+      cloudConnector: { id: seed[0]!.CloudConnectorId },
+    });
+    expect(t.calls()['iotManagedIntegrations']).toEqual({
+      GetConnectorDestination: seed.length,
+      GetCloudConnector: new Set(seed.map((d) => d.CloudConnectorId)).size,
+    });
+  });
+
+  it('resolves CloudConnector references, null for a missing one', async () => {
+    const { res, list } = await entities([
+      { __typename: 'CloudConnector', id: 'cc-lumen-lighting' },
+      { __typename: 'CloudConnector', id: 'cc-missing' },
+      { __typename: 'CloudConnector', id: 'cc-canopy-blinds' },
+    ]);
+    expect(res.body.errors).toBeUndefined();
+    expect(list).toEqual([
+      {
+        __typename: 'CloudConnector',
+        id: 'cc-lumen-lighting',
+        connectorName: 'Lumen Lighting Cloud',
+        lambdaArn: expect.stringContaining(':function:lumen-c2c-connector'),
+      },
+      null,
+      expect.objectContaining({ id: 'cc-canopy-blinds' }),
+    ]);
+    expect(t.calls()['iotManagedIntegrations']).toEqual({ GetCloudConnector: 3 });
+  });
+
+  it('resolves ConnectorCredential references by their composite key', async () => {
+    const creds = t.sandbox.seed.conductorOne.credentials.slice(0, 6);
+    const { res, list } = await entities(
+      creds.map((c) => ({ __typename: 'ConnectorCredential', appId: c.appId, connectorId: c.connectorId, id: c.id })),
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(list.map((e) => [e.appId, e.connectorId, e.id])).toEqual(creds.map((c) => [c.appId, c.connectorId, c.id]));
+    expect(list.map((e) => e.credentialStatus)).toEqual([
+      'ACTIVE',
+      'EXPIRED',
+      'REVOKED',
+      'ACTIVE',
+      'EXPIRED',
+      'REVOKED',
+    ]);
+    expect(t.calls()['conductorOne']).toEqual({ GetCredentials: 6 });
+  });
+
+  it('resolves ConductorOneApp references with one apps search for the whole batch', async () => {
+    const apps = t.sandbox.seed.conductorOne.apps;
+    const reps = [
+      ...apps.map((a) => ({ __typename: 'ConductorOneApp', id: a.id })),
+      { __typename: 'ConductorOneApp', id: 'app-missing' },
+    ];
+    const { res, list } = await entities(reps);
+    expect(res.body.errors).toBeUndefined();
+    expect(list.map((e) => e?.id ?? null)).toEqual([...apps.map((a) => a.id), null]);
+    expect(t.calls()['conductorOne']).toEqual({ SearchApps: 1 });
+  });
+
+  it('resolves ConductorOneConnector references, de-duplicated', async () => {
+    const connectors = t.sandbox.seed.conductorOne.connectors;
+    const reps = [...connectors, connectors[0]!].map((c) => ({
+      __typename: 'ConductorOneConnector',
+      appId: c.appId,
+      id: c.id,
+    }));
+    const { res, list } = await entities(reps);
+    expect(res.body.errors).toBeUndefined();
+    expect(list.map((e) => e.syncStatus)).toEqual([
+      'DONE',
+      'RUNNING',
+      'DONE',
+      'ERROR',
+      'DISABLED',
+      'UNSPECIFIED',
+      'DONE',
+    ]);
+    expect(t.calls()['conductorOne']).toEqual({ GetConnector: connectors.length });
+  });
+
+  it('resolves AppAuthorization references by ARN, deriving the bundle from the ARN', async () => {
+    const auths = t.sandbox.seed.appFabric.appAuthorizations;
+    const { res, list } = await entities(
+      auths.map((a) => ({ __typename: 'AppAuthorization', arn: a.appAuthorizationArn })),
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(list.map((e) => e.arn)).toEqual(auths.map((a) => a.appAuthorizationArn));
+    expect(list.every((e) => e.authType === 'OAUTH2' || e.authType === 'API_KEY')).toBe(true);
+    expect(t.calls()['appFabric']).toEqual({ GetAppAuthorization: auths.length });
+  });
+
+  it('resolves a mixed batch of every type in one request', async () => {
+    const s = t.sandbox.seed;
+    const cred = s.conductorOne.credentials[0]!;
+    const { res, list } = await entities([
+      { __typename: 'ConnectorDestination', id: s.iotManagedIntegrations.connectorDestinations[0]!.Id },
+      { __typename: 'CloudConnector', id: s.iotManagedIntegrations.cloudConnectors[1]!.Id },
+      { __typename: 'ConnectorCredential', appId: cred.appId, connectorId: cred.connectorId, id: cred.id },
+      { __typename: 'ConductorOneApp', id: s.conductorOne.apps[2]!.id },
+      {
+        __typename: 'ConductorOneConnector',
+        appId: s.conductorOne.connectors[3]!.appId,
+        id: s.conductorOne.connectors[3]!.id,
+      },
+      { __typename: 'AppAuthorization', arn: s.appFabric.appAuthorizations[4]!.appAuthorizationArn },
+    ]);
+    expect(res.body.errors).toBeUndefined();
+    expect(list.map((e) => e.__typename)).toEqual([
+      'ConnectorDestination',
+      'CloudConnector',
+      'ConnectorCredential',
+      'ConductorOneApp',
+      'ConductorOneConnector',
+      'AppAuthorization',
+    ]);
+    expect(t.calls()).toEqual({
+      iotManagedIntegrations: { GetConnectorDestination: 1, GetCloudConnector: 2 },
+      conductorOne: { GetCredentials: 1, SearchApps: 1, GetConnector: 1 },
+      appFabric: { GetAppAuthorization: 1 },
+    });
+  });
+
+  it('rejects malformed representation keys per entity, without calling upstream for them', async () => {
+    const good = t.sandbox.seed.iotManagedIntegrations.connectorDestinations[0]!.Id;
+    const { res, list } = await entities([
+      { __typename: 'ConnectorDestination', id: 'has spaces/and slashes' },
+      { __typename: 'ConnectorDestination', id: good },
+      { __typename: 'AppAuthorization', arn: 'arn:aws:s3:::not-an-app-authorization' },
+      { __typename: 'ConductorOneConnector', appId: '', id: 'conn-github' },
+    ]);
+    expect(list[0]).toBeNull();
+    expect(list[1]).toMatchObject({ id: good });
+    expect(list[2]).toBeNull();
+    expect(list[3]).toBeNull();
+    const codes = (res.body.errors ?? []).map((e) => [e.path?.join('.'), e.extensions?.['code']]).sort();
+    expect(codes).toEqual([
+      ['_entities.0', 'BAD_USER_INPUT'],
+      ['_entities.2', 'BAD_USER_INPUT'],
+      ['_entities.3', 'BAD_USER_INPUT'],
+    ]);
+    expect(t.calls()).toEqual({
+      iotManagedIntegrations: { GetConnectorDestination: 1, GetCloudConnector: 1 },
+      conductorOne: {},
+      appFabric: {},
+    });
+  });
+});

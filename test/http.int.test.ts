@@ -1,0 +1,189 @@
+/**
+ * The HTTP surface: routes, readiness and drain, body limits, GET queries, CSRF prevention, no
+ * CDN landing page, request ids, error masking and partial results.
+ */
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Adapters } from '../src/adapters/index.ts';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+describe('routes', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it('answers liveness and readiness', async () => {
+    const health = await fetch(`${t.origin}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${t.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('answers 404 for unknown paths and 405 for other methods on /graphql', async () => {
+    expect((await fetch(`${t.origin}/nope`)).status).toBe(404);
+    const put = await fetch(t.url, { method: 'PUT', body: '{}' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('serves queries over GET with a preflight header, and refuses simple GETs (CSRF prevention)', async () => {
+    const query = encodeURIComponent('{ connectorDestination(id: "dest-lumen-eu") { name } }');
+    const ok = await fetch(`${t.url}?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ data: { connectorDestination: { name: 'Lumen Lighting Cloud EU' } } });
+    const simple = await fetch(`${t.url}?query=${query}`);
+    expect(simple.status).toBe(400);
+  });
+
+  it('refuses a mutation over GET', async () => {
+    const mutation = encodeURIComponent(
+      'mutation { connectAppAuthorization(input: { appBundleIdentifier: "a", appAuthorizationIdentifier: "b" }) { userErrors { code } } }',
+    );
+    const res = await fetch(`${t.url}?query=${mutation}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(405);
+  });
+
+  it("does not serve Apollo's CDN landing page to browsers", async () => {
+    const res = await fetch(t.url, { headers: { accept: 'text/html' } });
+    const body = await res.text();
+    expect(body).not.toMatch(/apollographql\.com|cdn\./i);
+    expect(res.headers.get('content-type') ?? '').not.toContain('text/html');
+  });
+
+  it('refuses a body over the limit with 413 before parsing it', async () => {
+    const big = JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(5 * 1024 * 1024) });
+    const res = await request(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(res.statusCode).toBe(413);
+    expect(await res.body.json()).toEqual({
+      errors: [{ message: 'Request body too large.', extensions: { code: 'BAD_REQUEST' } }],
+    });
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const res = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('refuses batched HTTP operations', async () => {
+    const res = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('echoes a valid x-request-id and generates one otherwise', async () => {
+    const echoed = await t.query('{ __typename }', undefined, { 'x-request-id': 'req-123.abc' });
+    expect(echoed.headers.get('x-request-id')).toBe('req-123.abc');
+    const generated = await t.query('{ __typename }', undefined, { 'x-request-id': 'bad id with spaces' });
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('returns inline traces (ftv1) when the router asks for them', async () => {
+    const res = await t.query('{ connectorDestination(id: "dest-lumen-eu") { id } }', undefined, {
+      'apollo-federation-include-trace': 'ftv1',
+    });
+    expect((res.body as any).extensions?.ftv1).toEqual(expect.any(String));
+  });
+});
+
+describe('error masking and partial results', () => {
+  let t: TestServer;
+  const planted = 'planted-internal-detail-7f3a9c';
+  beforeAll(async () => {
+    t = await startTestServer({
+      config: { upstreams: { iotManagedIntegrations: 'sandbox', appFabric: 'unconfigured', conductorOne: 'sandbox' } },
+      wrapAdapters: (adapters): Adapters => ({
+        ...adapters,
+        conductorOne: {
+          ...adapters.conductorOne,
+          getConnector: async () => {
+            throw new Error(`socket exploded: ${planted}`);
+          },
+        },
+      }),
+    });
+  });
+  afterAll(() => t.close());
+
+  it('masks an unexpected error: generic message, no stack, no detail; logs it', async () => {
+    const res = await t.query(
+      '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id status connector { id } } }',
+    );
+    expect(res.body.data).toEqual({
+      connectorCredential: { id: 'cred-github-active', status: 'ACTIVE', connector: null },
+    });
+    expect(res.body.errors).toEqual([
+      {
+        message: 'Internal server error.',
+        locations: expect.any(Array),
+        path: ['connectorCredential', 'connector'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      },
+    ]);
+    expect(res.text).not.toContain(planted);
+    expect(res.text).not.toContain('stacktrace');
+    expect(t.logs.some((line) => line.includes('unexpected resolver error') && line.includes(planted))).toBe(true);
+  });
+
+  it('nulls only the fields of an unconfigured upstream, with UPSTREAM_NOT_CONFIGURED, and keeps the rest', async () => {
+    const res = await t.query(`{
+      connectorDestination(id: "dest-lumen-eu") { id }
+      appAuthorization(appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01", appAuthorizationIdentifier: "0b3f5a7c-1d2e-4f60-8a9b-0c1d2e3f4a5b") { arn }
+    }`);
+    expect(res.body.data).toEqual({ connectorDestination: { id: 'dest-lumen-eu' }, appAuthorization: null });
+    expect(res.body.errors).toEqual([
+      {
+        message: 'The appFabric upstream is not configured in this deployment.',
+        locations: expect.any(Array),
+        path: ['appAuthorization'],
+        extensions: {
+          code: 'UPSTREAM_NOT_CONFIGURED',
+          upstream: { name: 'appFabric', operation: 'GetAppAuthorization' },
+        },
+      },
+    ]);
+  });
+});
+
+describe('drain', () => {
+  it('fails readiness first, keeps serving during the delay, finishes in-flight requests, then closes', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const t = await startTestServer({
+      config: { shutdownDelayMs: 300, shutdownTimeoutMs: 5000 },
+      wrapAdapters: (adapters): Adapters => ({
+        ...adapters,
+        iotManagedIntegrations: {
+          ...adapters.iotManagedIntegrations,
+          getCloudConnector: async (id, options) => {
+            await gate;
+            return adapters.iotManagedIntegrations.getCloudConnector(id, options);
+          },
+        },
+      }),
+    });
+    const inFlight = t.query('{ c: connectorDestination(id: "dest-lumen-eu") { cloudConnector { name } } }');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const drained = t.server.drain();
+    const ready = await fetch(`${t.origin}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'draining' });
+    const duringDelay = await t.query('{ connectorDestination(id: "dest-lumen-us") { id } }');
+    expect(duringDelay.body.data).toEqual({ connectorDestination: { id: 'dest-lumen-us' } });
+    setTimeout(release, 400);
+    const finished = await inFlight;
+    expect(finished.body.data).toEqual({ c: { cloudConnector: { name: 'Lumen Lighting Cloud' } } });
+    await drained;
+    await expect(fetch(`${t.origin}/healthz`)).rejects.toThrow();
+  });
+});

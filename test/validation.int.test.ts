@@ -1,0 +1,156 @@
+/**
+ * Malformed identifiers and arguments are rejected with BAD_USER_INPUT before any upstream call.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../src/cursor.ts';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+beforeEach(() => t.resetCalls());
+
+async function expectRejected(query: string, variables: Record<string, unknown>, argumentPath: string[]) {
+  const res = await t.query(query, variables);
+  expect(res.status).toBe(200);
+  expect(res.body.errors).toHaveLength(1);
+  expect(res.body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', argumentPath });
+  expect(res.body.errors![0]!.message).not.toMatch(/stack|at \w+ \(/);
+  expect(t.totalCalls()).toBe(0);
+}
+
+describe('IoT Managed Integrations identifiers', () => {
+  const q = 'query ($id: ID!) { connectorDestination(id: $id) { id } }';
+  it.each(['', 'a'.repeat(65), 'dest lumen', 'dest/lumen', 'dest.lumen', 'déstination', '../etc'])(
+    'rejects id %j',
+    async (id) => {
+      await expectRejected(q, { id }, ['id']);
+    },
+  );
+
+  it('accepts the longest valid id and answers null for it', async () => {
+    const res = await t.query(q, { id: 'a'.repeat(64) });
+    expect(res.body).toEqual({ data: { connectorDestination: null } });
+  });
+
+  it('rejects a malformed cloudConnectorId filter', async () => {
+    await expectRejected('{ connectorDestinations(cloudConnectorId: "cc lumen") { nodes { id } } }', {}, [
+      'cloudConnectorId',
+    ]);
+  });
+});
+
+describe('page sizes', () => {
+  it.each([0, -1, 101, 1000])('rejects first: %d', async (first) => {
+    await expectRejected('query ($first: Int) { connectorDestinations(first: $first) { nodes { id } } }', { first }, [
+      'first',
+    ]);
+    await expectRejected(
+      'query ($first: Int) { appAuthorizations(appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01", first: $first) { nodes { arn } } }',
+      { first },
+      ['first'],
+    );
+  });
+
+  it.each([1, 100])('accepts first: %d', async (first) => {
+    const res = await t.query('query ($first: Int) { connectorDestinations(first: $first) { nodes { id } } }', {
+      first,
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect((res.body.data as any).connectorDestinations.nodes.length).toBeLessThanOrEqual(first);
+  });
+});
+
+describe('cursors', () => {
+  const q = 'query ($after: String) { connectorDestinations(after: $after) { nodes { id } } }';
+  it.each(['not a cursor', '', 'eyJ9', Buffer.from('[1,"x",null,0]').toString('base64url'), 'A'.repeat(5000)])(
+    'rejects after: %j',
+    async (after) => {
+      await expectRejected(q, { after }, ['after']);
+    },
+  );
+
+  it('rejects a cursor of another list', async () => {
+    const res = await t.query(
+      '{ appAuthorizations(appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01", first: 2) { pageInfo { endCursor } } }',
+    );
+    const cursor = (res.body.data as any).appAuthorizations.pageInfo.endCursor;
+    t.resetCalls();
+    await expectRejected(q, { after: cursor }, ['after']);
+  });
+
+  it('rejects a cursor with a negative or absurd offset even when its scope matches', async () => {
+    const first = await t.query('{ connectorDestinations(first: 1) { edges { cursor } } }');
+    const scope = JSON.parse(
+      Buffer.from((first.body.data as any).connectorDestinations.edges[0].cursor, 'base64url').toString(),
+    )[1];
+    t.resetCalls();
+    await expectRejected(q, { after: encodeCursor(scope, { token: null, skip: -1 }) }, ['after']);
+    await expectRejected(q, { after: encodeCursor(scope, { token: '', skip: 1 }) }, ['after']);
+  });
+
+  it('maps an upstream-rejected NextToken inside a well-formed cursor to BAD_USER_INPUT', async () => {
+    const first = await t.query('{ connectorDestinations(first: 1) { edges { cursor } } }');
+    const scope = JSON.parse(
+      Buffer.from((first.body.data as any).connectorDestinations.edges[0].cursor, 'base64url').toString(),
+    )[1];
+    const res = await t.query(q, { after: encodeCursor(scope, { token: 'expired-token', skip: 0 }) });
+    expect(res.body.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      upstream: { name: 'iotManagedIntegrations', operation: 'ListConnectorDestinations', status: 400 },
+    });
+  });
+});
+
+describe('ConductorOne identifiers', () => {
+  const q = 'query ($a: ID!, $c: ID!, $i: ID!) { connectorCredential(appId: $a, connectorId: $c, id: $i) { id } }';
+  it.each([
+    [{ a: '', c: 'conn-github', i: 'x' }, ['appId']],
+    [{ a: 'app-github-enterprise', c: 'a/b', i: 'x' }, ['connectorId']],
+    [{ a: 'app-github-enterprise', c: 'conn-github', i: '.' }, ['id']],
+    [{ a: 'app-github-enterprise', c: 'conn-github', i: '..' }, ['id']],
+    [{ a: 'app-github-enterprise', c: 'conn-github', i: 'x?y' }, ['id']],
+    [{ a: 'app github', c: 'conn-github', i: 'x' }, ['appId']],
+  ])('rejects %j', async (variables, path) => {
+    await expectRejected(q, variables, path);
+  });
+});
+
+describe('AppFabric identifiers', () => {
+  const q =
+    'query ($b: ID!, $a: ID!) { appAuthorization(appBundleIdentifier: $b, appAuthorizationIdentifier: $a) { arn } }';
+  const uuid = '0b3f5a7c-1d2e-4f60-8a9b-0c1d2e3f4a5b';
+  it.each([
+    [{ b: uuid.toUpperCase(), a: uuid }, ['appBundleIdentifier']],
+    [{ b: 'bundle', a: uuid }, ['appBundleIdentifier']],
+    [{ b: uuid, a: `${uuid}0` }, ['appAuthorizationIdentifier']],
+    [{ b: uuid, a: `arn:${'x'.repeat(1011)}` }, ['appAuthorizationIdentifier']],
+    [{ b: uuid, a: 'arn:aws:appfabric:us-east-1:1:appbundle/x y' }, ['appAuthorizationIdentifier']],
+  ])('rejects %j', async (variables, path) => {
+    await expectRejected(q, variables, path);
+  });
+});
+
+describe('GraphQL-level errors', () => {
+  it('answers an unknown field with GRAPHQL_VALIDATION_FAILED and 400', async () => {
+    const res = await t.query('{ connectorDestination(id: "x") { secret } }');
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0]!.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+  });
+
+  it('answers a missing required argument with a validation error', async () => {
+    const res = await t.query('{ connectorDestination { id } }');
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0]!.extensions!['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('answers a variable of the wrong type with BAD_USER_INPUT and 400', async () => {
+    const res = await t.query('query ($first: Int) { connectorDestinations(first: $first) { nodes { id } } }', {
+      first: 'ten',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
+  });
+});
