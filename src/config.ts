@@ -116,6 +116,10 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  if (production && !sandbox && Object.values(upstreams).every((mode) => mode === 'unconfigured')) {
+    problems.push('NODE_ENV is production but no upstream is configured (set SANDBOX=true to serve the demo sandbox).');
+  }
+
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
   const shutdownDelayMs = integer('SHUTDOWN_DELAY_MS', production ? 5_000 : 0, 0, 600_000);
   const maxRequestBodyBytes = integer('MAX_REQUEST_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);

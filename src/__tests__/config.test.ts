@@ -15,19 +15,16 @@ describe('loadConfig', () => {
     });
   });
 
-  it('does not default to the sandbox in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production' });
-    expect(config.sandbox).toBe(false);
-    expect(config.upstreams).toEqual({
-      iotManagedIntegrations: 'unconfigured',
-      appFabric: 'unconfigured',
-      conductorOne: 'unconfigured',
-    });
-    expect(config.shutdownDelayMs).toBe(5000);
+  it('does not default to the sandbox in production, and refuses to start with nothing to serve', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/no upstream is configured/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SANDBOX: 'false' })).toThrow(/no upstream is configured/);
   });
 
-  it('honours SANDBOX=true in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' }).sandbox).toBe(true);
+  it('honours SANDBOX=true in production, with a readiness delay on shutdown', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' });
+    expect(config.sandbox).toBe(true);
+    expect(config.production).toBe(true);
+    expect(config.shutdownDelayMs).toBe(5000);
   });
 
   it('lists every problem at once', () => {
