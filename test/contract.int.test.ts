@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, visit, type ASTNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffContract, formatContractDiff, type CheckedCounts } from './helpers/contractDiff.ts';
+import { diffContract, emptyCounts, formatContractDiff, type CheckedCounts } from './helpers/contractDiff.ts';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
 
 const CONTRACT = readFileSync(new URL('./contract/schema.graphql', import.meta.url), 'utf8');
@@ -32,18 +32,7 @@ function edit(text: string, edits: ReadonlyArray<readonly [string, string]>): st
 
 /** Counts the contract's elements independently of the comparison, with graphql-js `visit`. */
 function countElements(sdl: string): CheckedCounts {
-  const counts: CheckedCounts = {
-    types: 0,
-    fields: 0,
-    arguments: 0,
-    inputFields: 0,
-    enumValues: 0,
-    unionMembers: 0,
-    interfaces: 0,
-    directiveUses: 0,
-    directiveDefinitions: 0,
-    operationTypes: 0,
-  };
+  const counts: CheckedCounts = emptyCounts();
   const typeKinds = new Set<string>([
     Kind.OBJECT_TYPE_DEFINITION,
     Kind.OBJECT_TYPE_EXTENSION,

@@ -122,9 +122,9 @@ export function formatContractDiff(diff: ContractDiff): string {
         diff.differences.map((line) => `  - ${line}`).join('\n');
 }
 
-class ContractComparison {
-  private readonly differences: string[] = [];
-  private readonly checked: CheckedCounts = {
+/** Every count at zero. */
+export function emptyCounts(): CheckedCounts {
+  return {
     types: 0,
     fields: 0,
     arguments: 0,
@@ -136,6 +136,11 @@ class ContractComparison {
     directiveDefinitions: 0,
     operationTypes: 0,
   };
+}
+
+class ContractComparison {
+  private readonly differences: string[] = [];
+  private readonly checked: CheckedCounts = emptyCounts();
   private readonly served: ServedIndex;
   /** Default argument values of every directive either document defines, for canonical printing. */
   private readonly directiveDefaults = new Map<string, Map<string, ConstValueNode>>();

@@ -16,12 +16,17 @@ export interface AppAuthorizationDetail {
   createdAt: string | null;
 }
 
+export interface TenantModel {
+  tenantIdentifier: string;
+  tenantDisplayName: string;
+}
+
 export interface AppAuthorizationModel {
   /** appAuthorizationArn, the entity key. */
   arn: string;
   appBundleArn: string;
   app: string;
-  tenant: { tenantIdentifier: string; tenantDisplayName: string };
+  tenant: TenantModel;
   status: AppAuthorizationStatus;
   updatedAt: string;
   /** Null for summaries: resolving a detail field then costs one GetAppAuthorization. */

@@ -14,18 +14,28 @@ export interface SecretsManagerReferenceModel {
   versionId: string;
 }
 
+export interface ProactiveRefreshTokenRenewalModel {
+  enabled: boolean | null;
+  daysBeforeRenewal: number | null;
+}
+
+export interface GeneralAuthorizationModel {
+  authMaterialName: string;
+  secretsManager: SecretsManagerReferenceModel;
+}
+
 export interface OAuthConfigModel {
   authUrl: string;
   tokenUrl: string;
   scope: string | null;
   tokenEndpointAuthenticationScheme: TokenEndpointAuthenticationScheme;
   oAuthCompleteRedirectUrl: string | null;
-  proactiveRefreshTokenRenewal: { enabled: boolean | null; daysBeforeRenewal: number | null } | null;
+  proactiveRefreshTokenRenewal: ProactiveRefreshTokenRenewalModel | null;
 }
 
 export interface ConnectorDestinationAuthConfigModel {
   oAuth: OAuthConfigModel | null;
-  generalAuthorization: { authMaterialName: string; secretsManager: SecretsManagerReferenceModel }[];
+  generalAuthorization: GeneralAuthorizationModel[];
 }
 
 /** The members only GetConnectorDestination returns. */
