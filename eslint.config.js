@@ -20,6 +20,9 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['src/config.ts', 'scripts/**', 'bench/**', 'test/**'], rules: { 'no-restricted-syntax': 'off' } },
+  {
+    files: ['src/config.ts', 'scripts/**', 'bench/**', 'test/**', 'src/**/__tests__/**'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
   { files: ['test/**', 'src/**/__tests__/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

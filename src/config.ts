@@ -1,3 +1,9 @@
+import {
+  EndpointError,
+  resolveAppFabricEndpoint,
+  resolveIotManagedIntegrationsEndpoint,
+} from './adapters/aws/endpoints.ts';
+
 /**
  * The only module that reads the environment. `loadConfig` validates everything at start-up and
  * fails with every problem listed at once; nothing else in src/ touches `process.env`.
@@ -35,6 +41,33 @@ export interface Config {
   shutdownDelayMs: number;
   /** `MAX_REQUEST_BODY_BYTES`, default 1 MiB. */
   maxRequestBodyBytes: number;
+  /** The real AWS upstreams' settings; null unless they are in `real` mode. */
+  aws: AwsConfig | null;
+  /** Per-attempt timeouts of every upstream call. */
+  upstreamTimeouts: UpstreamTimeouts;
+}
+
+export interface AwsConfig {
+  /** `AWS_REGION`, else `AWS_DEFAULT_REGION`. */
+  region: string;
+  /** `AWS_MAX_ATTEMPTS`, default 3 (standard retry mode; `AWS_RETRY_MODE` may only be `standard`). */
+  maxAttempts: number;
+  /**
+   * Resolved per service from the region and `AWS_USE_FIPS_ENDPOINT` / `AWS_USE_DUALSTACK_ENDPOINT`,
+   * or overridden by `IOT_MANAGED_INTEGRATIONS_ENDPOINT` / `APPFABRIC_ENDPOINT`, then the SDK-standard
+   * `AWS_ENDPOINT_URL_IOT_MANAGED_INTEGRATIONS` / `AWS_ENDPOINT_URL_APPFABRIC` / `AWS_ENDPOINT_URL`
+   * (ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`).
+   */
+  endpoints: { iotManagedIntegrations: URL; appFabric: URL };
+}
+
+export interface UpstreamTimeouts {
+  /** `UPSTREAM_CONNECT_TIMEOUT_MS`, default 3000. */
+  connectMs: number;
+  /** `UPSTREAM_HEADERS_TIMEOUT_MS`, default 10000: from sending to the response headers. */
+  headersMs: number;
+  /** `UPSTREAM_BODY_TIMEOUT_MS`, default 15000: the longest gap between body chunks. */
+  bodyMs: number;
 }
 
 export class ConfigError extends Error {
@@ -105,15 +138,18 @@ export function loadConfig(env: Env = process.env): Config {
         conductorOne: realMode(conductorOneConfigured),
       };
 
-  // The real upstream clients land with their own adapters; until an upstream has one, a
-  // configuration that asks for it is refused instead of silently serving nothing.
-  for (const [name, mode] of Object.entries(upstreams)) {
-    if (mode === 'real') {
-      problems.push(
-        `${name} is configured, but this build has no real ${name} client yet. ` +
-          'Unset its variables, or set SANDBOX=true to use the embedded sandbox.',
-      );
-    }
+  // The real ConductorOne client lands with its own adapter; until then a configuration that asks
+  // for it is refused instead of silently serving nothing.
+  if (upstreams.conductorOne === 'real') {
+    problems.push(
+      'conductorOne is configured, but this build has no real ConductorOne client yet. ' +
+        'Unset its variables, or set SANDBOX=true to use the embedded sandbox.',
+    );
+  }
+
+  let aws: AwsConfig | null = null;
+  if (upstreams.iotManagedIntegrations === 'real' || upstreams.appFabric === 'real') {
+    aws = awsConfig(env, problems, boolean, integer);
   }
 
   if (production && !sandbox && Object.values(upstreams).every((mode) => mode === 'unconfigured')) {
@@ -123,6 +159,11 @@ export function loadConfig(env: Env = process.env): Config {
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
   const shutdownDelayMs = integer('SHUTDOWN_DELAY_MS', production ? 5_000 : 0, 0, 600_000);
   const maxRequestBodyBytes = integer('MAX_REQUEST_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
+  const upstreamTimeouts: UpstreamTimeouts = {
+    connectMs: integer('UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 1, 120_000),
+    headersMs: integer('UPSTREAM_HEADERS_TIMEOUT_MS', 10_000, 1, 300_000),
+    bodyMs: integer('UPSTREAM_BODY_TIMEOUT_MS', 15_000, 1, 300_000),
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -135,5 +176,57 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs,
     shutdownDelayMs,
     maxRequestBodyBytes,
+    aws,
+    upstreamTimeouts,
   };
+}
+
+function awsConfig(
+  env: Env,
+  problems: string[],
+  boolean: (name: string) => boolean | undefined,
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+): AwsConfig | null {
+  const region = (env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || '').trim();
+  const retryMode = env['AWS_RETRY_MODE']?.trim();
+  if (retryMode && retryMode !== 'standard') {
+    problems.push(
+      `AWS_RETRY_MODE must be "standard" (got "${retryMode}"): adaptive mode suits single-tenant clients only.`,
+    );
+  }
+  const maxAttempts = integer('AWS_MAX_ATTEMPTS', 3, 1, 10);
+  const useFips = boolean('AWS_USE_FIPS_ENDPOINT') ?? false;
+  const useDualStack = boolean('AWS_USE_DUALSTACK_ENDPOINT') ?? false;
+  const ignoreConfigured = boolean('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') ?? false;
+  const first = (...names: string[]) => names.map((n) => env[n]?.trim()).find((v) => v);
+  const sdkEndpoint = (serviceVar: string) =>
+    ignoreConfigured ? undefined : first(`AWS_ENDPOINT_URL_${serviceVar}`, 'AWS_ENDPOINT_URL');
+
+  const resolve = (what: string, fn: () => URL): URL | null => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof EndpointError)) throw error;
+      problems.push(`${what} endpoint: ${error.message}.`);
+      return null;
+    }
+  };
+  const iotManagedIntegrations = resolve('IoT Managed Integrations', () =>
+    resolveIotManagedIntegrationsEndpoint({
+      region,
+      useFips,
+      useDualStack,
+      endpoint: first('IOT_MANAGED_INTEGRATIONS_ENDPOINT') ?? sdkEndpoint('IOT_MANAGED_INTEGRATIONS'),
+    }),
+  );
+  const appFabric = resolve('AppFabric', () =>
+    resolveAppFabricEndpoint({
+      region,
+      useFips,
+      useDualStack,
+      endpoint: first('APPFABRIC_ENDPOINT') ?? sdkEndpoint('APPFABRIC'),
+    }),
+  );
+  if (!iotManagedIntegrations || !appFabric) return null;
+  return { region, maxAttempts, endpoints: { iotManagedIntegrations, appFabric } };
 }

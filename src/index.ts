@@ -19,7 +19,7 @@ try {
 }
 
 const logger = createLogger(config);
-const { adapters, sandbox } = createAdapters(config);
+const { adapters, sandbox, close: closeAdapters } = await createAdapters(config, { logger });
 const server = createServer({ config, adapters, logger });
 
 process.on('unhandledRejection', (reason) => {
@@ -41,15 +41,18 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    server.drain().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'drain failed');
-        process.exit(1);
-      },
-    );
+    server
+      .drain()
+      .then(closeAdapters)
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'drain failed');
+          process.exit(1);
+        },
+      );
   });
 }

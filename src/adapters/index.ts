@@ -1,17 +1,25 @@
 /**
  * Builds the long-lived upstream adapters from configuration. This is the one place that decides,
- * per upstream, between the sandbox, a real client and "not configured".
+ * per upstream, between the sandbox, a real client and "not configured". In sandbox mode the AWS
+ * upstreams are the real AWS clients talking to the wire-level simulator on 127.0.0.1.
  */
-import type { Config } from '../config.ts';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config, UpstreamTimeouts } from '../config.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
+import { startAwsSimulator, type AwsSimulator } from '../sandbox/aws/awsSimulator.ts';
 import { CallCounter } from '../sandbox/paging.ts';
-import { createSandboxSeed, type SandboxSeed } from '../sandbox/seed.ts';
+import { createSandboxSeed, SANDBOX_REGION, type SandboxSeed } from '../sandbox/seed.ts';
+import { createAppFabricAdapter } from './appFabric/adapter.ts';
+import { AppFabric } from './appFabric/client.ts';
 import type { AppFabricPort } from './appFabric/port.ts';
-import { createAppFabricSandbox } from './appFabric/sandbox.ts';
+import { createAwsCredentialProvider } from './aws/credentials.ts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from './aws/signing.ts';
 import type { ConductorOnePort } from './conductorOne/port.ts';
 import { createConductorOneSandbox } from './conductorOne/sandbox.ts';
+import { createIotManagedIntegrationsAdapter } from './iotManagedIntegrations/adapter.ts';
+import { IoTManagedIntegrations } from './iotManagedIntegrations/client.ts';
 import type { IotManagedIntegrationsPort } from './iotManagedIntegrations/port.ts';
-import { createIotManagedIntegrationsSandbox } from './iotManagedIntegrations/sandbox.ts';
 
 export interface Adapters {
   iotManagedIntegrations: IotManagedIntegrationsPort;
@@ -19,9 +27,11 @@ export interface Adapters {
   conductorOne: ConductorOnePort;
 }
 
-/** The embedded sandbox: its seed and per-upstream call counters, for tests and the start-up log. */
+/** The embedded sandbox: its seed, its simulators and per-upstream call counters. */
 export interface Sandbox {
   seed: SandboxSeed;
+  /** The wire-level AWS simulator (both AWS services), when the AWS upstreams are sandboxed. */
+  aws: AwsSimulator | null;
   calls: Record<UpstreamName, CallCounter>;
 }
 
@@ -29,58 +39,121 @@ export interface CreatedAdapters {
   adapters: Adapters;
   /** Present when any upstream is served by the sandbox. */
   sandbox: Sandbox | null;
+  /** Closes upstream connection pools and sandbox simulators. */
+  close(): Promise<void>;
 }
 
 export interface CreateAdaptersOptions {
+  logger: Logger;
   /** Clock for the sandbox's demo data and state changes. */
   now?: () => Date;
 }
 
-export function createAdapters(
-  config: Pick<Config, 'upstreams'>,
-  options: CreateAdaptersOptions = {},
-): CreatedAdapters {
+export const USER_AGENT = 'connector-auth-subgraph/0.1.0';
+
+type AdapterConfig = Pick<Config, 'upstreams' | 'aws' | 'upstreamTimeouts'>;
+
+export async function createAdapters(config: AdapterConfig, options: CreateAdaptersOptions): Promise<CreatedAdapters> {
   const now = options.now ?? (() => new Date());
-  const modes = Object.values(config.upstreams);
-  const sandbox: Sandbox | null = modes.includes('sandbox')
+  const log = options.logger.child({ component: 'upstream' });
+  const closers: Array<() => Promise<void>> = [];
+  const modes = config.upstreams;
+  const anySandbox = Object.values(modes).includes('sandbox');
+  const seed = anySandbox ? createSandboxSeed(now()) : null;
+
+  let aws: AwsSimulator | null = null;
+  let awsClients: {
+    region: string;
+    credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+    maxAttempts: number;
+  } | null = null;
+  let endpoints: { iotManagedIntegrations: URL; appFabric: URL } | null = null;
+  if (seed && (modes.iotManagedIntegrations === 'sandbox' || modes.appFabric === 'sandbox')) {
+    // Fresh credentials per process: the simulator accepts only these, and checks every signature.
+    const credentials: AwsCredentialIdentity = {
+      accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(30).toString('base64'),
+    };
+    // The simulator checks signatures against the real clock; `now` only shapes the demo data.
+    aws = await startAwsSimulator({ seed, region: SANDBOX_REGION, credentials: [credentials] });
+    closers.push(() => aws!.close());
+    const url = new URL(aws.url);
+    awsClients = { region: SANDBOX_REGION, credentials, maxAttempts: 3 };
+    endpoints = { iotManagedIntegrations: url, appFabric: url };
+  } else if (config.aws) {
+    awsClients = {
+      region: config.aws.region,
+      credentials: createAwsCredentialProvider(),
+      maxAttempts: config.aws.maxAttempts,
+    };
+    endpoints = config.aws.endpoints;
+  }
+
+  const clientOptions = (endpoint: URL, timeouts: UpstreamTimeouts) => ({
+    region: awsClients!.region,
+    endpoint,
+    credentials: awsClients!.credentials,
+    maxAttempts: awsClients!.maxAttempts,
+    timeouts,
+    userAgent: USER_AGENT,
+  });
+
+  let iotManagedIntegrations: IotManagedIntegrationsPort;
+  if (modes.iotManagedIntegrations !== 'unconfigured' && awsClients && endpoints) {
+    const client = new IoTManagedIntegrations(clientOptions(endpoints.iotManagedIntegrations, config.upstreamTimeouts));
+    closers.push(() => client.destroy());
+    iotManagedIntegrations = createIotManagedIntegrationsAdapter(client, log);
+  } else {
+    iotManagedIntegrations = notConfigured<IotManagedIntegrationsPort>('iotManagedIntegrations', {
+      getConnectorDestination: 'GetConnectorDestination',
+      listConnectorDestinations: 'ListConnectorDestinations',
+      getCloudConnector: 'GetCloudConnector',
+      listCloudConnectors: 'ListCloudConnectors',
+    });
+  }
+
+  let appFabric: AppFabricPort;
+  if (modes.appFabric !== 'unconfigured' && awsClients && endpoints) {
+    const client = new AppFabric(clientOptions(endpoints.appFabric, config.upstreamTimeouts));
+    closers.push(() => client.destroy());
+    appFabric = createAppFabricAdapter(client, log);
+  } else {
+    appFabric = notConfigured<AppFabricPort>('appFabric', {
+      getAppAuthorization: 'GetAppAuthorization',
+      listAppAuthorizations: 'ListAppAuthorizations',
+      connectAppAuthorization: 'ConnectAppAuthorization',
+    });
+  }
+
+  const conductorOneCalls = new CallCounter();
+  const conductorOne: ConductorOnePort =
+    modes.conductorOne === 'sandbox' && seed
+      ? createConductorOneSandbox(seed.conductorOne, conductorOneCalls)
+      : notConfigured<ConductorOnePort>('conductorOne', {
+          getCredential: 'GetCredentials',
+          getConnector: 'GetConnector',
+          searchAppsById: 'SearchApps',
+        });
+
+  const sandbox: Sandbox | null = seed
     ? {
-        seed: createSandboxSeed(now()),
+        seed,
+        aws,
         calls: {
-          iotManagedIntegrations: new CallCounter(),
-          appFabric: new CallCounter(),
-          conductorOne: new CallCounter(),
+          iotManagedIntegrations: aws?.calls.iotManagedIntegrations ?? new CallCounter(),
+          appFabric: aws?.calls.appFabric ?? new CallCounter(),
+          conductorOne: conductorOneCalls,
         },
       }
     : null;
 
-  const adapters: Adapters = {
-    iotManagedIntegrations:
-      config.upstreams.iotManagedIntegrations === 'sandbox' && sandbox
-        ? createIotManagedIntegrationsSandbox(sandbox.seed.iotManagedIntegrations, sandbox.calls.iotManagedIntegrations)
-        : notConfigured<IotManagedIntegrationsPort>('iotManagedIntegrations', {
-            getConnectorDestination: 'GetConnectorDestination',
-            listConnectorDestinations: 'ListConnectorDestinations',
-            getCloudConnector: 'GetCloudConnector',
-            listCloudConnectors: 'ListCloudConnectors',
-          }),
-    appFabric:
-      config.upstreams.appFabric === 'sandbox' && sandbox
-        ? createAppFabricSandbox(sandbox.seed.appFabric, sandbox.calls.appFabric, now)
-        : notConfigured<AppFabricPort>('appFabric', {
-            getAppAuthorization: 'GetAppAuthorization',
-            listAppAuthorizations: 'ListAppAuthorizations',
-            connectAppAuthorization: 'ConnectAppAuthorization',
-          }),
-    conductorOne:
-      config.upstreams.conductorOne === 'sandbox' && sandbox
-        ? createConductorOneSandbox(sandbox.seed.conductorOne, sandbox.calls.conductorOne)
-        : notConfigured<ConductorOnePort>('conductorOne', {
-            getCredential: 'GetCredentials',
-            getConnector: 'GetConnector',
-            searchAppsById: 'SearchApps',
-          }),
+  return {
+    adapters: { iotManagedIntegrations, appFabric, conductorOne },
+    sandbox,
+    async close() {
+      await Promise.allSettled(closers.map((close) => close()));
+    },
   };
-  return { adapters, sandbox };
 }
 
 /** A port whose every call fails with UPSTREAM_NOT_CONFIGURED, naming the upstream operation. */

@@ -4,6 +4,8 @@
 export interface CallOptions {
   /** Aborts the upstream call (the request deadline, or the client going away). */
   signal?: AbortSignal;
+  /** Epoch milliseconds after which no retry may start (the request deadline). */
+  deadline?: number;
 }
 
 /** One page of an upstream list, with the upstream's own continuation token. */

@@ -54,9 +54,6 @@ export const Mutation: MutationResolvers = {
       callOptions,
     );
     if (result.ok) return { appAuthorization: result.appAuthorization, userErrors: [] };
-    return {
-      appAuthorization: null,
-      userErrors: [{ code: result.code, message: result.message, field: result.field }],
-    };
+    return { appAuthorization: null, userErrors: result.errors };
   },
 };

@@ -9,8 +9,13 @@ export class CallCounter {
 
   /** Records one call and yields to the event loop, as a network call would. */
   async call(operation: string): Promise<void> {
-    this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + 1);
+    this.record(operation);
     await tick();
+  }
+
+  /** Records one call synchronously, for a server that counts requests as they arrive. */
+  record(operation: string): void {
+    this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + 1);
   }
 
   get(operation: string): number {

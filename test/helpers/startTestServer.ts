@@ -61,6 +61,8 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     shutdownTimeoutMs: 2000,
     shutdownDelayMs: 0,
     maxRequestBodyBytes: 1024 * 1024,
+    aws: null,
+    upstreamTimeouts: { connectMs: 1000, headersMs: 5000, bodyMs: 5000 },
     ...options.config,
   };
   const logs: string[] = [];
@@ -76,7 +78,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     },
   });
   const logger = createLogger(config, sink);
-  const created = createAdapters(config, { now });
+  const created = await createAdapters(config, { now, logger });
   const sandbox = created.sandbox;
   if (!sandbox) throw new Error('startTestServer needs at least one sandbox upstream');
   const adapters = options.wrapAdapters ? options.wrapAdapters(created.adapters) : created.adapters;
@@ -108,6 +110,9 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
       const text = await response.text();
       return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
     },
-    close: () => server.drain(),
+    close: async () => {
+      await server.drain();
+      await created.close();
+    },
   };
 }

@@ -53,13 +53,20 @@ export interface ConnectAppAuthorizationInput extends AppAuthorizationRef {
 
 export type ConnectFailureCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'ACCESS_DENIED' | 'OUTCOME_UNKNOWN';
 
+export interface ConnectFailure {
+  code: ConnectFailureCode;
+  /** Never contains the code or upstream text. */
+  message: string;
+  /** Path into the mutation's input, e.g. `["input", "authRequest", "code"]`. */
+  field: string[] | null;
+}
+
 /**
- * Expected outcomes of the connect step are returned, not thrown; transport and throttling
- * failures that leave the code unconsumed are thrown as registry errors.
+ * Expected outcomes of the connect step are returned, not thrown; failures that leave the code
+ * unconsumed (throttling after retries, a connection never made) are thrown as registry errors.
  */
 export type ConnectAppAuthorizationResult =
-  | { ok: true; appAuthorization: AppAuthorizationModel }
-  | { ok: false; code: ConnectFailureCode; message: string; field: string[] | null };
+  { ok: true; appAuthorization: AppAuthorizationModel } | { ok: false; errors: ConnectFailure[] };
 
 export interface AppFabricPort {
   /** GetAppAuthorization; null when the bundle or authorization does not exist. */

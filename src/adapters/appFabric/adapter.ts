@@ -1,0 +1,163 @@
+/**
+ * The AppFabric port on the real client. Reads go through `call`, the one place where upstream
+ * failures are logged and translated; the connect step has its own outcome rules below.
+ */
+import type { Logger } from 'pino';
+import { ERRORS } from '../../errors.ts';
+import { AwsServiceException, AwsTransportError } from '../aws/errors.ts';
+import { describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
+import type { CallOptions } from '../types.ts';
+import type { AppFabric, HttpHandlerOptions } from './client.ts';
+import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
+import type { AppAuthorizationRef, AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
+
+const NAME = 'appFabric';
+
+function handlerOptions(options: CallOptions | undefined): HttpHandlerOptions {
+  return {
+    ...(options?.signal ? { abortSignal: options.signal } : {}),
+    ...(options?.deadline ? { deadline: options.deadline } : {}),
+  };
+}
+
+const OUTCOME_UNKNOWN: ConnectFailure = {
+  code: 'OUTCOME_UNKNOWN',
+  message:
+    'AppFabric failed after it may have used the authorization code, and the authorization is not connected. ' +
+    'Start the authorization flow again to get a fresh code.',
+  field: null,
+};
+
+export function createAppFabricAdapter(client: AppFabric, log: Logger): AppFabricPort {
+  async function call<T>(
+    operation: string,
+    options: CallOptions | undefined,
+    run: (handler: HttpHandlerOptions) => Promise<T>,
+    notFound?: () => T,
+  ): Promise<T> {
+    try {
+      return await run(handlerOptions(options));
+    } catch (error) {
+      if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
+        return notFound();
+      log.warn({ upstream: NAME, operation, ...describeAwsFailure(error) }, 'upstream call failed');
+      throw toSubgraphError(error, NAME, operation);
+    }
+  }
+
+  const getAppAuthorization = (ref: AppAuthorizationRef, options?: CallOptions) =>
+    call(
+      'GetAppAuthorization',
+      options,
+      async (h) => {
+        const out = await client.getAppAuthorization(ref, h);
+        return out.appAuthorization ? toAppAuthorization(out.appAuthorization) : null;
+      },
+      () => null,
+    );
+
+  /**
+   * After an ambiguous failure the code may or may not have been used. Only a CONNECTED
+   * authorization proves success; anything else (including a failed check) is OUTCOME_UNKNOWN,
+   * because resending the code could fail or make the provider revoke what it issued.
+   */
+  async function checkOutcome(
+    ref: AppAuthorizationRef,
+    options: CallOptions | undefined,
+  ): Promise<ConnectAppAuthorizationResult> {
+    try {
+      const current = await getAppAuthorization(ref, options);
+      if (current?.status === 'CONNECTED') return { ok: true, appAuthorization: current };
+    } catch (error) {
+      log.warn(
+        { upstream: NAME, operation: 'GetAppAuthorization', ...describeAwsFailure(error) },
+        'connect outcome check failed',
+      );
+    }
+    return { ok: false, errors: [OUTCOME_UNKNOWN] };
+  }
+
+  return {
+    getAppAuthorization,
+
+    listAppAuthorizations: ({ appBundleIdentifier, maxResults, nextToken }, options) =>
+      call(
+        'ListAppAuthorizations',
+        options,
+        async (h) => {
+          const out = await client.listAppAuthorizations({ appBundleIdentifier, maxResults, nextToken }, h);
+          return {
+            items: (out.appAuthorizationSummaryList ?? []).map(toAppAuthorizationSummary),
+            nextToken: out.nextToken ?? null,
+          };
+        },
+        // An app bundle that does not exist has no authorizations.
+        () => ({ items: [], nextToken: null }),
+      ),
+
+    async connectAppAuthorization(input, options) {
+      const ref = {
+        appBundleIdentifier: input.appBundleIdentifier,
+        appAuthorizationIdentifier: input.appAuthorizationIdentifier,
+      };
+      const operation = 'ConnectAppAuthorization';
+      try {
+        const out = await client.connectAppAuthorization(
+          { ...ref, ...(input.authRequest ? { authRequest: input.authRequest } : {}) },
+          handlerOptions(options),
+        );
+        if (!out.appAuthorizationSummary) return await checkOutcome(ref, options);
+        return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
+      } catch (error) {
+        log.warn({ upstream: NAME, operation, ...describeAwsFailure(error) }, 'upstream call failed');
+        if (error instanceof AwsServiceException) {
+          const status = error.$metadata.httpStatusCode ?? 0;
+          switch (error.name) {
+            case 'ValidationException': {
+              const fields = error.fieldList?.length
+                ? error.fieldList.map((f) => inputPathFromAppFabricField(f.name))
+                : [null];
+              return {
+                ok: false,
+                errors: fields.map((field) => ({
+                  code: 'INVALID_INPUT' as const,
+                  message: field
+                    ? `AppFabric rejected ${field.slice(1).join('.') || 'the input'}.`
+                    : 'AppFabric rejected the input or the code.',
+                  field,
+                })),
+              };
+            }
+            case 'ResourceNotFoundException':
+              return {
+                ok: false,
+                errors: [
+                  { code: 'NOT_FOUND', message: 'The app bundle or app authorization does not exist.', field: null },
+                ],
+              };
+            case 'AccessDeniedException':
+              return {
+                ok: false,
+                errors: [
+                  { code: 'ACCESS_DENIED', message: "AppFabric denied this subgraph's AWS identity.", field: null },
+                ],
+              };
+          }
+          // Throttling (after the allowed resends) and other 4xx: AppFabric did not process the
+          // code, so the caller may retry with it.
+          if (status < 500) throw toSubgraphError(error, NAME, operation);
+          return checkOutcome(ref, options);
+        }
+        if (error instanceof AwsTransportError) {
+          if (!error.sent) throw toSubgraphError(error, NAME, operation); // never reached AppFabric
+          if (options?.signal?.aborted) return { ok: false, errors: [OUTCOME_UNKNOWN] };
+          return checkOutcome(ref, options);
+        }
+        if (error instanceof Error && error.name === 'UpstreamDataError') return checkOutcome(ref, options);
+        throw error instanceof Error && error.name === 'CredentialsProviderError'
+          ? toSubgraphError(error, NAME, operation)
+          : ERRORS.INTERNAL_SERVER_ERROR.err(undefined, { cause: error });
+      }
+    },
+  };
+}

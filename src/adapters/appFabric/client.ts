@@ -1,0 +1,177 @@
+/**
+ * The AppFabric operations this subgraph calls, with the names and input/output shapes of
+ * `@aws-sdk/client-appfabric` (aggregated client `AppFabric`); timestamps deserialize to `Date`.
+ *
+ * The official package cannot be installed here, so this file builds the same requests on the
+ * shared REST-JSON client. To use the official package instead, replace this file with one that
+ * constructs `new AppFabric({ region, endpoint, credentials, maxAttempts })` and re-exports it.
+ * Note that ConnectAppAuthorization must then get `maxAttempts: 1` on its own client, since the
+ * official standard mode would retry it after a 5xx (this file retries it only when throttled or
+ * never sent).
+ */
+import {
+  AwsRestJsonClient,
+  encodeLabel,
+  type AwsRestJsonClientOptions,
+  type OperationSpec,
+} from '../aws/restJsonClient.ts';
+import { dateTime, list, pick, str } from '../aws/deserialize.ts';
+import type { HttpHandlerOptions } from '../iotManagedIntegrations/client.ts';
+import type {
+  AppAuthorization,
+  AppAuthorizationSummary,
+  ConnectAppAuthorizationCommandInput,
+  ConnectAppAuthorizationCommandOutput,
+  GetAppAuthorizationCommandInput,
+  GetAppAuthorizationCommandOutput,
+  GetAppBundleCommandInput,
+  GetAppBundleCommandOutput,
+  ListAppAuthorizationsCommandInput,
+  ListAppAuthorizationsCommandOutput,
+  Tenant,
+} from './types.ts';
+
+export type { HttpHandlerOptions };
+
+/** SigV4 signing name. */
+export const SIGNING_NAME = 'appfabric';
+
+function deTenant(value: unknown): Tenant | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const t = value as Record<string, unknown>;
+  return { tenantIdentifier: str(t['tenantIdentifier']), tenantDisplayName: str(t['tenantDisplayName']) };
+}
+
+function deSummary(value: unknown): AppAuthorizationSummary {
+  const v = pick(value, ['appAuthorizationArn', 'appBundleArn', 'app', 'tenant', 'status', 'updatedAt'] as const);
+  return {
+    appAuthorizationArn: str(v.appAuthorizationArn),
+    appBundleArn: str(v.appBundleArn),
+    app: str(v.app),
+    tenant: deTenant(v.tenant),
+    status: str(v.status),
+    updatedAt: dateTime(v.updatedAt),
+  };
+}
+
+function deAppAuthorization(value: unknown): AppAuthorization {
+  const v = pick(value, ['authType', 'createdAt', 'persona', 'authUrl'] as const);
+  return {
+    ...deSummary(value),
+    authType: str(v.authType),
+    createdAt: dateTime(v.createdAt),
+    persona: str(v.persona),
+    authUrl: str(v.authUrl),
+  };
+}
+
+const authorizationPath = (i: {
+  appBundleIdentifier: string | undefined;
+  appAuthorizationIdentifier: string | undefined;
+}) =>
+  `/appbundles/${encodeLabel(i.appBundleIdentifier ?? '', 'appBundleIdentifier')}/appauthorizations/${encodeLabel(
+    i.appAuthorizationIdentifier ?? '',
+    'appAuthorizationIdentifier',
+  )}`;
+
+const GetAppAuthorization: OperationSpec<GetAppAuthorizationCommandInput, GetAppAuthorizationCommandOutput> = {
+  name: 'GetAppAuthorization',
+  method: 'GET',
+  path: authorizationPath,
+  retry: 'standard',
+  deserialize: (body) => ({
+    appAuthorization: body['appAuthorization'] ? deAppAuthorization(body['appAuthorization']) : undefined,
+  }),
+};
+
+const ListAppAuthorizations: OperationSpec<ListAppAuthorizationsCommandInput, ListAppAuthorizationsCommandOutput> = {
+  name: 'ListAppAuthorizations',
+  method: 'GET',
+  path: (i) => `/appbundles/${encodeLabel(i.appBundleIdentifier ?? '', 'appBundleIdentifier')}/appauthorizations`,
+  query: (i) => ({ maxResults: i.maxResults, nextToken: i.nextToken }),
+  retry: 'standard',
+  deserialize: (body) => ({
+    appAuthorizationSummaryList: list(body['appAuthorizationSummaryList'])?.map(deSummary),
+    nextToken: str(body['nextToken']),
+  }),
+};
+
+/**
+ * Not idempotent, and it spends a single-use OAuth code: resent only when AppFabric provably did
+ * not process it (throttled, or the connection was never established).
+ */
+const ConnectAppAuthorization: OperationSpec<
+  ConnectAppAuthorizationCommandInput,
+  ConnectAppAuthorizationCommandOutput
+> = {
+  name: 'ConnectAppAuthorization',
+  method: 'POST',
+  path: (i) => `${authorizationPath(i)}/connect`,
+  body: (i) =>
+    i.authRequest ? { authRequest: { redirectUri: i.authRequest.redirectUri, code: i.authRequest.code } } : {},
+  retry: 'unprocessed-only',
+  deserialize: (body) => ({
+    appAuthorizationSummary: body['appAuthorizationSummary'] ? deSummary(body['appAuthorizationSummary']) : undefined,
+  }),
+};
+
+const GetAppBundle: OperationSpec<GetAppBundleCommandInput, GetAppBundleCommandOutput> = {
+  name: 'GetAppBundle',
+  method: 'GET',
+  path: (i) => `/appbundles/${encodeLabel(i.appBundleIdentifier ?? '', 'appBundleIdentifier')}`,
+  retry: 'standard',
+  deserialize: (body) => {
+    const bundle = pick(body['appBundle'], ['arn', 'customerManagedKeyArn'] as const);
+    return {
+      appBundle: body['appBundle']
+        ? { arn: str(bundle.arn), customerManagedKeyArn: str(bundle.customerManagedKeyArn) }
+        : undefined,
+    };
+  },
+};
+
+export type AppFabricConfig = Omit<AwsRestJsonClientOptions, 'signingName'>;
+
+export class AppFabric {
+  readonly #client: AwsRestJsonClient;
+
+  constructor(config: AppFabricConfig) {
+    this.#client = new AwsRestJsonClient({ ...config, signingName: SIGNING_NAME });
+  }
+
+  #send<I, O>(spec: OperationSpec<I, O>, input: I, options: HttpHandlerOptions = {}): Promise<O> {
+    return this.#client.send(
+      spec,
+      input,
+      {
+        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+        ...(options.deadline ? { deadline: options.deadline } : {}),
+      },
+      options.onOutcome,
+    );
+  }
+
+  getAppAuthorization(input: GetAppAuthorizationCommandInput, options?: HttpHandlerOptions) {
+    return this.#send(GetAppAuthorization, input, options);
+  }
+
+  listAppAuthorizations(input: ListAppAuthorizationsCommandInput, options?: HttpHandlerOptions) {
+    return this.#send(ListAppAuthorizations, input, options);
+  }
+
+  connectAppAuthorization(input: ConnectAppAuthorizationCommandInput, options?: HttpHandlerOptions) {
+    return this.#send(ConnectAppAuthorization, input, options);
+  }
+
+  getAppBundle(input: GetAppBundleCommandInput, options?: HttpHandlerOptions) {
+    return this.#send(GetAppBundle, input, options);
+  }
+
+  get transport(): AwsRestJsonClient {
+    return this.#client;
+  }
+
+  destroy(): Promise<void> {
+    return this.#client.close();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Which source the default chain picks, from the environment alone. The container-credentials
+ * source is served on loopback; instance metadata is disabled so nothing leaves the machine.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAwsCredentialProvider } from '../credentials.ts';
+
+const VARS = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_CREDENTIAL_EXPIRATION',
+  'AWS_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_EC2_METADATA_DISABLED',
+];
+let saved: Record<string, string | undefined>;
+let dir: string;
+
+beforeEach(() => {
+  saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]));
+  for (const v of VARS) delete process.env[v];
+  dir = mkdtempSync(join(tmpdir(), 'aws-creds-'));
+  // No profile files and no instance metadata unless a test provides them.
+  process.env['AWS_SHARED_CREDENTIALS_FILE'] = join(dir, 'missing-credentials');
+  process.env['AWS_CONFIG_FILE'] = join(dir, 'missing-config');
+  process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
+});
+
+afterEach(() => {
+  for (const v of VARS) {
+    if (saved[v] === undefined) delete process.env[v];
+    else process.env[v] = saved[v];
+  }
+});
+
+describe('AWS credential chain', () => {
+  it('takes credentials from the environment first', async () => {
+    process.env['AWS_ACCESS_KEY_ID'] = 'AKIAENVEXAMPLE';
+    process.env['AWS_SECRET_ACCESS_KEY'] = 'env-secret';
+    process.env['AWS_SESSION_TOKEN'] = 'env-session';
+    const credentials = await createAwsCredentialProvider()();
+    expect(credentials).toMatchObject({
+      accessKeyId: 'AKIAENVEXAMPLE',
+      secretAccessKey: 'env-secret',
+      sessionToken: 'env-session',
+    });
+  });
+
+  it('takes a named profile from the shared credentials file', async () => {
+    const file = join(dir, 'credentials');
+    writeFileSync(
+      file,
+      '[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n\n[subgraph]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = p\n',
+    );
+    process.env['AWS_SHARED_CREDENTIALS_FILE'] = file;
+    process.env['AWS_PROFILE'] = 'subgraph';
+    expect(await createAwsCredentialProvider()()).toMatchObject({ accessKeyId: 'AKIAPROFILE', secretAccessKey: 'p' });
+  });
+
+  describe('container credentials (ECS, EKS Pod Identity)', () => {
+    let server: Server;
+    let hits: string[];
+    let expiresInMs: number;
+    beforeEach(async () => {
+      hits = [];
+      expiresInMs = 3_600_000;
+      server = createServer((req, res) => {
+        hits.push(String(req.headers['authorization']));
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            AccessKeyId: `AKIACONTAINER${hits.length}`,
+            SecretAccessKey: 'container-secret',
+            Token: 'container-session',
+            Expiration: new Date(Date.now() + expiresInMs).toISOString(),
+          }),
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] =
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/credentials`;
+      process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN'] = 'container-auth-token';
+    });
+    afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('is resolved lazily, then cached while far from expiry', async () => {
+      const provider = createAwsCredentialProvider();
+      expect(hits).toHaveLength(0);
+      expect(await provider()).toMatchObject({ accessKeyId: 'AKIACONTAINER1', sessionToken: 'container-session' });
+      await provider();
+      expect(hits).toEqual(['container-auth-token']);
+    });
+
+    it('is refreshed in the background when it expires within five minutes', async () => {
+      expiresInMs = 120_000;
+      const provider = createAwsCredentialProvider();
+      expect((await provider()).accessKeyId).toBe('AKIACONTAINER1');
+      // Still valid: returned at once while a refresh starts.
+      expect((await provider()).accessKeyId).toBe('AKIACONTAINER1');
+      await vi.waitFor(() => expect(hits).toHaveLength(2));
+      expect((await provider()).accessKeyId).toBe('AKIACONTAINER2');
+    });
+  });
+
+  it('fails with a CredentialsProviderError when no source has credentials', async () => {
+    await expect(createAwsCredentialProvider()()).rejects.toMatchObject({ name: 'CredentialsProviderError' });
+  });
+});

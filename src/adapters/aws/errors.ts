@@ -1,0 +1,135 @@
+/**
+ * restJson1 error deserialization, as the official clients do it (aws-api.md §3.3), and the
+ * error classes the AWS clients throw. Names and members mirror the official SDK's service
+ * exceptions (`name`, `$fault`, `$metadata`), so code written against these keeps working with
+ * the official packages.
+ */
+
+export interface ResponseMetadata {
+  httpStatusCode?: number;
+  requestId?: string;
+  attempts?: number;
+  totalRetryDelay?: number;
+}
+
+export interface ValidationExceptionField {
+  name: string;
+  message: string;
+}
+
+/** An error the service answered with. */
+export class AwsServiceException extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: ResponseMetadata;
+  /** `Retry-After` in seconds, where the service sent one. */
+  readonly retryAfterSeconds: number | undefined;
+  /** AppFabric ValidationException.reason. */
+  readonly reason: string | undefined;
+  /** AppFabric ValidationException.fieldList. */
+  readonly fieldList: ValidationExceptionField[] | undefined;
+  readonly resourceId: string | undefined;
+  readonly resourceType: string | undefined;
+
+  constructor(init: {
+    name: string;
+    message: string;
+    status: number;
+    requestId?: string | undefined;
+    retryAfterSeconds?: number | undefined;
+    members?: Record<string, unknown>;
+  }) {
+    super(init.message);
+    this.name = init.name;
+    this.$fault = init.status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: init.status, ...(init.requestId ? { requestId: init.requestId } : {}) };
+    this.retryAfterSeconds = init.retryAfterSeconds;
+    const m = init.members ?? {};
+    this.reason = typeof m['reason'] === 'string' ? m['reason'] : undefined;
+    this.fieldList = Array.isArray(m['fieldList'])
+      ? m['fieldList'].flatMap((f: unknown) => {
+          const field = f as { name?: unknown; message?: unknown } | null;
+          return typeof field?.name === 'string'
+            ? [{ name: field.name, message: typeof field.message === 'string' ? field.message : '' }]
+            : [];
+        })
+      : undefined;
+    const resourceId = m['resourceId'] ?? m['ResourceId'];
+    const resourceType = m['resourceType'] ?? m['ResourceType'];
+    this.resourceId = typeof resourceId === 'string' ? resourceId : undefined;
+    this.resourceType = typeof resourceType === 'string' ? resourceType : undefined;
+  }
+}
+
+/**
+ * A failure before a response arrived: connect failure, reset, timeout. `sent` is false only when
+ * the request provably never reached the server (the connection was never established).
+ */
+export class AwsTransportError extends Error {
+  readonly code: string;
+  readonly timeout: boolean;
+  readonly sent: boolean;
+  constructor(message: string, init: { code: string; timeout: boolean; sent: boolean; cause?: unknown }) {
+    super(message, { cause: init.cause });
+    this.name = 'AwsTransportError';
+    this.code = init.code;
+    this.timeout = init.timeout;
+    this.sent = init.sent;
+  }
+}
+
+/** `ValidationException:http://internal.amazon.com/…` and `com.amazonaws.appfabric#ValidationException` → `ValidationException`. */
+export function sanitizeErrorCode(raw: string): string {
+  let value = raw;
+  const comma = value.indexOf(',');
+  if (comma >= 0) value = value.slice(0, comma);
+  const colon = value.indexOf(':');
+  if (colon >= 0) value = value.slice(0, colon);
+  const hash = value.indexOf('#');
+  if (hash >= 0) value = value.slice(hash + 1);
+  return value.trim();
+}
+
+/** Strict integer `Retry-After` seconds (HTTP-date values are accepted too). */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d{1,9}$/.test(trimmed)) return Number(trimmed);
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed)) return undefined;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** Builds the service exception from an error response (status ≥ 300). */
+export function deserializeError(
+  status: number,
+  headers: Record<string, string | undefined>,
+  text: string,
+): AwsServiceException {
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status still classifies it.
+  }
+  const codeKey = Object.keys(body).find((k) => k.toLowerCase() === 'code');
+  const rawType =
+    headers['x-amzn-errortype'] ??
+    (codeKey && typeof body[codeKey] === 'string' ? (body[codeKey] as string) : undefined) ??
+    (typeof body['__type'] === 'string' ? body['__type'] : undefined);
+  const name = rawType ? sanitizeErrorCode(rawType) : `UnknownError(${status})`;
+  const message =
+    typeof body['message'] === 'string'
+      ? body['message']
+      : typeof body['Message'] === 'string'
+        ? body['Message']
+        : name;
+  return new AwsServiceException({
+    name: name || `UnknownError(${status})`,
+    message,
+    status,
+    requestId: headers['x-amzn-requestid'] ?? headers['x-amzn-request-id'] ?? headers['x-amz-request-id'],
+    retryAfterSeconds: parseRetryAfter(headers['retry-after']),
+    members: body,
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * The one translation of AWS client failures into the subgraph's error registry, used by both
+ * AWS adapters. Upstream messages and bodies are logged by the adapters, never returned.
+ */
+import type { GraphQLError } from 'graphql';
+import { ERRORS, isRegistryError, type UpstreamName } from '../../errors.ts';
+import { UpstreamDataError } from '../mappingHelpers.ts';
+import { AwsServiceException, AwsTransportError } from './errors.ts';
+
+const ACCESS_DENIED_NAMES = new Set([
+  'AccessDeniedException',
+  'UnauthorizedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'MissingAuthenticationTokenException',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+]);
+
+export function toSubgraphError(error: unknown, name: UpstreamName, operation: string): GraphQLError {
+  if (isRegistryError(error)) return error;
+  const upstream = (status?: number) => ({
+    upstream: { name, operation, ...(status ? { status } : {}) },
+    cause: error,
+  });
+  if (error instanceof AwsTransportError) {
+    return error.timeout
+      ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, upstream())
+      : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());
+  }
+  if (error instanceof AwsServiceException) {
+    const status = error.$metadata.httpStatusCode;
+    if (status === 401 || status === 403 || ACCESS_DENIED_NAMES.has(error.name)) {
+      return ERRORS.UPSTREAM_ACCESS_DENIED.err(undefined, upstream(status));
+    }
+    if (status === 429 || error.name === 'ThrottlingException')
+      return ERRORS.UPSTREAM_THROTTLED.err(undefined, upstream(status));
+    if (error.name === 'ValidationException') {
+      return ERRORS.BAD_USER_INPUT.err(
+        'The upstream rejected the request as invalid (a cursor may have expired: start again without `after`).',
+        upstream(status),
+      );
+    }
+    return ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream(status));
+  }
+  if (error instanceof UpstreamDataError) {
+    return ERRORS.UPSTREAM_UNAVAILABLE.err('The upstream answered with data this subgraph cannot use.', upstream());
+  }
+  if (error instanceof Error && error.name === 'CredentialsProviderError') {
+    return ERRORS.UPSTREAM_NOT_CONFIGURED.err('No AWS credentials could be loaded for this upstream.', upstream());
+  }
+  return ERRORS.INTERNAL_SERVER_ERROR.err(undefined, { cause: error });
+}
+
+/** What an adapter logs about a failed upstream call: names and ids, never bodies or secrets. */
+export function describeAwsFailure(error: unknown): Record<string, unknown> {
+  if (error instanceof AwsServiceException) {
+    return {
+      errorType: error.name,
+      status: error.$metadata.httpStatusCode,
+      upstreamRequestId: error.$metadata.requestId,
+      attempts: error.$metadata.attempts,
+      message: error.message,
+    };
+  }
+  if (error instanceof AwsTransportError)
+    return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent };
+  if (error instanceof Error) return { errorType: error.name, message: error.message };
+  return { errorType: typeof error };
+}

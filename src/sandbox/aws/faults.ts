@@ -1,0 +1,82 @@
+/** Faults a test can queue on the AWS simulator, per operation. */
+import { errorResponse, type ErrorSpec, type ServiceKey, type SimResponse } from './restJson.ts';
+
+interface Repeatable {
+  /** How many matching requests the fault applies to. @default 1 */
+  times?: number;
+}
+
+/** Answer with this error instead of (or, with `afterProcessing`, after) the operation's result. */
+export interface ErrorFault extends ErrorSpec, Repeatable {
+  kind: 'error';
+  /** Run the operation first (its effects happen), then answer with the error. */
+  afterProcessing?: boolean;
+}
+
+/** 429 ThrottlingException, with `Retry-After` when `retryAfterSeconds` is given. */
+export interface ThrottleFault extends Repeatable {
+  kind: 'throttle';
+  retryAfterSeconds?: number;
+}
+
+/** Destroy the connection without an answer. */
+export interface ResetFault extends Repeatable {
+  kind: 'reset';
+  /** Run the operation first (its effects happen), then drop the connection. */
+  afterProcessing?: boolean;
+}
+
+/** Never answer, until the client gives up or the simulator closes. */
+export interface HangFault extends Repeatable {
+  kind: 'hang';
+}
+
+/** Answer normally, but write the body a few bytes at a time with a pause between writes. */
+export interface SlowBodyFault extends Repeatable {
+  kind: 'slowBody';
+  chunkDelayMs: number;
+}
+
+export type SimulatorFault = ErrorFault | ThrottleFault | ResetFault | HangFault | SlowBodyFault;
+
+/** Faults queued per operation name, applied in order, each to its next `times` requests. */
+export class FaultQueue {
+  readonly #queues = new Map<string, Array<{ fault: SimulatorFault; remaining: number }>>();
+
+  add(operation: string, fault: SimulatorFault): void {
+    const remaining = fault.times ?? 1;
+    if (!Number.isInteger(remaining) || remaining < 1) throw new RangeError('A fault applies to at least one request.');
+    this.#queues.set(operation, [...(this.#queues.get(operation) ?? []), { fault, remaining }]);
+  }
+
+  /** The fault for the next request to `operation`, if one is queued. */
+  take(operation: string): SimulatorFault | undefined {
+    const queue = this.#queues.get(operation);
+    const head = queue?.[0];
+    if (!queue || !head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining === 0) queue.shift();
+    return head.fault;
+  }
+
+  clear(): void {
+    this.#queues.clear();
+  }
+}
+
+/** Whether the operation runs before the fault answers. */
+export function runsFirst(fault: SimulatorFault | undefined): boolean {
+  return (fault?.kind === 'error' || fault?.kind === 'reset') && fault.afterProcessing === true;
+}
+
+/** The response an error or throttle fault answers with. */
+export function faultResponse(service: ServiceKey, fault: ErrorFault | ThrottleFault): SimResponse {
+  if (fault.kind === 'error') return errorResponse(service, fault);
+  return errorResponse(service, {
+    status: 429,
+    type: 'ThrottlingException',
+    message: 'Rate exceeded',
+    members: service === 'appFabric' ? { serviceCode: 'appfabric' } : undefined,
+    headers: fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) },
+  });
+}
