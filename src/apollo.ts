@@ -101,6 +101,8 @@ export function createApolloServer({ schema, production, logger }: CreateApolloS
     persistedQueries: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // The process entry owns SIGTERM/SIGINT: readiness first, then drain, then stop (server.ts).
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin()],
   });

@@ -60,6 +60,31 @@ export class AwsServiceException extends Error {
   }
 }
 
+type ExceptionInit = ConstructorParameters<typeof AwsServiceException>[0];
+
+/** Declared errors of IoT Managed Integrations and AppFabric (aws-api.md §1.7, §2.5). */
+export class ValidationException extends AwsServiceException {}
+export class UnauthorizedException extends AwsServiceException {}
+export class ServiceQuotaExceededException extends AwsServiceException {}
+export class AccessDeniedException extends AwsServiceException {}
+export class ResourceNotFoundException extends AwsServiceException {}
+export class ConflictException extends AwsServiceException {}
+export class ThrottlingException extends AwsServiceException {}
+export class InternalServerException extends AwsServiceException {}
+export class ServiceUnavailableException extends AwsServiceException {}
+
+const EXCEPTIONS: Readonly<Record<string, new (init: ExceptionInit) => AwsServiceException>> = {
+  ValidationException,
+  UnauthorizedException,
+  ServiceQuotaExceededException,
+  AccessDeniedException,
+  ResourceNotFoundException,
+  ConflictException,
+  ThrottlingException,
+  InternalServerException,
+  ServiceUnavailableException,
+};
+
 /**
  * A failure before a response arrived: connect failure, reset, timeout. `sent` is false only when
  * the request provably never reached the server (the connection was never established).
@@ -124,7 +149,8 @@ export function deserializeError(
       : typeof body['Message'] === 'string'
         ? body['Message']
         : name;
-  return new AwsServiceException({
+  const Exception = Object.hasOwn(EXCEPTIONS, name) ? EXCEPTIONS[name]! : AwsServiceException;
+  return new Exception({
     name: name || `UnknownError(${status})`,
     message,
     status,

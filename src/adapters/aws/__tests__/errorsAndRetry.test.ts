@@ -5,6 +5,8 @@ import {
   deserializeError,
   parseRetryAfter,
   sanitizeErrorCode,
+  ThrottlingException,
+  ValidationException,
 } from '../errors.ts';
 import { backoffDelay, classify, createRetryStrategy, withRetryAfter } from '../retry.ts';
 
@@ -39,7 +41,14 @@ describe('restJson1 error deserialization', () => {
         fieldList: [{ name: 'authRequest.code', message: 'm' }, { bogus: 1 }],
       }),
     );
+    expect(e).toBeInstanceOf(ValidationException);
     expect(e).toBeInstanceOf(AwsServiceException);
+    expect(deserializeError(429, { 'x-amzn-errortype': 'ThrottlingException' }, '{}')).toBeInstanceOf(
+      ThrottlingException,
+    );
+    expect(deserializeError(418, { 'x-amzn-errortype': 'TeapotException' }, '{}').constructor).toBe(
+      AwsServiceException,
+    );
     expect(e).toMatchObject({
       name: 'ValidationException',
       message: 'bad',

@@ -1,0 +1,81 @@
+/**
+ * Runs the subgraph as a separate process, exactly as `npm start` does (`node src/index.ts`), with
+ * a controlled environment, and waits for its "listening" log line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SpawnedSubgraph {
+  url: string;
+  child: ChildProcess;
+  /** Every stdout/stderr line so far. */
+  output: string[];
+  stop(): Promise<number | null>;
+}
+
+const ENTRY = new URL('../../src/index.ts', import.meta.url).pathname;
+
+export async function spawnSubgraph(env: Record<string, string>, timeoutMs = 15_000): Promise<SpawnedSubgraph> {
+  const home = mkdtempSync(join(tmpdir(), 'subgraph-home-'));
+  const child = spawn(process.execPath, [ENTRY], {
+    // A clean environment: no AWS profile files, no instance metadata, nothing inherited.
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: home,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no listening line within ${timeoutMs} ms:\n${output.join('\n')}`)),
+      timeoutMs,
+    );
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        output.push(line);
+        try {
+          const entry = JSON.parse(line) as { url?: string; msg?: string };
+          if (entry.url && entry.msg?.includes('listening')) {
+            clearTimeout(timer);
+            resolve(entry.url);
+          }
+        } catch {
+          // not a log line
+        }
+      }
+    };
+    child.stdout!.on('data', onLine);
+    child.stderr!.on('data', onLine);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${output.join('\n')}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function post(url: string, query: string, variables?: Record<string, unknown>) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
+}

@@ -1,0 +1,149 @@
+/**
+ * The process configured only through its environment, as an operator would run it against real
+ * AWS: region, credentials from the default chain (here the environment) and endpoint overrides
+ * pointing at a restJson1 server that checks SigV4.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsSimulator, type AwsSimulator } from '../src/sandbox/aws/awsSimulator.ts';
+import { createSandboxSeed } from '../src/sandbox/seed.ts';
+import { post, spawnSubgraph, type SpawnedSubgraph } from './helpers/spawnSubgraph.ts';
+
+const credentials = {
+  accessKeyId: 'AKIAREALMODETEST0001',
+  secretAccessKey: 'real-mode-test-secret-key',
+  sessionToken: 'real-mode-session',
+};
+
+describe('real AWS mode, configured from the environment', () => {
+  let sim: AwsSimulator;
+  let subgraph: SpawnedSubgraph;
+  const seed = createSandboxSeed();
+
+  beforeAll(async () => {
+    sim = await startAwsSimulator({ seed, region: 'eu-west-1', credentials: [credentials] });
+    subgraph = await spawnSubgraph({
+      NODE_ENV: 'production',
+      SHUTDOWN_DELAY_MS: '0',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+      IOT_MANAGED_INTEGRATIONS_ENDPOINT: sim.url,
+      AWS_ENDPOINT_URL_APPFABRIC: sim.url,
+    });
+  }, 30_000);
+  afterAll(async () => {
+    const code = await subgraph?.stop();
+    await sim?.close();
+    expect(code).toBe(0);
+  });
+
+  it('serves every IoT Managed Integrations field through signed calls', async () => {
+    const res = await post(
+      subgraph.url,
+      `{ connectorDestinations(first: 3) { nodes { id name description cloudConnectorId authType oAuthCompleteRedirectUrl
+           secretsManager { arn versionId }
+           authConfig { oAuth { authUrl tokenUrl scope tokenEndpointAuthenticationScheme oAuthCompleteRedirectUrl
+                                proactiveRefreshTokenRenewal { enabled daysBeforeRenewal } }
+                        generalAuthorization { authMaterialName secretsManager { arn versionId } } }
+           cloudConnector { id name description type endpointType lambdaArn } }
+         pageInfo { hasNextPage endCursor } }
+         connectorDestination(id: "dest-canopy-qa") { id name } }`,
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.connectorDestinations.nodes).toHaveLength(3);
+    expect(res.body.data.connectorDestinations.nodes[0].authConfig.oAuth.authUrl).toMatch(/^https:\/\//);
+    expect(res.body.data.connectorDestination).toEqual({ id: 'dest-canopy-qa', name: 'Canopy Blinds QA' });
+    const authorizations = sim.requests.map((r) => r.headers['authorization']);
+    expect(
+      authorizations.every(
+        (a) =>
+          a?.includes(`Credential=${credentials.accessKeyId}/`) && a.includes('/eu-west-1/iotmanagedintegrations/'),
+      ),
+    ).toBe(true);
+    expect(sim.requests.every((r) => r.headers['x-amz-security-token'] === credentials.sessionToken)).toBe(true);
+  });
+
+  it('serves every AppFabric field, the connect mutation and _entities', async () => {
+    const pending = seed.appFabric.appAuthorizations.find((a) => a.app === 'SMARTSHEET')!;
+    const res = await post(
+      subgraph.url,
+      `query ($b: ID!, $a: ID!, $reps: [_Any!]!) {
+         appAuthorizations(appBundleIdentifier: $b, first: 2) { nodes { arn app status tenant { tenantIdentifier tenantDisplayName } updatedAt } }
+         appAuthorization(appBundleIdentifier: $b, appAuthorizationIdentifier: $a) { arn appBundleArn app status authType authUrl persona createdAt updatedAt }
+         _entities(representations: $reps) { ... on AppAuthorization { arn status } ... on CloudConnector { id name } }
+       }`,
+      {
+        b: pending.appBundleArn,
+        a: pending.appAuthorizationArn,
+        reps: [
+          { __typename: 'AppAuthorization', arn: pending.appAuthorizationArn },
+          { __typename: 'CloudConnector', id: 'cc-aqua-leak' },
+        ],
+      },
+    );
+    expect(res.body.errors?.map((e: { message: string }) => e.message) ?? []).toEqual([]);
+    expect(res.body.data.appAuthorization).toMatchObject({
+      arn: pending.appAuthorizationArn,
+      status: 'PENDING_CONNECT',
+      authType: 'OAUTH2',
+      persona: 'ADMIN',
+    });
+    expect(res.body.data._entities).toEqual([
+      { arn: pending.appAuthorizationArn, status: 'PENDING_CONNECT' },
+      { id: 'cc-aqua-leak', name: 'Aqua Leak Sensors' },
+    ]);
+
+    const connect = await post(
+      subgraph.url,
+      'mutation ($input: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $input) { appAuthorization { arn status } userErrors { code field } } }',
+      {
+        input: {
+          appBundleIdentifier: pending.appBundleArn,
+          appAuthorizationIdentifier: pending.appAuthorizationArn,
+          authRequest: { redirectUri: 'https://app.example.com/callback', code: 'real-mode-code-1' },
+        },
+      },
+    );
+    expect(connect.body.data.connectAppAuthorization).toEqual({
+      appAuthorization: { arn: pending.appAuthorizationArn, status: 'CONNECTED' },
+      userErrors: [],
+    });
+    expect(
+      sim.requests
+        .filter((r) => r.service === 'appFabric')
+        .every((r) => r.headers['authorization']?.includes('/eu-west-1/appfabric/')),
+    ).toBe(true);
+  });
+});
+
+describe('npm start with no configuration', () => {
+  it('runs the real AWS clients against the embedded simulator', async () => {
+    const subgraph = await spawnSubgraph({});
+    try {
+      const announce = subgraph.output.map((l) => JSON.parse(l)).find((e) => e.msg?.includes('EMBEDDED SANDBOX'));
+      expect(announce.awsSimulator).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await post(
+        subgraph.url,
+        '{ connectorDestination(id: "dest-lumen-eu") { name cloudConnector { name } } }',
+      );
+      expect(res.body).toEqual({
+        data: {
+          connectorDestination: { name: 'Lumen Lighting Cloud EU', cloudConnector: { name: 'Lumen Lighting Cloud' } },
+        },
+      });
+    } finally {
+      expect(await subgraph.stop()).toBe(0);
+    }
+  });
+
+  it('refuses to start with a bad AWS configuration, naming the problem', async () => {
+    await expect(
+      spawnSubgraph({
+        AWS_REGION: 'us-east-1',
+        AWS_USE_FIPS_ENDPOINT: 'true',
+        APPFABRIC_ENDPOINT: 'http://127.0.0.1:1',
+      }),
+    ).rejects.toThrow(/FIPS and custom endpoint are not supported/);
+  });
+});
