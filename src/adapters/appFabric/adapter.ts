@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { ERRORS } from '../../errors.ts';
-import { AwsServiceException, AwsTransportError } from '../aws/errors.ts';
+import { AwsServiceException } from '../aws/errors.ts';
+import { TransportError } from '../http/transport.ts';
 import { describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric, HttpHandlerOptions } from './client.ts';
@@ -148,7 +149,7 @@ export function createAppFabricAdapter(client: AppFabric, log: Logger): AppFabri
           if (status < 500) throw toSubgraphError(error, NAME, operation);
           return checkOutcome(ref, options);
         }
-        if (error instanceof AwsTransportError) {
+        if (error instanceof TransportError) {
           if (!error.sent) throw toSubgraphError(error, NAME, operation); // never reached AppFabric
           if (options?.signal?.aborted) return { ok: false, errors: [OUTCOME_UNKNOWN] };
           return checkOutcome(ref, options);

@@ -85,23 +85,6 @@ const EXCEPTIONS: Readonly<Record<string, new (init: ExceptionInit) => AwsServic
   ServiceUnavailableException,
 };
 
-/**
- * A failure before a response arrived: connect failure, reset, timeout. `sent` is false only when
- * the request provably never reached the server (the connection was never established).
- */
-export class AwsTransportError extends Error {
-  readonly code: string;
-  readonly timeout: boolean;
-  readonly sent: boolean;
-  constructor(message: string, init: { code: string; timeout: boolean; sent: boolean; cause?: unknown }) {
-    super(message, { cause: init.cause });
-    this.name = 'AwsTransportError';
-    this.code = init.code;
-    this.timeout = init.timeout;
-    this.sent = init.sent;
-  }
-}
-
 /** `ValidationException:http://internal.amazon.com/…` and `com.amazonaws.appfabric#ValidationException` → `ValidationException`. */
 export function sanitizeErrorCode(raw: string): string {
   let value = raw;

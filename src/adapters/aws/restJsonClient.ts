@@ -5,11 +5,11 @@
  * retries in the SDK's standard mode with clock-skew correction.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { buildQueryString } from '@smithy/querystring-builder';
 import { Pool, type Dispatcher } from 'undici';
 import type { CallOptions } from '../types.ts';
-import { AwsServiceException, AwsTransportError, deserializeError } from './errors.ts';
+import { TransportError, toTransportError, waitBeforeRetry } from '../http/transport.ts';
+import { AwsServiceException, deserializeError } from './errors.ts';
 import {
   backoffDelay,
   classify,
@@ -79,42 +79,6 @@ export function encodeLabel(value: string, label: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** Connection-phase failures: the request never reached the server. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ETIMEDOUT',
-]);
-
-function toTransportError(error: unknown, signal: AbortSignal | undefined): AwsTransportError {
-  if (signal?.aborted) {
-    const reason: unknown = signal.reason;
-    const timeout = reason instanceof Error && reason.name === 'TimeoutError';
-    return new AwsTransportError(timeout ? 'The request deadline passed.' : 'The request was aborted.', {
-      code: timeout ? 'DEADLINE_EXCEEDED' : 'ABORTED',
-      timeout,
-      sent: true,
-      cause: error,
-    });
-  }
-  const code = String((error as { code?: unknown })?.code ?? (error as Error)?.name ?? 'UNKNOWN');
-  return new AwsTransportError(`The request failed before a response arrived (${code}).`, {
-    code,
-    timeout: TIMEOUT_CODES.has(code),
-    sent: !NOT_SENT_CODES.has(code),
-    cause: error,
-  });
-}
-
 export class AwsRestJsonClient {
   readonly #options: AwsRestJsonClientOptions;
   readonly #signer: Signer;
@@ -162,7 +126,7 @@ export class AwsRestJsonClient {
     return this.#retry.getCapacity();
   }
 
-  /** Sends one operation; resolves with its output or rejects with an AwsServiceException / AwsTransportError. */
+  /** Sends one operation; resolves with its output or rejects with an AwsServiceException / TransportError. */
   async send<I, O>(
     spec: OperationSpec<I, O>,
     input: I,
@@ -206,10 +170,7 @@ export class AwsRestJsonClient {
           throw fail(); // attempts exhausted, or the retry quota is empty
         }
         const delay = withRetryAfter(backoffDelay(verdict.errorType, retryCount, this.#random), verdict.retryAfterMs);
-        if (options.deadline !== undefined && this.#now() + delay >= options.deadline) throw fail();
-        try {
-          await sleep(delay, undefined, options.signal ? { signal: options.signal } : {});
-        } catch {
+        if (!(await waitBeforeRetry(delay, { signal: options.signal, deadline: options.deadline, now: this.#now }))) {
           throw fail();
         }
         totalRetryDelay += delay;
@@ -280,7 +241,7 @@ export class AwsRestJsonClient {
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        throw new AwsTransportError('The response body is not JSON.', {
+        throw new TransportError('The response body is not JSON.', {
           code: 'INVALID_RESPONSE',
           timeout: false,
           sent: true,

@@ -11,7 +11,8 @@ import {
   THROTTLING_RETRY_DELAY_BASE,
 } from '@smithy/util-retry';
 import type { RetryErrorType, StandardRetryToken } from '@smithy/types';
-import { AwsServiceException, AwsTransportError } from './errors.ts';
+import { fullJitter, TransportError } from '../http/transport.ts';
+import { AwsServiceException } from './errors.ts';
 
 /** Error names the SDK treats as throttling (service-error-classification). */
 const THROTTLING_NAMES = new Set([
@@ -76,7 +77,7 @@ export function classify(error: unknown, policy: RetryPolicy, clockSkewCorrected
     }
     return { errorType: status >= 500 ? 'SERVER_ERROR' : 'CLIENT_ERROR', retryable: false };
   }
-  if (error instanceof AwsTransportError) {
+  if (error instanceof TransportError) {
     return { errorType: 'TRANSIENT', retryable: policy === 'standard' || !error.sent };
   }
   return { errorType: 'CLIENT_ERROR', retryable: false };
@@ -89,7 +90,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const base = errorType === 'THROTTLING' ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE;
-  return Math.floor(random() * Math.min(base * 2 ** retryCount, MAXIMUM_RETRY_DELAY));
+  return fullJitter(base, MAXIMUM_RETRY_DELAY, retryCount, random);
 }
 
 /** A server hint may lengthen the wait by at most 5 s and never shortens it (StandardRetryStrategy). */

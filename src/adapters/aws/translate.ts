@@ -5,7 +5,8 @@
 import type { GraphQLError } from 'graphql';
 import { ERRORS, isRegistryError, type UpstreamName } from '../../errors.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
-import { AwsServiceException, AwsTransportError } from './errors.ts';
+import { TransportError } from '../http/transport.ts';
+import { AwsServiceException } from './errors.ts';
 
 const ACCESS_DENIED_NAMES = new Set([
   'AccessDeniedException',
@@ -24,7 +25,7 @@ export function toSubgraphError(error: unknown, name: UpstreamName, operation: s
     upstream: { name, operation, ...(status ? { status } : {}) },
     cause: error,
   });
-  if (error instanceof AwsTransportError) {
+  if (error instanceof TransportError) {
     return error.timeout
       ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, upstream())
       : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());
@@ -64,7 +65,7 @@ export function describeAwsFailure(error: unknown): Record<string, unknown> {
       message: error.message,
     };
   }
-  if (error instanceof AwsTransportError)
+  if (error instanceof TransportError)
     return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent };
   if (error instanceof Error) return { errorType: error.name, message: error.message };
   return { errorType: typeof error };

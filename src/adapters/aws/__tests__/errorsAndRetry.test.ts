@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   AwsServiceException,
-  AwsTransportError,
   deserializeError,
   parseRetryAfter,
   sanitizeErrorCode,
   ThrottlingException,
   ValidationException,
 } from '../errors.ts';
+import { TransportError } from '../../http/transport.ts';
 import { backoffDelay, classify, createRetryStrategy, withRetryAfter } from '../retry.ts';
 
 describe('restJson1 error deserialization', () => {
@@ -98,7 +98,7 @@ describe('retry classification', () => {
     });
     expect(classify(service(503, 'ServiceUnavailableException'), 'standard', false)).toMatchObject({ retryable: true });
     expect(
-      classify(new AwsTransportError('x', { code: 'ECONNRESET', timeout: false, sent: true }), 'standard', false),
+      classify(new TransportError('x', { code: 'ECONNRESET', timeout: false, sent: true }), 'standard', false),
     ).toMatchObject({ retryable: true });
   });
 
@@ -117,22 +117,19 @@ describe('retry classification', () => {
     expect(classify(service(429, 'ThrottlingException'), 'unprocessed-only', false).retryable).toBe(true);
     expect(classify(service(500, 'InternalServerException'), 'unprocessed-only', false).retryable).toBe(false);
     expect(
+      classify(new TransportError('x', { code: 'ECONNRESET', timeout: false, sent: true }), 'unprocessed-only', false)
+        .retryable,
+    ).toBe(false);
+    expect(
       classify(
-        new AwsTransportError('x', { code: 'ECONNRESET', timeout: false, sent: true }),
+        new TransportError('x', { code: 'UND_ERR_HEADERS_TIMEOUT', timeout: true, sent: true }),
         'unprocessed-only',
         false,
       ).retryable,
     ).toBe(false);
     expect(
       classify(
-        new AwsTransportError('x', { code: 'UND_ERR_HEADERS_TIMEOUT', timeout: true, sent: true }),
-        'unprocessed-only',
-        false,
-      ).retryable,
-    ).toBe(false);
-    expect(
-      classify(
-        new AwsTransportError('x', { code: 'ECONNREFUSED', timeout: false, sent: false }),
+        new TransportError('x', { code: 'ECONNREFUSED', timeout: false, sent: false }),
         'unprocessed-only',
         false,
       ).retryable,

@@ -1,0 +1,87 @@
+/**
+ * Transport-level pieces shared by the upstream HTTP clients: what a failure before any response
+ * means, and how long to wait before a retry.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * A failure before a response arrived: connect failure, reset, timeout, abort. `sent` is false
+ * only when the request provably never reached the server (the connection was never made).
+ */
+export class TransportError extends Error {
+  readonly code: string;
+  readonly timeout: boolean;
+  readonly sent: boolean;
+  constructor(message: string, init: { code: string; timeout: boolean; sent: boolean; cause?: unknown }) {
+    super(message, { cause: init.cause });
+    this.name = 'TransportError';
+    this.code = init.code;
+    this.timeout = init.timeout;
+    this.sent = init.sent;
+  }
+}
+
+/** Connection-phase failures: the request never reached the server. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+/** Classifies an undici or socket error; an aborted signal wins (deadline → timeout). */
+export function toTransportError(error: unknown, signal: AbortSignal | undefined): TransportError {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    const timeout = reason instanceof Error && reason.name === 'TimeoutError';
+    return new TransportError(timeout ? 'The request deadline passed.' : 'The request was aborted.', {
+      code: timeout ? 'DEADLINE_EXCEEDED' : 'ABORTED',
+      timeout,
+      sent: true,
+      cause: error,
+    });
+  }
+  const code = String((error as { code?: unknown })?.code ?? (error as Error)?.name ?? 'UNKNOWN');
+  return new TransportError(`The request failed before a response arrived (${code}).`, {
+    code,
+    timeout: TIMEOUT_CODES.has(code),
+    sent: !NOT_SENT_CODES.has(code),
+    cause: error,
+  });
+}
+
+/** Full-jitter exponential backoff: a uniform draw from [0, min(base · 2^retryCount, cap)). */
+export function fullJitter(
+  baseMs: number,
+  capMs: number,
+  retryCount: number,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(random() * Math.min(baseMs * 2 ** retryCount, capMs));
+}
+
+/**
+ * Waits before a retry. Returns false, without waiting, when the wait would end at or after the
+ * deadline, or when the signal aborts during the wait.
+ */
+export async function waitBeforeRetry(
+  delayMs: number,
+  options: { signal?: AbortSignal | undefined; deadline?: number | undefined; now?: () => number },
+): Promise<boolean> {
+  const now = options.now ?? Date.now;
+  if (options.deadline !== undefined && now() + delayMs >= options.deadline) return false;
+  try {
+    await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {});
+    return true;
+  } catch {
+    return false;
+  }
+}
