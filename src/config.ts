@@ -1,8 +1,16 @@
+import type { KeyObject } from 'node:crypto';
 import {
   EndpointError,
   resolveAppFabricEndpoint,
   resolveIotManagedIntegrationsEndpoint,
 } from './adapters/aws/endpoints.ts';
+import {
+  ConductorOneCredentialsError,
+  parseClientId,
+  parseClientSecret,
+  type ConductorOneClientId,
+} from './adapters/conductorOne/tokenSource.ts';
+import { Secret } from './secret.ts';
 
 /**
  * The only module that reads the environment. `loadConfig` validates everything at start-up and
@@ -43,6 +51,8 @@ export interface Config {
   maxRequestBodyBytes: number;
   /** The real AWS upstreams' settings; null unless they are in `real` mode. */
   aws: AwsConfig | null;
+  /** The real ConductorOne upstream's settings; null unless it is in `real` mode. */
+  conductorOne: ConductorOneConfig | null;
   /** Per-attempt timeouts of every upstream call. */
   upstreamTimeouts: UpstreamTimeouts;
 }
@@ -59,6 +69,18 @@ export interface AwsConfig {
    * (ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`).
    */
   endpoints: { iotManagedIntegrations: URL; appFabric: URL };
+}
+
+export interface ConductorOneConfig {
+  /**
+   * The API origin: `CONDUCTORONE_SERVER_URL`, else `https://<CONDUCTORONE_TENANT_DOMAIN>.conductor.one`,
+   * else the host in the client id.
+   */
+  origin: string;
+  /** In the SDKs' priority order: a pre-exchanged `CONDUCTORONE_ACCESS_TOKEN`, else client credentials. */
+  auth:
+    | { kind: 'accessToken'; accessToken: Secret }
+    | { kind: 'clientCredentials'; clientId: ConductorOneClientId; privateKey: Secret<KeyObject> };
 }
 
 export interface UpstreamTimeouts {
@@ -138,14 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
         conductorOne: realMode(conductorOneConfigured),
       };
 
-  // The real ConductorOne client lands with its own adapter; until then a configuration that asks
-  // for it is refused instead of silently serving nothing.
-  if (upstreams.conductorOne === 'real') {
-    problems.push(
-      'conductorOne is configured, but this build has no real ConductorOne client yet. ' +
-        'Unset its variables, or set SANDBOX=true to use the embedded sandbox.',
-    );
-  }
+  const conductorOne = upstreams.conductorOne === 'real' ? conductorOneConfig(env, problems) : null;
 
   let aws: AwsConfig | null = null;
   if (upstreams.iotManagedIntegrations === 'real' || upstreams.appFabric === 'real') {
@@ -177,8 +192,83 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownDelayMs,
     maxRequestBodyBytes,
     aws,
+    conductorOne,
     upstreamTimeouts,
   };
+}
+
+/** Loopback hosts may use plain http (local test servers); every other ConductorOne origin is https. */
+function checkOrigin(raw: string, problems: string[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push('CONDUCTORONE_SERVER_URL is not a URL.');
+    return null;
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    problems.push('CONDUCTORONE_SERVER_URL must be https (plain http only on loopback).');
+    return null;
+  }
+  if (url.pathname !== '/' || url.search || url.username || url.password) {
+    problems.push('CONDUCTORONE_SERVER_URL must be an origin only (scheme, host and port).');
+    return null;
+  }
+  return url.origin;
+}
+
+function conductorOneConfig(env: Env, problems: string[]): ConductorOneConfig | null {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const accessToken = value('CONDUCTORONE_ACCESS_TOKEN');
+  const clientIdRaw = value('CONDUCTORONE_CLIENT_ID');
+  const clientSecretRaw = value('CONDUCTORONE_CLIENT_SECRET');
+  const serverUrl = value('CONDUCTORONE_SERVER_URL');
+  const tenantDomain = value('CONDUCTORONE_TENANT_DOMAIN');
+  if (tenantDomain !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(tenantDomain)) {
+    problems.push('CONDUCTORONE_TENANT_DOMAIN must be the tenant name, e.g. "acme" for acme.conductor.one.');
+    return null;
+  }
+  const explicitOrigin = serverUrl
+    ? checkOrigin(serverUrl, problems)
+    : tenantDomain
+      ? `https://${tenantDomain.toLowerCase()}.conductor.one`
+      : undefined;
+  if (explicitOrigin === null) return null;
+
+  if (accessToken) {
+    if (!explicitOrigin && !clientIdRaw) {
+      problems.push(
+        'CONDUCTORONE_ACCESS_TOKEN needs the tenant: set CONDUCTORONE_SERVER_URL or CONDUCTORONE_TENANT_DOMAIN.',
+      );
+      return null;
+    }
+    let origin = explicitOrigin;
+    if (!origin) {
+      try {
+        origin = parseClientId(clientIdRaw!).serverUrl;
+      } catch (error) {
+        problems.push((error as Error).message);
+        return null;
+      }
+    }
+    return { origin: origin!, auth: { kind: 'accessToken', accessToken: new Secret(accessToken) } };
+  }
+  if (!clientIdRaw || !clientSecretRaw) {
+    problems.push(
+      'ConductorOne needs CONDUCTORONE_CLIENT_ID and CONDUCTORONE_CLIENT_SECRET together (or CONDUCTORONE_ACCESS_TOKEN).',
+    );
+    return null;
+  }
+  try {
+    const clientId = parseClientId(clientIdRaw);
+    const privateKey = new Secret(parseClientSecret(clientSecretRaw));
+    return { origin: explicitOrigin ?? clientId.serverUrl, auth: { kind: 'clientCredentials', clientId, privateKey } };
+  } catch (error) {
+    if (!(error instanceof ConductorOneCredentialsError)) throw error;
+    problems.push(error.message);
+    return null;
+  }
 }
 
 function awsConfig(

@@ -30,7 +30,11 @@ const { url } = await server.listen();
 logger.info({ url, upstreams: config.upstreams }, `connector-auth-subgraph listening at ${url}`);
 if (sandbox) {
   logger.info(
-    { sandbox: describeSandbox(sandbox.seed), awsSimulator: sandbox.aws?.url ?? null },
+    {
+      sandbox: describeSandbox(sandbox.seed),
+      awsSimulator: sandbox.aws?.url ?? null,
+      conductorOneSimulator: sandbox.conductorOne?.url ?? null,
+    },
     'Serving the EMBEDDED SANDBOX with demo data (no upstream credentials used). See README "Sandbox".',
   );
 }

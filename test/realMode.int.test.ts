@@ -3,8 +3,13 @@
  * AWS: region, credentials from the default chain (here the environment) and endpoint overrides
  * pointing at a restJson1 server that checks SigV4.
  */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsSimulator, type AwsSimulator } from '../src/sandbox/aws/awsSimulator.ts';
+import {
+  startConductorOneSimulator,
+  type ConductorOneSimulator,
+} from '../src/sandbox/conductorOne/conductorOneSimulator.ts';
 import { createSandboxSeed } from '../src/sandbox/seed.ts';
 import { post, spawnSubgraph, type SpawnedSubgraph } from './helpers/spawnSubgraph.ts';
 
@@ -145,5 +150,122 @@ describe('npm start with no configuration', () => {
         APPFABRIC_ENDPOINT: 'http://127.0.0.1:1',
       }),
     ).rejects.toThrow(/FIPS and custom endpoint are not supported/);
+  });
+});
+
+describe('real ConductorOne mode, configured from the environment', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  const clientSecret = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
+  const clientId = `planted-otter-${randomUUID().slice(0, 8)}@tenant.conductor.one/spc`;
+  const plantedUpstreamSecret = `secret-token:conductorone.com:v1:PLANTED-UPSTREAM-${randomUUID()}`;
+  let sim: ConductorOneSimulator;
+  let subgraph: SpawnedSubgraph;
+  const seed = createSandboxSeed();
+  const target = seed.conductorOne.credentials.find((c) => c.id === 'cred-salesforce-active')!;
+  target.clientSecret = plantedUpstreamSecret;
+
+  beforeAll(async () => {
+    sim = await startConductorOneSimulator({
+      seed: seed.conductorOne,
+      clients: [{ clientId, publicKey }],
+      audience: 'tenant.conductor.one',
+    });
+    subgraph = await spawnSubgraph({
+      NODE_ENV: 'production',
+      SHUTDOWN_DELAY_MS: '0',
+      LOG_LEVEL: 'trace',
+      CONDUCTORONE_CLIENT_ID: clientId,
+      CONDUCTORONE_CLIENT_SECRET: clientSecret,
+      CONDUCTORONE_SERVER_URL: sim.url,
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await subgraph?.stop();
+    await sim?.close();
+  });
+
+  it('serves every ConductorOne field, and no secret appears in any response, error or log line', async () => {
+    const fields = `id appId connectorId clientId displayName createdAt updatedAt deletedAt expiresTime lastUsedAt status
+      app { id displayName description iconUrl }
+      connector { id appId displayName description syncStatus syncLastError syncCompletedAt }`;
+    const responses: unknown[] = [];
+    const ask = async (query: string, variables?: Record<string, unknown>) => {
+      const res = await post(subgraph.url, query, variables);
+      responses.push(res.body);
+      return res;
+    };
+    const ok = await ask(
+      `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { ${fields} } }`,
+    );
+    expect(ok.body.errors).toBeUndefined();
+    expect(ok.body.data.connectorCredential).toMatchObject({
+      id: target.id,
+      status: 'ACTIVE',
+      app: { id: 'app-salesforce' },
+      connector: { syncStatus: 'DISABLED' },
+    });
+    const entities = await ask(
+      'query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on ConductorOneApp { id displayName } ... on ConductorOneConnector { id syncStatus } } }',
+      {
+        reps: [
+          { __typename: 'ConductorOneApp', id: 'app-snowflake' },
+          { __typename: 'ConductorOneConnector', appId: 'app-aws-production', id: 'conn-aws-org' },
+        ],
+      },
+    );
+    expect(entities.body.data._entities).toEqual([
+      { id: 'app-snowflake', displayName: 'Snowflake' },
+      { id: 'conn-aws-org', syncStatus: 'ERROR' },
+    ]);
+    // Failure paths: upstream errors, a refused token, a token endpoint failure, a masked error.
+    sim.inject('GetCredentials', { kind: 'error', status: 500, message: plantedUpstreamSecret, times: 3 });
+    await ask(
+      `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { id } }`,
+    );
+    sim.expireAllTokens();
+    sim.inject('Token', { kind: 'error', status: 401 });
+    await ask(
+      `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { id } }`,
+    );
+    await ask(
+      `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { id } }`,
+    );
+
+    expect(sim.secretSubmissions()).toBe(0);
+    const accessTokens = [
+      ...new Set(
+        sim.requests
+          .map((r) => r.headers['authorization'])
+          .filter(Boolean)
+          .map((a) => a!.replace(/^Bearer /, '')),
+      ),
+    ];
+    expect(accessTokens.length).toBeGreaterThanOrEqual(2);
+    const planted = [
+      clientSecret,
+      clientSecret.split(':')[3]!,
+      jwk.d!,
+      plantedUpstreamSecret,
+      'PLANTED-UPSTREAM',
+      ...accessTokens,
+    ];
+    const seen = [JSON.stringify(responses), ...subgraph.output].join('\n');
+    for (const value of planted) expect(seen, `planted value leaked: ${value.slice(0, 12)}…`).not.toContain(value);
+    expect(subgraph.output.some((line) => line.includes('upstream call failed'))).toBe(true);
+  });
+});
+
+describe('ConductorOne start-up checks', () => {
+  it('fails fast on a malformed client secret without echoing it', async () => {
+    const secret = `secret-token:conductorone.com:v2:PLANTED-${randomUUID()}`;
+    let error: Error | undefined;
+    try {
+      await spawnSubgraph({ CONDUCTORONE_CLIENT_ID: 'x@tenant.conductor.one/spc', CONDUCTORONE_CLIENT_SECRET: secret });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toContain('CONDUCTORONE_CLIENT_SECRET is not a valid ConductorOne client secret');
+    expect(error?.message).not.toContain('PLANTED');
   });
 });

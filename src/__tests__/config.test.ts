@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.ts';
 
@@ -37,20 +39,103 @@ describe('loadConfig', () => {
       expect((error as ConfigError).message).toContain('PORT must be an integer');
     }
   });
+});
 
-  it('refuses a configured upstream this build has no client for, without echoing secrets', () => {
-    const secret = 'secret-token:conductorone.com:v1:DO-NOT-ECHO';
+describe('loadConfig: ConductorOne', () => {
+  const secret = () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    return `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(privateKey.export({ format: 'jwk' }))).toString('base64url')}`;
+  };
+
+  it('takes the tenant origin from the client id, and keeps the key out of any printout', () => {
+    const config = loadConfig({
+      CONDUCTORONE_CLIENT_ID: 'otter@acme.conductor.one/spc',
+      CONDUCTORONE_CLIENT_SECRET: secret(),
+    });
+    expect(config.upstreams.conductorOne).toBe('real');
+    expect(config.conductorOne?.origin).toBe('https://acme.conductor.one');
+    expect(config.conductorOne?.auth.kind).toBe('clientCredentials');
+    expect(JSON.stringify(config)).toContain('[Redacted]');
+    expect(inspect(config, { depth: 10 })).not.toMatch(/"d"|privateKey: KeyObject/);
+  });
+
+  it('prefers a pre-exchanged access token, which needs the tenant named', () => {
+    expect(() => loadConfig({ CONDUCTORONE_ACCESS_TOKEN: 'tok' })).toThrow(
+      /CONDUCTORONE_SERVER_URL or CONDUCTORONE_TENANT_DOMAIN/,
+    );
+    const config = loadConfig({
+      CONDUCTORONE_ACCESS_TOKEN: 'planted-access-token',
+      CONDUCTORONE_TENANT_DOMAIN: 'acme',
+    });
+    expect(config.conductorOne).toMatchObject({ origin: 'https://acme.conductor.one', auth: { kind: 'accessToken' } });
+    expect(JSON.stringify(config)).not.toContain('planted-access-token');
+    expect(inspect(config, { depth: 10 })).not.toContain('planted-access-token');
+  });
+
+  it('accepts a loopback http server URL and refuses plain http elsewhere', () => {
+    const base = { CONDUCTORONE_CLIENT_ID: 'otter@acme.conductor.one/spc', CONDUCTORONE_CLIENT_SECRET: secret() };
+    expect(loadConfig({ ...base, CONDUCTORONE_SERVER_URL: 'http://127.0.0.1:8080' }).conductorOne?.origin).toBe(
+      'http://127.0.0.1:8080',
+    );
+    expect(() => loadConfig({ ...base, CONDUCTORONE_SERVER_URL: 'http://acme.conductor.one' })).toThrow(
+      /must be https/,
+    );
+    expect(() => loadConfig({ ...base, CONDUCTORONE_SERVER_URL: 'https://acme.conductor.one/api' })).toThrow(
+      /origin only/,
+    );
+  });
+
+  it('needs the id and the secret together, and refuses a malformed secret without echoing it', () => {
+    expect(() => loadConfig({ CONDUCTORONE_CLIENT_ID: 'otter@acme.conductor.one/spc' })).toThrow(/together/);
+    try {
+      loadConfig({
+        CONDUCTORONE_CLIENT_ID: 'otter@acme.conductor.one/spc',
+        CONDUCTORONE_CLIENT_SECRET: 'secret-token:x:v1:PLANTEDVALUE',
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toContain('CONDUCTORONE_CLIENT_SECRET is not a valid');
+      expect((error as Error).message).not.toContain('PLANTEDVALUE');
+    }
+  });
+});
+
+describe('loadConfig: AWS', () => {
+  it('resolves both endpoints from the region, with overrides taking precedence', () => {
+    const config = loadConfig({
+      AWS_REGION: 'eu-west-1',
+      APPFABRIC_ENDPOINT: 'https://vpce-1.appfabric.eu-west-1.vpce.amazonaws.com',
+    });
+    expect(config.aws).toMatchObject({ region: 'eu-west-1', maxAttempts: 3 });
+    expect(config.aws!.endpoints.iotManagedIntegrations.href).toBe(
+      'https://api.iotmanagedintegrations.eu-west-1.api.aws/',
+    );
+    expect(config.aws!.endpoints.appFabric.host).toBe('vpce-1.appfabric.eu-west-1.vpce.amazonaws.com');
+  });
+
+  it('falls back to AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL unless told to ignore them', () => {
+    const env = {
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_APPFABRIC: 'http://127.0.0.1:4567',
+    };
+    const config = loadConfig(env);
+    expect(config.aws!.endpoints.iotManagedIntegrations.port).toBe('4566');
+    expect(config.aws!.endpoints.appFabric.port).toBe('4567');
+    expect(loadConfig({ ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }).aws!.endpoints.appFabric.host).toBe(
+      'appfabric.us-east-1.amazonaws.com',
+    );
+  });
+
+  it('refuses adaptive retries, bad attempts and FIPS with a custom endpoint', () => {
+    expect(() => loadConfig({ AWS_REGION: 'us-east-1', AWS_RETRY_MODE: 'adaptive' })).toThrow(/AWS_RETRY_MODE/);
+    expect(() => loadConfig({ AWS_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '0' })).toThrow(/AWS_MAX_ATTEMPTS/);
     expect(() =>
       loadConfig({
-        SANDBOX: 'false',
-        CONDUCTORONE_CLIENT_ID: 'x@t.conductor.one/spc',
-        CONDUCTORONE_CLIENT_SECRET: secret,
+        AWS_REGION: 'us-east-1',
+        AWS_USE_FIPS_ENDPOINT: 'true',
+        IOT_MANAGED_INTEGRATIONS_ENDPOINT: 'https://x.example',
       }),
-    ).toThrow(ConfigError);
-    try {
-      loadConfig({ SANDBOX: 'false', CONDUCTORONE_CLIENT_SECRET: secret });
-    } catch (error) {
-      expect((error as Error).message).not.toContain('DO-NOT-ECHO');
-    }
+    ).toThrow(/FIPS and custom endpoint/);
   });
 });

@@ -3,20 +3,33 @@
  * per upstream, between the sandbox, a real client and "not configured". In sandbox mode the AWS
  * upstreams are the real AWS clients talking to the wire-level simulator on 127.0.0.1.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { Config, UpstreamTimeouts } from '../config.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
 import { startAwsSimulator, type AwsSimulator } from '../sandbox/aws/awsSimulator.ts';
-import { CallCounter } from '../sandbox/paging.ts';
+import {
+  startConductorOneSimulator,
+  type ConductorOneSimulator,
+} from '../sandbox/conductorOne/conductorOneSimulator.ts';
+import { CallCounter } from '../sandbox/callCounter.ts';
 import { createSandboxSeed, SANDBOX_REGION, type SandboxSeed } from '../sandbox/seed.ts';
 import { createAppFabricAdapter } from './appFabric/adapter.ts';
 import { AppFabric } from './appFabric/client.ts';
 import type { AppFabricPort } from './appFabric/port.ts';
 import { createAwsCredentialProvider } from './aws/credentials.ts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from './aws/signing.ts';
+import { createConductorOneAdapter } from './conductorOne/adapter.ts';
+import { ConductorOneClient, createConductorOnePool } from './conductorOne/client.ts';
 import type { ConductorOnePort } from './conductorOne/port.ts';
-import { createConductorOneSandbox } from './conductorOne/sandbox.ts';
+import {
+  clientCredentialsTokenSource,
+  parseClientId,
+  parseClientSecret,
+  staticTokenSource,
+  type TokenSource,
+} from './conductorOne/tokenSource.ts';
 import { createIotManagedIntegrationsAdapter } from './iotManagedIntegrations/adapter.ts';
 import { IoTManagedIntegrations } from './iotManagedIntegrations/client.ts';
 import type { IotManagedIntegrationsPort } from './iotManagedIntegrations/port.ts';
@@ -32,6 +45,8 @@ export interface Sandbox {
   seed: SandboxSeed;
   /** The wire-level AWS simulator (both AWS services), when the AWS upstreams are sandboxed. */
   aws: AwsSimulator | null;
+  /** The wire-level ConductorOne simulator, when ConductorOne is sandboxed. */
+  conductorOne: ConductorOneSimulator | null;
   calls: Record<UpstreamName, CallCounter>;
 }
 
@@ -51,7 +66,7 @@ export interface CreateAdaptersOptions {
 
 export const USER_AGENT = 'connector-auth-subgraph/0.1.0';
 
-type AdapterConfig = Pick<Config, 'upstreams' | 'aws' | 'upstreamTimeouts'>;
+type AdapterConfig = Pick<Config, 'upstreams' | 'aws' | 'conductorOne' | 'upstreamTimeouts'>;
 
 export async function createAdapters(config: AdapterConfig, options: CreateAdaptersOptions): Promise<CreatedAdapters> {
   const now = options.now ?? (() => new Date());
@@ -125,24 +140,67 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     });
   }
 
-  const conductorOneCalls = new CallCounter();
-  const conductorOne: ConductorOnePort =
-    modes.conductorOne === 'sandbox' && seed
-      ? createConductorOneSandbox(seed.conductorOne, conductorOneCalls)
-      : notConfigured<ConductorOnePort>('conductorOne', {
-          getCredential: 'GetCredentials',
-          getConnector: 'GetConnector',
-          searchAppsById: 'SearchApps',
-        });
+  let conductorOneSim: ConductorOneSimulator | null = null;
+  let conductorOne: ConductorOnePort;
+  let c1: { origin: string; tokens: (dispatcher: Dispatcher) => TokenSource } | null = null;
+  if (modes.conductorOne === 'sandbox' && seed) {
+    // A sandbox API client made like a real one: an Ed25519 key in a secret-token client secret,
+    // parsed by the same code as CONDUCTORONE_CLIENT_SECRET. The simulator knows only the public key.
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const secret = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(privateKey.export({ format: 'jwk' }))).toString('base64url')}`;
+    const clientId = parseClientId(`sandbox-${randomBytes(4).toString('hex')}@sandbox.conductor.one/spc`);
+    const key = parseClientSecret(secret);
+    conductorOneSim = await startConductorOneSimulator({
+      seed: seed.conductorOne,
+      clients: [{ clientId: clientId.clientId, publicKey }],
+      audience: clientId.audience,
+    });
+    closers.push(() => conductorOneSim!.close());
+    const origin = conductorOneSim.url;
+    c1 = { origin, tokens: (dispatcher) => clientCredentialsTokenSource({ clientId, key, origin, dispatcher }) };
+  } else if (config.conductorOne) {
+    const { origin, auth } = config.conductorOne;
+    c1 = {
+      origin,
+      tokens: (dispatcher) =>
+        auth.kind === 'accessToken'
+          ? staticTokenSource(auth.accessToken.reveal())
+          : clientCredentialsTokenSource({
+              clientId: auth.clientId,
+              key: auth.privateKey.reveal(),
+              origin,
+              dispatcher,
+            }),
+    };
+  }
+  if (c1) {
+    const dispatcher = createConductorOnePool(c1.origin, config.upstreamTimeouts);
+    closers.push(() => dispatcher.close());
+    const client = new ConductorOneClient({
+      origin: c1.origin,
+      tokens: c1.tokens(dispatcher),
+      timeouts: config.upstreamTimeouts,
+      userAgent: USER_AGENT,
+      dispatcher,
+    });
+    conductorOne = createConductorOneAdapter(client, log);
+  } else {
+    conductorOne = notConfigured<ConductorOnePort>('conductorOne', {
+      getCredential: 'GetCredentials',
+      getConnector: 'GetConnector',
+      searchAppsById: 'SearchApps',
+    });
+  }
 
   const sandbox: Sandbox | null = seed
     ? {
         seed,
         aws,
+        conductorOne: conductorOneSim,
         calls: {
           iotManagedIntegrations: aws?.calls.iotManagedIntegrations ?? new CallCounter(),
           appFabric: aws?.calls.appFabric ?? new CallCounter(),
-          conductorOne: conductorOneCalls,
+          conductorOne: conductorOneSim?.calls ?? new CallCounter(),
         },
       }
     : null;

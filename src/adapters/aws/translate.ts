@@ -4,6 +4,7 @@
  */
 import type { GraphQLError } from 'graphql';
 import { ERRORS, isRegistryError, type UpstreamName } from '../../errors.ts';
+import { redactText } from '../../redact.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
 import { TransportError } from '../http/transport.ts';
 import { AwsServiceException } from './errors.ts';
@@ -62,11 +63,11 @@ export function describeAwsFailure(error: unknown): Record<string, unknown> {
       status: error.$metadata.httpStatusCode,
       upstreamRequestId: error.$metadata.requestId,
       attempts: error.$metadata.attempts,
-      message: error.message,
+      message: redactText(error.message),
     };
   }
   if (error instanceof TransportError)
     return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent };
-  if (error instanceof Error) return { errorType: error.name, message: error.message };
+  if (error instanceof Error) return { errorType: error.name, message: redactText(error.message) };
   return { errorType: typeof error };
 }

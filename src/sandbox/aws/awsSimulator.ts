@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CallCounter } from '../paging.ts';
+import { CallCounter } from '../callCounter.ts';
 import { AppFabricState, createAppFabricRoutes } from './appFabricRoutes.ts';
 import { FaultQueue, faultResponse, runsFirst } from './faults.ts';
 import { createImiRoutes } from './imiRoutes.ts';

@@ -1,5 +1,5 @@
 /** The public shapes of the AWS simulator: its options, its logs and its test hooks. */
-import type { CallCounter } from '../paging.ts';
+import type { CallCounter } from '../callCounter.ts';
 import type { SandboxSeed } from '../seed.ts';
 import type { SimulatorFault } from './faults.ts';
 import type { ServiceKey } from './restJson.ts';

@@ -1,0 +1,185 @@
+/**
+ * Client id and secret parsing, the client assertion, and the token cache against the simulator's
+ * token endpoint (which verifies the Ed25519 assertion).
+ */
+import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { Pool } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  startConductorOneSimulator,
+  type ConductorOneSimulator,
+} from '../../../sandbox/conductorOne/conductorOneSimulator.ts';
+import { createSandboxSeed } from '../../../sandbox/seed.ts';
+import {
+  clientCredentialsTokenSource,
+  ConductorOneCredentialsError,
+  createClientAssertion,
+  parseClientId,
+  parseClientSecret,
+  TokenEndpointError,
+} from '../tokenSource.ts';
+
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+function newSecret(): { secret: string; publicKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return { secret: `secret-token:conductorone.com:v1:${b64(privateKey.export({ format: 'jwk' }))}`, publicKey };
+}
+
+describe('parseClientId', () => {
+  it.each([
+    ['strange-hydra-68836@acme.conductor.one/pcc', 'acme.conductor.one', 'https://acme.conductor.one'],
+    ['x@ACME.Conductor.One/spc', 'acme.conductor.one', 'https://acme.conductor.one'],
+    ['svc@c1.internal.example:8443/spc', 'c1.internal.example', 'https://c1.internal.example:8443'],
+  ])('%s → aud %s, server %s', (id, audience, serverUrl) => {
+    const parsed = parseClientId(id);
+    expect(parsed.audience).toBe(audience);
+    expect(parsed.serverUrl).toBe(serverUrl);
+  });
+
+  it.each([
+    'no-at-sign.conductor.one/pcc',
+    'name@host-without-slash',
+    '@acme.conductor.one/pcc',
+    'name@/pcc',
+    'n@evil.com#@x/pcc',
+  ])('refuses %j', (id) => {
+    expect(() => parseClientId(id)).toThrow(ConductorOneCredentialsError);
+  });
+});
+
+describe('parseClientSecret', () => {
+  it('accepts a secret-token Ed25519 private JWK, whatever the first two parts say', () => {
+    const { secret } = newSecret();
+    expect(parseClientSecret(secret).asymmetricKeyType).toBe('ed25519');
+    expect(parseClientSecret(secret.replace('conductorone.com', 'other')).type).toBe('private');
+  });
+
+  it('refuses every malformed secret with one message that never contains the secret', () => {
+    const { secret } = newSecret();
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const { privateKey: ecKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const encoded = secret.split(':')[3]!;
+    const bad = [
+      secret.replace(':v1:', ':v2:'),
+      `secret-token:conductorone.com:${encoded}`,
+      `${secret}==`,
+      `${secret}:extra`,
+      `secret-token:conductorone.com:v1:${b64(publicKey.export({ format: 'jwk' }))}`,
+      `secret-token:conductorone.com:v1:${b64(ecKey.export({ format: 'jwk' }))}`,
+      'secret-token:conductorone.com:v1:not json!',
+      'PLANTED-NOT-A-SECRET',
+    ];
+    for (const value of bad) {
+      let error: unknown;
+      try {
+        parseClientSecret(value);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConductorOneCredentialsError);
+      expect((error as Error).message).not.toContain(value.slice(-12));
+      expect((error as Error).message).not.toContain('PLANTED');
+    }
+  });
+});
+
+describe('createClientAssertion', () => {
+  it('is an EdDSA JWS with a header nonce and the SDKs’ claims', () => {
+    const { secret, publicKey } = newSecret();
+    const now = Date.UTC(2026, 10, 22, 5, 31, 56);
+    const jws = createClientAssertion({
+      clientId: 'c@acme.conductor.one/spc',
+      audience: 'acme.conductor.one',
+      key: parseClientSecret(secret),
+      now,
+    });
+    const [h, p, s] = jws.split('.');
+    const header = JSON.parse(Buffer.from(h!, 'base64url').toString());
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    expect(Object.keys(header).sort()).toEqual(['alg', 'nonce']);
+    expect(header.alg).toBe('EdDSA');
+    expect(header.nonce).toMatch(/^[0-9a-f]{32}$/);
+    const t = now / 1000;
+    expect(claims).toEqual({
+      iss: 'c@acme.conductor.one/spc',
+      sub: 'c@acme.conductor.one/spc',
+      aud: 'acme.conductor.one',
+      iat: t,
+      nbf: t - 120,
+      exp: t + 120,
+    });
+    expect(verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s!, 'base64url'))).toBe(true);
+    const again = createClientAssertion({
+      clientId: 'c@acme.conductor.one/spc',
+      audience: 'acme.conductor.one',
+      key: parseClientSecret(secret),
+      now,
+    });
+    expect(again.split('.')[0]).not.toBe(h);
+  });
+});
+
+describe('clientCredentialsTokenSource against the token endpoint', () => {
+  let sim: ConductorOneSimulator;
+  let pool: Pool;
+  const clientId = parseClientId('unit-otter@sandbox.conductor.one/spc');
+  const { secret, publicKey } = newSecret();
+  let clock = Date.now();
+
+  beforeEach(async () => {
+    clock = Date.now();
+    sim = await startConductorOneSimulator({
+      seed: createSandboxSeed().conductorOne,
+      clients: [{ clientId: clientId.clientId, publicKey }],
+      audience: clientId.audience,
+      now: () => new Date(clock),
+    });
+    pool = new Pool(sim.url);
+  });
+  afterEach(async () => {
+    await pool.close();
+    await sim.close();
+  });
+
+  const source = (key = parseClientSecret(secret)) =>
+    clientCredentialsTokenSource({ clientId, key, origin: sim.url, dispatcher: pool, now: () => clock });
+
+  it('makes one token request for 50 concurrent callers', async () => {
+    const tokens = source();
+    const results = await Promise.all(Array.from({ length: 50 }, () => tokens.token()));
+    expect(new Set(results).size).toBe(1);
+    expect(sim.issuedTokens()).toBe(1);
+    expect(sim.calls.get('Token')).toBe(1);
+    expect(sim.secretSubmissions()).toBe(0);
+    expect(sim.requests[0]!.body).not.toContain(secret.split(':')[3]!.slice(0, 20));
+  });
+
+  it('reuses the token until a minute before expiry, then refreshes', async () => {
+    const tokens = source();
+    const first = await tokens.token();
+    clock += 530_000; // 600 s tokens: still 70 s left
+    expect(await tokens.token()).toBe(first);
+    clock += 11_000; // 59 s left: refresh
+    const second = await tokens.token();
+    expect(second).not.toBe(first);
+    expect(sim.issuedTokens()).toBe(2);
+  });
+
+  it('fetches a new token after invalidate()', async () => {
+    const tokens = source();
+    const first = await tokens.token();
+    tokens.invalidate(first);
+    expect(await tokens.token()).not.toBe(first);
+  });
+
+  it('fails with the status when the assertion is refused (another key)', async () => {
+    const other = generateKeyPairSync('ed25519').privateKey;
+    await expect(source(other).token()).rejects.toMatchObject({
+      name: 'TokenEndpointError',
+      status: 401,
+      oauthError: 'invalid_client',
+    });
+    await expect(source(other).token()).rejects.toBeInstanceOf(TokenEndpointError);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The ConductorOne port on the real client. Every call goes through `call`, the one place where
+ * failures are logged (status, code, request id; never bodies or tokens) and translated.
+ */
+import type { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import { ERRORS, isRegistryError } from '../../errors.ts';
+import { redactText } from '../../redact.ts';
+import { TransportError } from '../http/transport.ts';
+import { UpstreamDataError } from '../mappingHelpers.ts';
+import type { CallOptions } from '../types.ts';
+import { ConductorOneApiError, type ConductorOneClient } from './client.ts';
+import { toConductorOneApp, toConductorOneConnector, toConnectorCredential } from './mapping.ts';
+import type { ConductorOneAppModel, ConductorOnePort } from './port.ts';
+import { TokenEndpointError } from './tokenSource.ts';
+
+const NAME = 'conductorOne' as const;
+/** The apps search's page size limit; a loader batch of up to 100 ids fits one page. */
+const SEARCH_PAGE_SIZE = 100;
+/** Guards against a search that never stops paging. */
+const MAX_SEARCH_PAGES = 50;
+
+export function toSubgraphError(error: unknown, operation: string): GraphQLError {
+  if (isRegistryError(error)) return error;
+  const upstream = (status?: number) => ({
+    upstream: { name: NAME, operation, ...(status ? { status } : {}) },
+    cause: error,
+  });
+  if (error instanceof TransportError) {
+    return error.timeout
+      ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, upstream())
+      : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());
+  }
+  if (error instanceof TokenEndpointError) {
+    // Our client credentials were refused (or the token endpoint failed).
+    if (error.status === 429) return ERRORS.UPSTREAM_THROTTLED.err(undefined, upstream(error.status));
+    return error.status >= 500
+      ? ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream(error.status))
+      : ERRORS.UPSTREAM_ACCESS_DENIED.err(undefined, upstream(error.status));
+  }
+  if (error instanceof ConductorOneApiError) {
+    if (error.status === 401 || error.status === 403)
+      return ERRORS.UPSTREAM_ACCESS_DENIED.err(undefined, upstream(error.status));
+    if (error.status === 429) return ERRORS.UPSTREAM_THROTTLED.err(undefined, upstream(error.status));
+    if (error.status === 400) {
+      return ERRORS.BAD_USER_INPUT.err('ConductorOne rejected the request as invalid.', upstream(error.status));
+    }
+    return ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream(error.status)); // 5xx, redirects, anything else
+  }
+  if (error instanceof UpstreamDataError) {
+    return ERRORS.UPSTREAM_UNAVAILABLE.err('ConductorOne answered with data this subgraph cannot use.', upstream());
+  }
+  return ERRORS.INTERNAL_SERVER_ERROR.err(undefined, { cause: error });
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof ConductorOneApiError) {
+    return {
+      status: error.status,
+      code: typeof error.code === 'string' ? redactText(error.code, 64) : error.code,
+      upstreamRequestId: error.requestId,
+      upstreamMessage: error.upstreamMessage === undefined ? undefined : redactText(error.upstreamMessage),
+    };
+  }
+  if (error instanceof TokenEndpointError) return { tokenEndpointStatus: error.status, oauthError: error.oauthError };
+  if (error instanceof TransportError) return { errorType: error.name, code: error.code, timeout: error.timeout };
+  if (error instanceof Error) return { errorType: error.name, message: redactText(error.message) };
+  return { errorType: typeof error };
+}
+
+export function createConductorOneAdapter(client: ConductorOneClient, log: Logger): ConductorOnePort {
+  async function call<T>(operation: string, run: () => Promise<T>, notFound?: () => T): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (notFound && error instanceof ConductorOneApiError && error.status === 404) return notFound();
+      log.warn({ upstream: NAME, operation, ...describe(error) }, 'upstream call failed');
+      throw toSubgraphError(error, operation);
+    }
+  }
+
+  return {
+    getCredential: (key, options) =>
+      call(
+        'GetCredentials',
+        async () => {
+          const out = await client.getCredentials(key, options);
+          return out?.credential ? toConnectorCredential(out.credential, key) : null;
+        },
+        () => null,
+      ),
+
+    getConnector: (key, options) =>
+      call(
+        'GetConnector',
+        async () => {
+          const connector = (await client.getConnector(key, options))?.connectorView?.connector;
+          return connector ? toConductorOneConnector(connector, key) : null;
+        },
+        () => null,
+      ),
+
+    searchAppsById: (ids, options?: CallOptions) =>
+      call('SearchApps', async () => {
+        const apps: ConductorOneAppModel[] = [];
+        let pageToken: string | undefined;
+        for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+          const out = await client.searchApps(
+            { appIds: [...ids], pageSize: SEARCH_PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
+            options,
+          );
+          for (const wire of Array.isArray(out?.list) ? out.list : []) {
+            const app = wire && typeof wire === 'object' ? toConductorOneApp(wire) : null;
+            if (app) apps.push(app);
+          }
+          pageToken =
+            typeof out?.nextPageToken === 'string' && out.nextPageToken !== '' ? out.nextPageToken : undefined;
+          if (!pageToken) return apps;
+        }
+        throw new UpstreamDataError('the apps search did not stop paging');
+      }),
+  };
+}

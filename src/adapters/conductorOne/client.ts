@@ -1,0 +1,255 @@
+/**
+ * The ConductorOne /api/v1 calls this subgraph makes, over an undici pool to the tenant origin.
+ * Bearer tokens come from a TokenSource; a 401 refreshes the token once and retries once.
+ * Retries: 429 for any call, 5xx and transport failures only for idempotent ones, with full-jitter
+ * backoff and `Retry-After` honoured. Redirects are never followed (ConductorOne answers 301 for
+ * empty path segments, and following one would carry the Authorization header to another path).
+ */
+import { Pool, type Dispatcher } from 'undici';
+import type { CallOptions } from '../types.ts';
+import { fullJitter, toTransportError, TransportError, waitBeforeRetry } from '../http/transport.ts';
+import type { TokenSource } from './tokenSource.ts';
+import type {
+  GetConnectorResponseWire,
+  GetCredentialsResponseWire,
+  SearchAppsRequestWire,
+  SearchAppsResponseWire,
+} from './types.ts';
+
+/** An error answer from the API. The body is parsed defensively for logs; it is never returned. */
+export class ConductorOneApiError extends Error {
+  readonly status: number;
+  /** `code` from the body: a gRPC number or a Connect-style string. */
+  readonly code: number | string | undefined;
+  readonly operation: string;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  /** The body's `message`, unredacted: redact before logging it. Never returned to clients. */
+  readonly upstreamMessage: string | undefined;
+  constructor(init: {
+    status: number;
+    code: number | string | undefined;
+    upstreamMessage: string | undefined;
+    operation: string;
+    requestId: string | undefined;
+    retryAfterMs: number | undefined;
+  }) {
+    super(
+      `ConductorOne ${init.operation} answered ${init.status}${init.upstreamMessage ? `: ${init.upstreamMessage}` : ''}`,
+    );
+    this.name = 'ConductorOneApiError';
+    this.status = init.status;
+    this.code = init.code;
+    this.operation = init.operation;
+    this.requestId = init.requestId;
+    this.retryAfterMs = init.retryAfterMs;
+    this.upstreamMessage = init.upstreamMessage;
+  }
+}
+
+export interface ConductorOneClientOptions {
+  /** The tenant origin, e.g. `https://acme.conductor.one`. */
+  origin: string;
+  tokens: TokenSource;
+  timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+  /** Attempts per call, default 3. */
+  maxAttempts?: number;
+  connections?: number;
+  userAgent: string;
+  /** Shared with the token source when given; otherwise a pool is created and owned. */
+  dispatcher?: Dispatcher;
+  now?: () => number;
+  random?: () => number;
+}
+
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_CAP_MS = 5_000;
+/** A longer Retry-After than this is not waited for (the caller gets UPSTREAM_THROTTLED). */
+const MAX_RETRY_AFTER_MS = 10_000;
+
+function retryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  if (/^\d{1,6}$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Path segments: percent-encoded; empty or separator-bearing ids are refused before sending. */
+export function segment(value: string, name: string): string {
+  if (value === '' || value === '.' || value === '..' || /[/\\?#]/.test(value)) {
+    throw new TypeError(`ConductorOne ${name} must be a non-empty id without '/', '\\', '?' or '#'.`);
+  }
+  return encodeURIComponent(value);
+}
+
+interface Call {
+  operation: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  /** Reads (including the apps search, a POST) may be retried after 5xx and transport failures. */
+  idempotent: boolean;
+}
+
+export class ConductorOneClient {
+  readonly #options: ConductorOneClientOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #now: () => number;
+  readonly #random: () => number;
+
+  constructor(options: ConductorOneClientOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ?? createConductorOnePool(options.origin, options.timeouts, options.connections);
+  }
+
+  getCredentials(
+    key: { appId: string; connectorId: string; id: string },
+    options?: CallOptions,
+  ): Promise<GetCredentialsResponseWire> {
+    return this.#call(
+      {
+        operation: 'GetCredentials',
+        method: 'GET',
+        path: `/api/v1/apps/${segment(key.appId, 'app_id')}/connectors/${segment(key.connectorId, 'connector_id')}/credentials/${segment(key.id, 'id')}`,
+        idempotent: true,
+      },
+      options,
+    );
+  }
+
+  getConnector(key: { appId: string; id: string }, options?: CallOptions): Promise<GetConnectorResponseWire> {
+    return this.#call(
+      {
+        operation: 'GetConnector',
+        method: 'GET',
+        path: `/api/v1/apps/${segment(key.appId, 'app_id')}/connectors/${segment(key.id, 'id')}`,
+        idempotent: true,
+      },
+      options,
+    );
+  }
+
+  searchApps(request: SearchAppsRequestWire, options?: CallOptions): Promise<SearchAppsResponseWire> {
+    return this.#call(
+      { operation: 'SearchApps', method: 'POST', path: '/api/v1/search/apps', body: request, idempotent: true },
+      options,
+    );
+  }
+
+  async #call<T>(call: Call, options: CallOptions = {}): Promise<T> {
+    const maxAttempts = this.#options.maxAttempts ?? 3;
+    let refreshedAfter401 = false;
+    for (let attempt = 1; ; attempt++) {
+      let error: unknown;
+      try {
+        return await this.#attempt<T>(call, options.signal);
+      } catch (caught) {
+        error = caught;
+      }
+      if (
+        error instanceof ConductorOneApiError &&
+        error.status === 401 &&
+        !refreshedAfter401 &&
+        this.#options.tokens.refreshable
+      ) {
+        // The token was revoked or expired early: fetch a new one and try once more.
+        refreshedAfter401 = true;
+        attempt -= 1;
+        continue;
+      }
+      const throttled = error instanceof ConductorOneApiError && error.status === 429;
+      const transient =
+        (error instanceof ConductorOneApiError && error.status >= 500 && error.status !== 501) ||
+        (error instanceof TransportError && error.code !== 'ABORTED' && error.code !== 'DEADLINE_EXCEEDED');
+      if (
+        attempt >= maxAttempts ||
+        !(throttled || (transient && (call.idempotent || (error instanceof TransportError && !error.sent))))
+      ) {
+        throw error;
+      }
+      const hinted = error instanceof ConductorOneApiError ? error.retryAfterMs : undefined;
+      if (hinted !== undefined && hinted > MAX_RETRY_AFTER_MS) throw error;
+      const delay = Math.max(fullJitter(BACKOFF_BASE_MS, BACKOFF_CAP_MS, attempt - 1, this.#random), hinted ?? 0);
+      if (!(await waitBeforeRetry(delay, { signal: options.signal, deadline: options.deadline, now: this.#now })))
+        throw error;
+    }
+  }
+
+  async #attempt<T>(call: Call, signal: AbortSignal | undefined): Promise<T> {
+    const token = await this.#options.tokens.token(signal);
+    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await this.#dispatcher.request({
+        origin: this.#options.origin,
+        method: call.method,
+        path: call.path,
+        headers: {
+          accept: 'application/json',
+          authorization: `Bearer ${token}`,
+          'user-agent': this.#options.userAgent,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      text = await response.body.text();
+    } catch (error) {
+      throw toTransportError(error, signal);
+    }
+    const headers = response.headers as Record<string, string | undefined>;
+    if (response.statusCode === 401) this.#options.tokens.invalidate(token);
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      let parsed: { code?: unknown; message?: unknown } = {};
+      try {
+        parsed = JSON.parse(text) as typeof parsed;
+      } catch {
+        // not JSON: the status says enough
+      }
+      const code = typeof parsed?.code === 'number' || typeof parsed?.code === 'string' ? parsed.code : undefined;
+      throw new ConductorOneApiError({
+        status: response.statusCode,
+        code,
+        upstreamMessage: typeof parsed?.message === 'string' ? parsed.message.slice(0, 200) : undefined,
+        operation: call.operation,
+        requestId: headers['x-request-id'],
+        retryAfterMs: retryAfterMs(headers['retry-after'], this.#now()),
+      });
+    }
+    try {
+      return (text.trim() === '' ? {} : JSON.parse(text)) as T;
+    } catch (error) {
+      throw new TransportError('The response body is not JSON.', {
+        code: 'INVALID_RESPONSE',
+        timeout: false,
+        sent: true,
+        cause: error,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+}
+
+/** One keep-alive pool to the tenant, shared by the token source and the API calls. */
+export function createConductorOnePool(
+  origin: string,
+  timeouts: ConductorOneClientOptions['timeouts'],
+  connections = 16,
+): Pool {
+  return new Pool(origin, {
+    connections,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+    keepAliveTimeout: 4_000,
+  });
+}

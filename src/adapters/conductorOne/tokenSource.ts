@@ -1,0 +1,216 @@
+/**
+ * ConductorOne access tokens, in the official SDKs' priority order (conductorone-api.md §1):
+ * a pre-exchanged `CONDUCTORONE_ACCESS_TOKEN` used as is, or a client id and secret exchanged
+ * at `/auth/v1/token` with an Ed25519 client assertion. The secret's private key signs the
+ * assertion; the secret itself is never sent. Tokens are cached until shortly before they expire,
+ * and a refresh is single-flight: concurrent requests share one token call.
+ */
+import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { toTransportError } from '../http/transport.ts';
+
+/** Parsed `<name>@<host>/<use-case>`; the host names the tenant and is the assertion's audience. */
+export interface ConductorOneClientId {
+  clientId: string;
+  /** Lower-cased host, possibly with a port. */
+  host: string;
+  /** The host without a port: the assertion's `aud`. */
+  audience: string;
+  /** `https://<host>`: the tenant's API origin. */
+  serverUrl: string;
+}
+
+export class ConductorOneCredentialsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConductorOneCredentialsError';
+  }
+}
+
+/** Splits at the first `@`, then at the first `/`, as the SDKs do. */
+export function parseClientId(clientId: string): ConductorOneClientId {
+  const at = clientId.indexOf('@');
+  const rest = at >= 0 ? clientId.slice(at + 1) : '';
+  const slash = rest.indexOf('/');
+  const host = (slash >= 0 ? rest.slice(0, slash) : '').toLowerCase();
+  if (at <= 0 || slash <= 0 || !/^[a-z0-9.-]+(?::\d{1,5})?$/.test(host)) {
+    throw new ConductorOneCredentialsError(
+      'CONDUCTORONE_CLIENT_ID is not a ConductorOne client id (<name>@<tenant host>/<use>).',
+    );
+  }
+  return { clientId, host, audience: host.replace(/:\d+$/, ''), serverUrl: `https://${host}` };
+}
+
+/**
+ * `secret-token:conductorone.com:v1:<base64url JWK>`: exactly four colon-separated parts (the last
+ * keeps any further colons), a `v1` version, unpadded base64url, and an Ed25519 private JWK.
+ * Every failure has the same message, which never contains the secret.
+ */
+export function parseClientSecret(secret: string): KeyObject {
+  const invalid = () =>
+    new ConductorOneCredentialsError(
+      'CONDUCTORONE_CLIENT_SECRET is not a valid ConductorOne client secret (secret-token:…:v1:<key>).',
+    );
+  const first = secret.indexOf(':');
+  const second = first < 0 ? -1 : secret.indexOf(':', first + 1);
+  const third = second < 0 ? -1 : secret.indexOf(':', second + 1);
+  if (third < 0 || secret.slice(second + 1, third) !== 'v1') throw invalid();
+  const encoded = secret.slice(third + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw invalid();
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const key = jwk as { kty?: unknown; crv?: unknown; d?: unknown; x?: unknown } | null;
+  if (!key || key.kty !== 'OKP' || key.crv !== 'Ed25519' || typeof key.d !== 'string' || typeof key.x !== 'string') {
+    throw invalid();
+  }
+  try {
+    return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: key.d, x: key.x }, format: 'jwk' });
+  } catch {
+    throw invalid();
+  }
+}
+
+const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/** The EdDSA client assertion: nonce in the header; iss = sub = client id; 2-minute validity. */
+export function createClientAssertion(options: {
+  clientId: string;
+  audience: string;
+  key: KeyObject;
+  now: number;
+}): string {
+  const seconds = Math.floor(options.now / 1000);
+  const header = { alg: 'EdDSA', nonce: randomBytes(16).toString('hex') };
+  const claims = {
+    iss: options.clientId,
+    sub: options.clientId,
+    aud: options.audience,
+    iat: seconds,
+    nbf: seconds - 120,
+    exp: seconds + 120,
+  };
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${sign(null, Buffer.from(input), options.key).toString('base64url')}`;
+}
+
+/** A token endpoint answer other than 200 with a token. Its body is for logs only. */
+export class TokenEndpointError extends Error {
+  readonly status: number;
+  /** The OAuth `error` code, when the body had one (never the description, which could echo input). */
+  readonly oauthError: string | undefined;
+  constructor(status: number, oauthError: string | undefined) {
+    super(`The ConductorOne token endpoint answered ${status}${oauthError ? ` (${oauthError})` : ''}.`);
+    this.name = 'TokenEndpointError';
+    this.status = status;
+    this.oauthError = oauthError;
+  }
+}
+
+export interface TokenSource {
+  /** A valid access token (cached, or fetched once for all concurrent callers). */
+  token(signal?: AbortSignal): Promise<string>;
+  /** Drops `token` after the API rejected it, so the next call fetches a new one. */
+  invalidate(token: string): void;
+  /** Whether `invalidate` can lead to a different token (false for a static token). */
+  readonly refreshable: boolean;
+  /** How many token requests were made (for metrics). */
+  readonly refreshes: number;
+}
+
+/** `CONDUCTORONE_ACCESS_TOKEN`: used as is, never refreshed. */
+export function staticTokenSource(accessToken: string): TokenSource {
+  return { token: async () => accessToken, invalidate: () => undefined, refreshable: false, refreshes: 0 };
+}
+
+export interface ClientCredentialsOptions {
+  clientId: ConductorOneClientId;
+  key: KeyObject;
+  /** The token endpoint origin (the tenant, or CONDUCTORONE_SERVER_URL). */
+  origin: string;
+  dispatcher: Dispatcher;
+  /** Refresh this long before `expires_in` runs out. Default 60 s. */
+  refreshBeforeExpiryMs?: number;
+  now?: () => number;
+}
+
+export function clientCredentialsTokenSource(options: ClientCredentialsOptions): TokenSource {
+  const now = options.now ?? Date.now;
+  const skew = options.refreshBeforeExpiryMs ?? 60_000;
+  let cached: { token: string; refreshAt: number } | null = null;
+  let inFlight: Promise<string> | null = null;
+  let refreshes = 0;
+
+  async function fetchToken(signal: AbortSignal | undefined): Promise<string> {
+    refreshes += 1;
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: options.clientId.clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: createClientAssertion({
+        clientId: options.clientId.clientId,
+        audience: options.clientId.audience,
+        key: options.key,
+        now: now(),
+      }),
+    });
+    let status: number;
+    let text: string;
+    try {
+      const response = await options.dispatcher.request({
+        origin: options.origin,
+        method: 'POST',
+        path: '/auth/v1/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        ...(signal ? { signal } : {}),
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw toTransportError(error, signal);
+    }
+    let body: { access_token?: unknown; expires_in?: unknown; error?: unknown } = {};
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      // a non-JSON answer is a failure below
+    }
+    if (status !== 200 || typeof body.access_token !== 'string' || body.access_token === '') {
+      throw new TokenEndpointError(status, typeof body.error === 'string' ? body.error.slice(0, 64) : undefined);
+    }
+    const expiresIn = Number(body.expires_in);
+    const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : 60_000;
+    cached = { token: body.access_token, refreshAt: now() + Math.max(lifetimeMs - skew, lifetimeMs / 2) };
+    return body.access_token;
+  }
+
+  return {
+    refreshable: true,
+    get refreshes() {
+      return refreshes;
+    },
+    async token(signal) {
+      if (cached && now() < cached.refreshAt) return cached.token;
+      // Single flight: one token request however many callers arrive while it is under way. It
+      // does not take any one caller's signal, so one caller going away does not fail the others.
+      inFlight ??= fetchToken(undefined).finally(() => {
+        inFlight = null;
+      });
+      const shared = inFlight;
+      if (!signal) return shared;
+      return new Promise<string>((resolve, reject) => {
+        const onAbort = () => reject(toTransportError(signal.reason, signal));
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
+    },
+    invalidate(token) {
+      if (cached?.token === token) cached = null;
+    },
+  };
+}
