@@ -55,6 +55,13 @@ export interface Config {
   conductorOne: ConductorOneConfig | null;
   /** Per-attempt timeouts of every upstream call. */
   upstreamTimeouts: UpstreamTimeouts;
+  /**
+   * Per upstream, shared by all requests: `UPSTREAM_MAX_CONCURRENCY` (default 64) calls in flight,
+   * and `UPSTREAM_MAX_QUEUE` (default 1000) waiting; beyond that calls fail fast.
+   */
+  upstreamConcurrency: { concurrency: number; maxQueue: number };
+  /** `MAX_UPSTREAM_REQUESTS_PER_OPERATION`, default 500: upstream calls one GraphQL operation may make. */
+  maxUpstreamRequestsPerOperation: number;
 }
 
 export interface AwsConfig {
@@ -179,6 +186,11 @@ export function loadConfig(env: Env = process.env): Config {
     headersMs: integer('UPSTREAM_HEADERS_TIMEOUT_MS', 10_000, 1, 300_000),
     bodyMs: integer('UPSTREAM_BODY_TIMEOUT_MS', 15_000, 1, 300_000),
   };
+  const upstreamConcurrency = {
+    concurrency: integer('UPSTREAM_MAX_CONCURRENCY', 64, 1, 10_000),
+    maxQueue: integer('UPSTREAM_MAX_QUEUE', 1000, 0, 1_000_000),
+  };
+  const maxUpstreamRequestsPerOperation = integer('MAX_UPSTREAM_REQUESTS_PER_OPERATION', 500, 1, 100_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -194,6 +206,8 @@ export function loadConfig(env: Env = process.env): Config {
     aws,
     conductorOne,
     upstreamTimeouts,
+    upstreamConcurrency,
+    maxUpstreamRequestsPerOperation,
   };
 }
 

@@ -3,6 +3,7 @@
  */
 import type { Logger } from 'pino';
 import type { Adapters } from './adapters/index.ts';
+import { UpstreamBudget } from './adapters/guard.ts';
 import type { CallOptions } from './adapters/types.ts';
 import { createLoaders, type Loaders } from './loaders/index.ts';
 
@@ -22,6 +23,10 @@ export interface Context {
 
 export interface CreateContextOptions {
   adapters: Adapters;
+  /** MAX_UPSTREAM_REQUESTS_PER_OPERATION. */
+  maxUpstreamRequests: number;
+  /** Test-only: false turns batching, caching and list-backed plans off (the N+1 baseline). */
+  batching?: boolean;
   requestId: string;
   log: Logger;
   now?: () => Date;
@@ -29,10 +34,13 @@ export interface CreateContextOptions {
 }
 
 export function createContext(options: CreateContextOptions): Context {
-  const callOptions: CallOptions = options.signal ? { signal: options.signal } : {};
+  const callOptions: CallOptions = {
+    budget: new UpstreamBudget(options.maxUpstreamRequests),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   return {
     adapters: options.adapters,
-    loaders: createLoaders(options.adapters, callOptions),
+    loaders: createLoaders(options.adapters, callOptions, { batching: options.batching ?? true }),
     callOptions,
     requestId: options.requestId,
     log: options.log,

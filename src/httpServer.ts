@@ -117,6 +117,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
+    // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
+    res.setHeader('cache-control', 'private, no-store');
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
       return;

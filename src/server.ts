@@ -25,15 +25,23 @@ export interface SubgraphServer {
 export interface CreateServerOptions {
   config: Pick<
     Config,
-    'port' | 'host' | 'production' | 'shutdownTimeoutMs' | 'shutdownDelayMs' | 'maxRequestBodyBytes'
+    | 'port'
+    | 'host'
+    | 'production'
+    | 'shutdownTimeoutMs'
+    | 'shutdownDelayMs'
+    | 'maxRequestBodyBytes'
+    | 'maxUpstreamRequestsPerOperation'
   >;
   adapters: Adapters;
   logger: Logger;
   /** Clock for derived values; tests pin it. */
   now?: () => Date;
+  /** Test and benchmark switch: false turns DataLoader batching and caching off (the N+1 baseline). */
+  batching?: boolean;
 }
 
-export function createServer({ config, adapters, logger, now }: CreateServerOptions): SubgraphServer {
+export function createServer({ config, adapters, logger, now, batching = true }: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';
   const apollo = createApolloServer({ schema: createSchema(), production: config.production, logger });
   const httpServer = createHttpServer({
@@ -42,7 +50,15 @@ export function createServer({ config, adapters, logger, now }: CreateServerOpti
     maxRequestBodyBytes: config.maxRequestBodyBytes,
     readiness: () => readiness,
     createContext: ({ requestId, log, signal }) =>
-      createContext({ adapters, requestId, log, signal, ...(now ? { now } : {}) }),
+      createContext({
+        adapters,
+        requestId,
+        log,
+        signal,
+        maxUpstreamRequests: config.maxUpstreamRequestsPerOperation,
+        batching,
+        ...(now ? { now } : {}),
+      }),
   });
 
   let drained: Promise<void> | null = null;

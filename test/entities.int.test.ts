@@ -29,7 +29,7 @@ async function entities(representations: object[]) {
 }
 
 describe('_entities', () => {
-  it('resolves ConnectorDestination references with one Get each and de-duplicated cloud connectors', async () => {
+  it('resolves ConnectorDestination references needing detail with one Get each, and their cloud connectors with one list', async () => {
     const seed = t.sandbox.seed.iotManagedIntegrations.connectorDestinations.slice(0, 9);
     const reps = [
       ...seed.map((d) => ({ __typename: 'ConnectorDestination', id: d.Id })),
@@ -43,13 +43,14 @@ describe('_entities', () => {
       destinationAuthType: 'OAUTH',
       cloudConnector: { id: seed[0]!.CloudConnectorId },
     });
+    expect(new Set(seed.map((d) => d.CloudConnectorId)).size).toBeGreaterThan(1);
     expect(t.calls()['iotManagedIntegrations']).toEqual({
       GetConnectorDestination: seed.length,
-      GetCloudConnector: new Set(seed.map((d) => d.CloudConnectorId)).size,
+      ListCloudConnectors: 1,
     });
   });
 
-  it('resolves CloudConnector references, null for a missing one', async () => {
+  it('resolves CloudConnector references with one list, null for a missing one', async () => {
     const { res, list } = await entities([
       { __typename: 'CloudConnector', id: 'cc-lumen-lighting' },
       { __typename: 'CloudConnector', id: 'cc-missing' },
@@ -66,7 +67,7 @@ describe('_entities', () => {
       null,
       expect.objectContaining({ id: 'cc-canopy-blinds' }),
     ]);
-    expect(t.calls()['iotManagedIntegrations']).toEqual({ GetCloudConnector: 3 });
+    expect(t.calls()['iotManagedIntegrations']).toEqual({ ListCloudConnectors: 1 });
   });
 
   it('resolves ConnectorCredential references by their composite key', async () => {

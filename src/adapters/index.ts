@@ -17,12 +17,12 @@ import { CallCounter } from '../sandbox/callCounter.ts';
 import { createSandboxSeed, SANDBOX_REGION, type SandboxSeed } from '../sandbox/seed.ts';
 import { createAppFabricAdapter } from './appFabric/adapter.ts';
 import { AppFabric } from './appFabric/client.ts';
-import type { AppFabricPort } from './appFabric/port.ts';
+import { APPFABRIC_OPERATIONS, type AppFabricPort } from './appFabric/port.ts';
 import { createAwsCredentialProvider } from './aws/credentials.ts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from './aws/signing.ts';
 import { createConductorOneAdapter } from './conductorOne/adapter.ts';
 import { ConductorOneClient, createConductorOnePool } from './conductorOne/client.ts';
-import type { ConductorOnePort } from './conductorOne/port.ts';
+import { CONDUCTORONE_OPERATIONS, type ConductorOnePort } from './conductorOne/port.ts';
 import {
   clientCredentialsTokenSource,
   parseClientId,
@@ -32,7 +32,8 @@ import {
 } from './conductorOne/tokenSource.ts';
 import { createIotManagedIntegrationsAdapter } from './iotManagedIntegrations/adapter.ts';
 import { IoTManagedIntegrations } from './iotManagedIntegrations/client.ts';
-import type { IotManagedIntegrationsPort } from './iotManagedIntegrations/port.ts';
+import { IOT_MANAGED_INTEGRATIONS_OPERATIONS, type IotManagedIntegrationsPort } from './iotManagedIntegrations/port.ts';
+import { guardPort, Limiter } from './guard.ts';
 
 export interface Adapters {
   iotManagedIntegrations: IotManagedIntegrationsPort;
@@ -66,7 +67,7 @@ export interface CreateAdaptersOptions {
 
 export const USER_AGENT = 'connector-auth-subgraph/0.1.0';
 
-type AdapterConfig = Pick<Config, 'upstreams' | 'aws' | 'conductorOne' | 'upstreamTimeouts'>;
+type AdapterConfig = Pick<Config, 'upstreams' | 'aws' | 'conductorOne' | 'upstreamTimeouts' | 'upstreamConcurrency'>;
 
 export async function createAdapters(config: AdapterConfig, options: CreateAdaptersOptions): Promise<CreatedAdapters> {
   const now = options.now ?? (() => new Date());
@@ -119,12 +120,10 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     closers.push(() => client.destroy());
     iotManagedIntegrations = createIotManagedIntegrationsAdapter(client, log);
   } else {
-    iotManagedIntegrations = notConfigured<IotManagedIntegrationsPort>('iotManagedIntegrations', {
-      getConnectorDestination: 'GetConnectorDestination',
-      listConnectorDestinations: 'ListConnectorDestinations',
-      getCloudConnector: 'GetCloudConnector',
-      listCloudConnectors: 'ListCloudConnectors',
-    });
+    iotManagedIntegrations = notConfigured<IotManagedIntegrationsPort>(
+      'iotManagedIntegrations',
+      IOT_MANAGED_INTEGRATIONS_OPERATIONS,
+    );
   }
 
   let appFabric: AppFabricPort;
@@ -133,11 +132,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     closers.push(() => client.destroy());
     appFabric = createAppFabricAdapter(client, log);
   } else {
-    appFabric = notConfigured<AppFabricPort>('appFabric', {
-      getAppAuthorization: 'GetAppAuthorization',
-      listAppAuthorizations: 'ListAppAuthorizations',
-      connectAppAuthorization: 'ConnectAppAuthorization',
-    });
+    appFabric = notConfigured<AppFabricPort>('appFabric', APPFABRIC_OPERATIONS);
   }
 
   let conductorOneSim: ConductorOneSimulator | null = null;
@@ -185,11 +180,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     });
     conductorOne = createConductorOneAdapter(client, log);
   } else {
-    conductorOne = notConfigured<ConductorOnePort>('conductorOne', {
-      getCredential: 'GetCredentials',
-      getConnector: 'GetConnector',
-      searchAppsById: 'SearchApps',
-    });
+    conductorOne = notConfigured<ConductorOnePort>('conductorOne', CONDUCTORONE_OPERATIONS);
   }
 
   const sandbox: Sandbox | null = seed
@@ -205,8 +196,18 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
       }
     : null;
 
+  const limit = (name: UpstreamName) => new Limiter(name, config.upstreamConcurrency);
   return {
-    adapters: { iotManagedIntegrations, appFabric, conductorOne },
+    adapters: {
+      iotManagedIntegrations: guardPort(
+        iotManagedIntegrations,
+        'iotManagedIntegrations',
+        IOT_MANAGED_INTEGRATIONS_OPERATIONS,
+        limit('iotManagedIntegrations'),
+      ),
+      appFabric: guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric')),
+      conductorOne: guardPort(conductorOne, 'conductorOne', CONDUCTORONE_OPERATIONS, limit('conductorOne')),
+    },
     sandbox,
     async close() {
       await Promise.allSettled(closers.map((close) => close()));
@@ -215,7 +216,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
 }
 
 /** A port whose every call fails with UPSTREAM_NOT_CONFIGURED, naming the upstream operation. */
-function notConfigured<P extends object>(name: UpstreamName, operations: { [K in keyof P]: string }): P {
+function notConfigured<P extends object>(name: UpstreamName, operations: { readonly [K in keyof P]: string }): P {
   const port: Record<string, () => Promise<never>> = {};
   for (const [method, operation] of Object.entries<string>(operations)) {
     port[method] = () =>

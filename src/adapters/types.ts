@@ -6,6 +6,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Epoch milliseconds after which no retry may start (the request deadline). */
   deadline?: number;
+  /** The GraphQL operation's budget of upstream calls; each port call takes one. */
+  budget?: UpstreamCallBudget;
+}
+
+export interface UpstreamCallBudget {
+  /** Counts one upstream call, or throws REQUEST_LIMIT_EXCEEDED when the budget is spent. */
+  take(upstream: string, operation: string): void;
 }
 
 /** One page of an upstream list, with the upstream's own continuation token. */

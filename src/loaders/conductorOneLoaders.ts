@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import type {
   ConductorOneAppModel,
   ConductorOneConnectorKey,
@@ -9,30 +8,34 @@ import type {
 } from '../adapters/conductorOne/port.ts';
 import type { CallOptions } from '../adapters/types.ts';
 import { fanOut } from './fanOut.ts';
+import { loader, type LoaderSettings } from './options.ts';
 
 /** ConductorOne has no batch read for credentials or connectors: fan out this many at a time. */
 const FAN_OUT = 8;
 /** POST /api/v1/search/apps takes up to 100 results a page. */
 const APPS_SEARCH_PAGE = 100;
 
-export function createConductorOneLoaders(port: ConductorOnePort, options: CallOptions) {
+export function createConductorOneLoaders(port: ConductorOnePort, options: CallOptions, settings: LoaderSettings) {
   return {
     /** GetCredentials by (appId, connectorId, id). */
-    credentialByKey: new DataLoader<ConnectorCredentialKey, ConnectorCredentialModel | null, string>(
+    credentialByKey: loader<ConnectorCredentialKey, ConnectorCredentialModel | null, string>(
+      settings,
       async function loadCredentialsByKey(keys) {
         return fanOut(keys, FAN_OUT, (key) => port.getCredential(key, options));
       },
       { name: 'credentialByKey', maxBatchSize: 100, cacheKeyFn: (k) => JSON.stringify([k.appId, k.connectorId, k.id]) },
     ),
     /** GET connector by (appId, id), de-duplicated across the request. */
-    connectorByKey: new DataLoader<ConductorOneConnectorKey, ConductorOneConnectorModel | null, string>(
+    connectorByKey: loader<ConductorOneConnectorKey, ConductorOneConnectorModel | null, string>(
+      settings,
       async function loadConnectorsByKey(keys) {
         return fanOut(keys, FAN_OUT, (key) => port.getConnector(key, options));
       },
       { name: 'connectorByKey', maxBatchSize: 100, cacheKeyFn: (k) => JSON.stringify([k.appId, k.id]) },
     ),
     /** Apps by id: one apps search per batch. */
-    appById: new DataLoader<string, ConductorOneAppModel | null>(
+    appById: loader<string, ConductorOneAppModel | null>(
+      settings,
       async function loadAppsById(ids) {
         const apps = await port.searchAppsById(ids, options);
         const byId = new Map(apps.map((app) => [app.id, app]));

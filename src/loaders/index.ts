@@ -7,12 +7,17 @@ import type { CallOptions } from '../adapters/types.ts';
 import { createAppFabricLoaders } from './appFabricLoaders.ts';
 import { createConductorOneLoaders } from './conductorOneLoaders.ts';
 import { createIotManagedIntegrationsLoaders } from './iotManagedIntegrationsLoaders.ts';
+import type { LoaderSettings } from './options.ts';
 
-export function createLoaders(adapters: Adapters, options: CallOptions = {}) {
+export function createLoaders(
+  adapters: Adapters,
+  options: CallOptions = {},
+  settings: LoaderSettings = { batching: true },
+) {
   return {
-    ...createIotManagedIntegrationsLoaders(adapters.iotManagedIntegrations, options),
-    ...createAppFabricLoaders(adapters.appFabric, options),
-    ...createConductorOneLoaders(adapters.conductorOne, options),
+    ...createIotManagedIntegrationsLoaders(adapters.iotManagedIntegrations, options, settings),
+    ...createAppFabricLoaders(adapters.appFabric, options, settings),
+    ...createConductorOneLoaders(adapters.conductorOne, options, settings),
   };
 }
 

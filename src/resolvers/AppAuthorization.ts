@@ -1,7 +1,17 @@
+import { refFromAppAuthorizationArn } from '../adapters/appFabric/mapping.ts';
 import type { AppAuthorizationDetail, AppAuthorizationModel } from '../adapters/appFabric/port.ts';
 import type { AppAuthorizationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { canonicalAppAuthorizationRef } from '../loaders/appFabricLoaders.ts';
+import { selectsAnyOf } from './selection.ts';
+
+/** Members only GetAppAuthorization returns; summaries (List, Connect) lack them. */
+export const AUTHORIZATION_DETAIL_FIELDS: ReadonlySet<string> = new Set([
+  'authType',
+  'authUrl',
+  'persona',
+  'createdAt',
+]);
 
 /** Summaries lack authType, authUrl, persona and createdAt: read them with one GetAppAuthorization. */
 async function detailOf(
@@ -12,12 +22,31 @@ async function detailOf(
   return (await loaders.appAuthorizationByRef.load(canonicalAppAuthorizationRef(authorization)))?.detail ?? null;
 }
 
+/**
+ * Loads one authorization by ARN (and, when given, the bundle it must belong to) with the
+ * cheapest plan for what the query selects.
+ */
+export function loadAppAuthorization(
+  context: Context,
+  info: Parameters<NonNullable<AppAuthorizationResolvers['__resolveReference']>>[2],
+  arn: string,
+): Promise<AppAuthorizationModel | null> {
+  return selectsAnyOf(info, 'AppAuthorization', AUTHORIZATION_DETAIL_FIELDS)
+    ? context.loaders.appAuthorizationByArn.load(arn)
+    : context.loaders.appAuthorizationSummaryByArn.load(arn);
+}
+
 export const AppAuthorization: AppAuthorizationResolvers = {
-  async __resolveReference({ arn }, { loaders }) {
-    return loaders.appAuthorizationByArn.load(arn);
+  async __resolveReference({ arn }, context, info) {
+    return loadAppAuthorization(context, info, arn);
   },
   authType: async (authorization, _args, context) => (await detailOf(authorization, context))?.authType ?? null,
   authUrl: async (authorization, _args, context) => (await detailOf(authorization, context))?.authUrl ?? null,
   persona: async (authorization, _args, context) => (await detailOf(authorization, context))?.persona ?? null,
   createdAt: async (authorization, _args, context) => (await detailOf(authorization, context))?.createdAt ?? null,
 };
+
+/** True when `appAuthorizationIdentifier` is an ARN inside the bundle `appBundleIdentifier` names as an ARN. */
+export function isArnOfBundle(appBundleIdentifier: string, appAuthorizationIdentifier: string): boolean {
+  return refFromAppAuthorizationArn(appAuthorizationIdentifier)?.appBundleIdentifier === appBundleIdentifier;
+}

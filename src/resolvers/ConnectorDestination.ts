@@ -2,6 +2,15 @@ import type { ConnectorDestinationDetail, ConnectorDestinationModel } from '../a
 import type { ConnectorDestinationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { iotManagedIntegrationsId } from '../validation.ts';
+import { selectsAnyOf } from './selection.ts';
+
+/** Members only GetConnectorDestination returns; list summaries lack them. */
+export const DESTINATION_DETAIL_FIELDS: ReadonlySet<string> = new Set([
+  'authType',
+  'authConfig',
+  'secretsManager',
+  'oAuthCompleteRedirectUrl',
+]);
 
 /** List summaries lack the auth members: read them with one (batched) GetConnectorDestination. */
 async function detailOf(
@@ -15,8 +24,11 @@ async function detailOf(
 // __resolveReference is async everywhere: a synchronous throw would fail the whole _entities list
 // instead of the one malformed representation.
 export const ConnectorDestination: ConnectorDestinationResolvers = {
-  async __resolveReference({ id }, { loaders }) {
-    return loaders.connectorDestinationById.load(iotManagedIntegrationsId(id, 'id'));
+  async __resolveReference({ id }, { loaders }, info) {
+    const valid = iotManagedIntegrationsId(id, 'id');
+    return selectsAnyOf(info, 'ConnectorDestination', DESTINATION_DETAIL_FIELDS)
+      ? loaders.connectorDestinationById.load(valid)
+      : loaders.connectorDestinationSummaryById.load(valid);
   },
   cloudConnector({ cloudConnectorId }, _args, { loaders }) {
     return cloudConnectorId ? loaders.cloudConnectorById.load(cloudConnectorId) : null;

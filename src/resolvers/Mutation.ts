@@ -39,7 +39,7 @@ export function validateConnectInput(input: ConnectAppAuthorizationInput): Conne
 }
 
 export const Mutation: MutationResolvers = {
-  async connectAppAuthorization(_root, { input }, { adapters, callOptions }) {
+  async connectAppAuthorization(_root, { input }, { adapters, callOptions, loaders }) {
     const userErrors = validateConnectInput(input);
     if (userErrors.length > 0) return { appAuthorization: null, userErrors };
 
@@ -53,7 +53,13 @@ export const Mutation: MutationResolvers = {
       },
       callOptions,
     );
-    if (result.ok) return { appAuthorization: result.appAuthorization, userErrors: [] };
+    if (result.ok) {
+      // The returned summary answers later summary reads of this authorization in the request.
+      loaders.appAuthorizationSummaryByArn
+        .clear(result.appAuthorization.arn)
+        .prime(result.appAuthorization.arn, result.appAuthorization);
+      return { appAuthorization: result.appAuthorization, userErrors: [] };
+    }
     return { appAuthorization: null, userErrors: result.errors };
   },
 };

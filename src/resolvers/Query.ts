@@ -1,18 +1,24 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { cursorScope } from '../cursor.ts';
 import { appFabricIdentifier, conductorOneId, iotManagedIntegrationsId, pageSize } from '../validation.ts';
+import { isArnOfBundle, loadAppAuthorization } from './AppAuthorization.ts';
 import { loadConnection } from './connection.ts';
+import { DESTINATION_DETAIL_FIELDS } from './ConnectorDestination.ts';
+import { selectsAnyOf } from './selection.ts';
 
 /** IMI ListConnectorDestinations accepts MaxResults up to 1000; AppFabric up to 100. */
 const IMI_MAX_RESULTS = 1000;
 const APPFABRIC_MAX_RESULTS = 100;
 
 export const Query: QueryResolvers = {
-  connectorDestination(_root, { id }, { loaders }) {
-    return loaders.connectorDestinationById.load(iotManagedIntegrationsId(id, 'id'));
+  connectorDestination(_root, { id }, { loaders }, info) {
+    const valid = iotManagedIntegrationsId(id, 'id');
+    return selectsAnyOf(info, 'ConnectorDestination', DESTINATION_DETAIL_FIELDS)
+      ? loaders.connectorDestinationById.load(valid)
+      : loaders.connectorDestinationSummaryById.load(valid);
   },
 
-  connectorDestinations(_root, { cloudConnectorId, first, after }, { adapters, callOptions }) {
+  connectorDestinations(_root, { cloudConnectorId, first, after }, { adapters, callOptions, loaders }) {
     const filter =
       cloudConnectorId == null ? undefined : iotManagedIntegrationsId(cloudConnectorId, 'cloudConnectorId');
     return loadConnection({
@@ -20,10 +26,13 @@ export const Query: QueryResolvers = {
       after,
       scope: cursorScope('connectorDestinations', filter),
       upstreamMaxResults: IMI_MAX_RESULTS,
+      // Another reference to a listed destination needing only summary members then costs nothing.
       fetchPage: (maxResults, nextToken) =>
-        adapters.iotManagedIntegrations.listConnectorDestinations(
-          { cloudConnectorId: filter, maxResults, nextToken },
-          callOptions,
+        loaders.trackDestinationList(
+          adapters.iotManagedIntegrations.listConnectorDestinations(
+            { cloudConnectorId: filter, maxResults, nextToken },
+            callOptions,
+          ),
         ),
     });
   },
@@ -36,14 +45,18 @@ export const Query: QueryResolvers = {
     });
   },
 
-  appAuthorization(_root, { appBundleIdentifier, appAuthorizationIdentifier }, { loaders }) {
-    return loaders.appAuthorizationByRef.load({
+  appAuthorization(_root, { appBundleIdentifier, appAuthorizationIdentifier }, context, info) {
+    const ref = {
       appBundleIdentifier: appFabricIdentifier(appBundleIdentifier, 'appBundleIdentifier'),
       appAuthorizationIdentifier: appFabricIdentifier(appAuthorizationIdentifier, 'appAuthorizationIdentifier'),
-    });
+    };
+    // ARNs can use what a list already read; UUIDs need the Get that resolves them.
+    return isArnOfBundle(ref.appBundleIdentifier, ref.appAuthorizationIdentifier)
+      ? loadAppAuthorization(context, info, ref.appAuthorizationIdentifier)
+      : context.loaders.appAuthorizationByRef.load(ref);
   },
 
-  appAuthorizations(_root, { appBundleIdentifier, first, after }, { adapters, callOptions }) {
+  appAuthorizations(_root, { appBundleIdentifier, first, after }, { adapters, callOptions, loaders }) {
     const bundle = appFabricIdentifier(appBundleIdentifier, 'appBundleIdentifier');
     return loadConnection({
       first: pageSize(first),
@@ -51,7 +64,9 @@ export const Query: QueryResolvers = {
       scope: cursorScope('appAuthorizations', bundle),
       upstreamMaxResults: APPFABRIC_MAX_RESULTS,
       fetchPage: (maxResults, nextToken) =>
-        adapters.appFabric.listAppAuthorizations({ appBundleIdentifier: bundle, maxResults, nextToken }, callOptions),
+        loaders.trackAuthorizationList(
+          adapters.appFabric.listAppAuthorizations({ appBundleIdentifier: bundle, maxResults, nextToken }, callOptions),
+        ),
     });
   },
 };

@@ -45,6 +45,8 @@ export interface StartTestServerOptions {
   now?: () => Date;
   /** Wraps the adapters, e.g. to slow one upstream down or make it fail. */
   wrapAdapters?: (adapters: Adapters) => Adapters;
+  /** false: DataLoader batching, caching and list-backed plans off (the N+1 baseline). */
+  batching?: boolean;
 }
 
 export const FIXED_NOW = new Date('2026-11-22T05:31:56Z');
@@ -64,6 +66,8 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     aws: null,
     conductorOne: null,
     upstreamTimeouts: { connectMs: 1000, headersMs: 5000, bodyMs: 5000 },
+    upstreamConcurrency: { concurrency: 64, maxQueue: 1000 },
+    maxUpstreamRequestsPerOperation: 500,
     ...options.config,
   };
   const logs: string[] = [];
@@ -83,7 +87,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
   const sandbox = created.sandbox;
   if (!sandbox) throw new Error('startTestServer needs at least one sandbox upstream');
   const adapters = options.wrapAdapters ? options.wrapAdapters(created.adapters) : created.adapters;
-  const server = createServer({ config, adapters, logger, now });
+  const server = createServer({ config, adapters, logger, now, batching: options.batching ?? true });
   const { url } = await server.listen();
   const origin = new URL(url).origin;
   if (sandbox.conductorOne) {

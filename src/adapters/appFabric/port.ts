@@ -79,3 +79,10 @@ export interface AppFabricPort {
     options?: CallOptions,
   ): Promise<ConnectAppAuthorizationResult>;
 }
+
+/** The upstream operation behind each port method. */
+export const APPFABRIC_OPERATIONS = {
+  getAppAuthorization: 'GetAppAuthorization',
+  listAppAuthorizations: 'ListAppAuthorizations',
+  connectAppAuthorization: 'ConnectAppAuthorization',
+} as const satisfies Record<keyof AppFabricPort, string>;

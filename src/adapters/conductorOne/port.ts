@@ -54,3 +54,10 @@ export interface ConductorOnePort {
    */
   searchAppsById(ids: readonly string[], options?: CallOptions): Promise<ConductorOneAppModel[]>;
 }
+
+/** The upstream operation behind each port method. */
+export const CONDUCTORONE_OPERATIONS = {
+  getCredential: 'GetCredentials',
+  getConnector: 'GetConnector',
+  searchAppsById: 'SearchApps',
+} as const satisfies Record<keyof ConductorOnePort, string>;

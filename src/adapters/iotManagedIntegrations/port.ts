@@ -89,3 +89,11 @@ export interface IotManagedIntegrationsPort {
   /** ListCloudConnectors. */
   listCloudConnectors(input: ListCloudConnectorsInput, options?: CallOptions): Promise<Page<CloudConnectorModel>>;
 }
+
+/** The upstream operation behind each port method (for limits, logs and "not configured" errors). */
+export const IOT_MANAGED_INTEGRATIONS_OPERATIONS = {
+  getConnectorDestination: 'GetConnectorDestination',
+  listConnectorDestinations: 'ListConnectorDestinations',
+  getCloudConnector: 'GetCloudConnector',
+  listCloudConnectors: 'ListCloudConnectors',
+} as const satisfies Record<keyof IotManagedIntegrationsPort, string>;

@@ -1,0 +1,96 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { guardPort, Limiter, UpstreamBudget } from '../guard.ts';
+
+describe('UpstreamBudget', () => {
+  it('allows exactly max calls, then REQUEST_LIMIT_EXCEEDED without naming the number', () => {
+    const budget = new UpstreamBudget(3);
+    for (let i = 0; i < 3; i++) budget.take('appFabric', 'GetAppAuthorization');
+    let error: unknown;
+    try {
+      budget.take('appFabric', 'GetAppAuthorization');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({
+      extensions: { code: 'REQUEST_LIMIT_EXCEEDED', upstream: { name: 'appFabric', operation: 'GetAppAuthorization' } },
+    });
+    expect((error as Error).message).not.toMatch(/\d/);
+    expect(budget.used).toBe(3);
+  });
+});
+
+describe('Limiter', () => {
+  it('never runs more than its concurrency at once, and runs every queued call', async () => {
+    const limiter = new Limiter('conductorOne', { concurrency: 3, maxQueue: 100 });
+    let running = 0;
+    let peak = 0;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limiter.run('GetConnector', undefined, async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await sleep(2);
+          running--;
+          return i;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(limiter.active).toBe(0);
+  });
+
+  it('fails fast with UPSTREAM_UNAVAILABLE when the queue is full', async () => {
+    const limiter = new Limiter('iotManagedIntegrations', { concurrency: 1, maxQueue: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = limiter.run('GetCloudConnector', undefined, () => gate);
+    const second = limiter.run('GetCloudConnector', undefined, async () => 'second');
+    await expect(limiter.run('GetCloudConnector', undefined, async () => 'third')).rejects.toMatchObject({
+      extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
+    release();
+    await first;
+    expect(await second).toBe('second');
+  });
+
+  it('drops a queued call whose request is aborted', async () => {
+    const limiter = new Limiter('appFabric', { concurrency: 1, maxQueue: 5 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = limiter.run('GetAppAuthorization', undefined, () => gate);
+    const abort = new AbortController();
+    let ran = false;
+    const queued = limiter.run('GetAppAuthorization', abort.signal, async () => {
+      ran = true;
+    });
+    abort.abort();
+    await expect(queued).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(limiter.queued).toBe(0);
+    release();
+    await first;
+    expect(ran).toBe(false);
+  });
+});
+
+describe('guardPort', () => {
+  it('takes budget before calling and passes the call options through', async () => {
+    const seen: unknown[] = [];
+    const port = {
+      getThing: async (input: string, options?: unknown) => (seen.push([input, options]), `got ${input}`),
+    };
+    const guarded = guardPort(
+      port,
+      'conductorOne',
+      { getThing: 'GetThing' },
+      new Limiter('conductorOne', { concurrency: 2, maxQueue: 2 }),
+    );
+    const budget = new UpstreamBudget(1);
+    expect(await guarded.getThing('a', { budget })).toBe('got a');
+    await expect(guarded.getThing('b', { budget })).rejects.toMatchObject({
+      extensions: { code: 'REQUEST_LIMIT_EXCEEDED' },
+    });
+    expect(seen).toEqual([['a', { budget }]]);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Limits around every upstream call, applied to whole ports in one place: the GraphQL
+ * operation's budget of upstream calls, and a cap on in-flight calls per upstream shared by all
+ * requests (with a bounded queue, beyond which calls fail fast instead of piling up).
+ */
+import { ERRORS, type UpstreamName } from '../errors.ts';
+import type { CallOptions, UpstreamCallBudget } from './types.ts';
+
+/** Per GraphQL operation: at most `max` upstream calls (MAX_UPSTREAM_REQUESTS_PER_OPERATION). */
+export class UpstreamBudget implements UpstreamCallBudget {
+  readonly #max: number;
+  #used = 0;
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get used(): number {
+    return this.#used;
+  }
+  take(upstream: UpstreamName, operation: string): void {
+    if (this.#used >= this.#max) {
+      throw ERRORS.REQUEST_LIMIT_EXCEEDED.err(
+        'This operation needs more upstream calls than the subgraph allows per operation; request fewer items.',
+        { upstream: { name: upstream, operation } },
+      );
+    }
+    this.#used += 1;
+  }
+}
+
+/** A semaphore with a bounded wait queue. */
+export class Limiter {
+  readonly #concurrency: number;
+  readonly #maxQueue: number;
+  readonly #name: UpstreamName;
+  #active = 0;
+  readonly #queue: Array<() => void> = [];
+
+  constructor(name: UpstreamName, options: { concurrency: number; maxQueue: number }) {
+    this.#name = name;
+    this.#concurrency = options.concurrency;
+    this.#maxQueue = options.maxQueue;
+  }
+
+  get active(): number {
+    return this.#active;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  async run<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.#concurrency) await this.#wait(operation, signal);
+    else this.#active += 1;
+    try {
+      return await fn();
+    } finally {
+      const next = this.#queue.shift();
+      if (next)
+        next(); // the slot passes to the next waiter
+      else this.#active -= 1;
+    }
+  }
+
+  #wait(operation: string, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#queue.length >= this.#maxQueue) {
+      return Promise.reject(
+        ERRORS.UPSTREAM_UNAVAILABLE.err('Too many calls to this upstream are waiting; try again shortly.', {
+          upstream: { name: this.#name, operation },
+        }),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = this.#queue.indexOf(grant);
+        if (index >= 0) this.#queue.splice(index, 1);
+        reject(ERRORS.UPSTREAM_TIMEOUT.err(undefined, { upstream: { name: this.#name, operation } }));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(grant);
+    });
+  }
+}
+
+/**
+ * Wraps every method of a port (each takes `(input, options?)`) so that it takes one unit of the
+ * operation's budget and runs within the upstream's limiter.
+ */
+export function guardPort<P extends object>(
+  port: P,
+  name: UpstreamName,
+  operations: { readonly [K in keyof P]: string },
+  limiter: Limiter,
+): P {
+  const guarded: Record<string, unknown> = {};
+  for (const [method, operation] of Object.entries<string>(operations)) {
+    const call = (port as Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>>)[method]!.bind(
+      port,
+    );
+    guarded[method] = (input: unknown, options?: CallOptions) => {
+      try {
+        options?.budget?.take(name, operation);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return limiter.run(operation, options?.signal, () => call(input, options));
+    };
+  }
+  return guarded as P;
+}

@@ -1,0 +1,74 @@
+/**
+ * Upstream-call limits through the real server: a per-operation budget that keeps partial data,
+ * and caching signals on every response.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+describe('MAX_UPSTREAM_REQUESTS_PER_OPERATION', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ config: { maxUpstreamRequestsPerOperation: 5 } });
+  });
+  afterAll(() => t.close());
+
+  it('nulls the fields past the budget with REQUEST_LIMIT_EXCEEDED and keeps the rest', async () => {
+    t.resetCalls();
+    const res = await t.query('{ connectorDestinations(first: 12) { nodes { id name authType } } }');
+    const nodes = (res.body.data as any).connectorDestinations.nodes as Array<{
+      id: string;
+      name: string;
+      authType: string | null;
+    }>;
+    expect(nodes).toHaveLength(12);
+    expect(nodes.every((n) => n.id && n.name)).toBe(true);
+    expect(nodes.filter((n) => n.authType === 'OAUTH')).toHaveLength(4); // 1 list + 4 Gets = the 5 allowed
+    const limited = res.body.errors!.filter((e) => e.extensions?.['code'] === 'REQUEST_LIMIT_EXCEEDED');
+    expect(limited).toHaveLength(8);
+    expect(limited[0]!.path).toEqual(['connectorDestinations', 'nodes', expect.any(Number), 'authType']);
+    expect(limited[0]!.message).not.toContain('5');
+    expect(t.totalCalls()).toBe(5);
+  });
+
+  it('counts per operation: the next request has a fresh budget', async () => {
+    const res = await t.query('{ connectorDestination(id: "dest-lumen-eu") { authType } }');
+    expect(res.body).toEqual({ data: { connectorDestination: { authType: 'OAUTH' } } });
+  });
+});
+
+describe('caching signals', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it('marks every GraphQL response private and not storable, errors included', async () => {
+    const ok = await t.query(
+      '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id } }',
+    );
+    expect(ok.headers.get('cache-control')).toBe('private, no-store');
+    const bad = await t.query('{ nope }');
+    expect(bad.headers.get('cache-control')).toBe('private, no-store');
+  });
+});
+
+describe('the N+1 baseline switch (batching: false)', () => {
+  it('makes the same query cost one upstream call per item', async () => {
+    const query = '{ connectorDestinations(first: 10) { nodes { id cloudConnector { name } } } }';
+    const batched = await startTestServer();
+    const naive = await startTestServer({ batching: false });
+    try {
+      const [a, b] = [await batched.query(query), await naive.query(query)];
+      expect(a.body).toEqual(b.body);
+      expect(batched.calls()['iotManagedIntegrations']).toEqual({
+        ListConnectorDestinations: 1,
+        ListCloudConnectors: 1,
+      });
+      expect(naive.calls()['iotManagedIntegrations']).toEqual({ ListConnectorDestinations: 1, GetCloudConnector: 10 });
+    } finally {
+      await batched.close();
+      await naive.close();
+    }
+  });
+});
