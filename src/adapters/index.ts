@@ -16,6 +16,7 @@ import {
 import { CallCounter } from '../sandbox/callCounter.ts';
 import { createSandboxSeed, SANDBOX_REGION, type SandboxSeed } from '../sandbox/seed.ts';
 import { createAppFabricAdapter } from './appFabric/adapter.ts';
+import { connectOnce } from './appFabric/connectOnce.ts';
 import { AppFabric } from './appFabric/client.ts';
 import { APPFABRIC_OPERATIONS, type AppFabricPort } from './appFabric/port.ts';
 import { createAwsCredentialProvider } from './aws/credentials.ts';
@@ -205,7 +206,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
         IOT_MANAGED_INTEGRATIONS_OPERATIONS,
         limit('iotManagedIntegrations'),
       ),
-      appFabric: guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric')),
+      appFabric: connectOnce(guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'))),
       conductorOne: guardPort(conductorOne, 'conductorOne', CONDUCTORONE_OPERATIONS, limit('conductorOne')),
     },
     sandbox,
