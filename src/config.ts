@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import {
   EndpointError,
   resolveAppFabricEndpoint,
@@ -62,6 +62,14 @@ export interface Config {
   upstreamConcurrency: { concurrency: number; maxQueue: number };
   /** `MAX_UPSTREAM_REQUESTS_PER_OPERATION`, default 500: upstream calls one GraphQL operation may make. */
   maxUpstreamRequestsPerOperation: number;
+  /** Caller authentication. Production refuses to start without it unless `AUTH_DISABLED=true`. */
+  auth: AuthConfig;
+  /** `ROUTER_SECRET`: when set, every GraphQL request must carry it in `router-authorization`. */
+  routerSecret: Secret | null;
+  /** `PUBLISH_REQUIRES_SCOPES=true`: also publish the scopes as Federation `@requiresScopes`. */
+  publishRequiresScopes: boolean;
+  /** `CURSOR_SECRET` (32+ characters) signs cursors; a random key per process when unset. */
+  cursorSecret: Secret<Buffer>;
 }
 
 export interface AwsConfig {
@@ -89,6 +97,24 @@ export interface ConductorOneConfig {
     | { kind: 'accessToken'; accessToken: Secret }
     | { kind: 'clientCredentials'; clientId: ConductorOneClientId; privateKey: Secret<KeyObject> };
 }
+
+/** How callers authenticate (every GraphQL request, before any execution). */
+export type AuthConfig =
+  | {
+      kind: 'jwt';
+      /** `AUTH_JWKS_URL` (a remote JWKS, cached) or `AUTH_JWT_PUBLIC_KEY` (PEM). */
+      key: { jwksUrl: URL } | { publicKeyPem: string };
+      /** `AUTH_ISSUER` and `AUTH_AUDIENCE`: both required. */
+      issuer: string;
+      audience: string;
+      /** `AUTH_JWT_ALGORITHMS`, default `RS256,ES256,PS256,EdDSA`. Never `none` or HMAC. */
+      algorithms: string[];
+    }
+  | {
+      kind: 'disabled';
+      /** Whether it was turned off explicitly (`AUTH_DISABLED=true`); logged as a warning in production. */
+      explicit: boolean;
+    };
 
 export interface UpstreamTimeouts {
   /** `UPSTREAM_CONNECT_TIMEOUT_MS`, default 3000. */
@@ -191,6 +217,18 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueue: integer('UPSTREAM_MAX_QUEUE', 1000, 0, 1_000_000),
   };
   const maxUpstreamRequestsPerOperation = integer('MAX_UPSTREAM_REQUESTS_PER_OPERATION', 500, 1, 100_000);
+  const auth = authConfig(env, problems, boolean, production);
+  const routerSecretRaw = env['ROUTER_SECRET']?.trim();
+  if (routerSecretRaw !== undefined && routerSecretRaw !== '' && routerSecretRaw.length < 16) {
+    problems.push('ROUTER_SECRET must be at least 16 characters.');
+  }
+  const routerSecret = routerSecretRaw ? new Secret(routerSecretRaw) : null;
+  const publishRequiresScopes = boolean('PUBLISH_REQUIRES_SCOPES') ?? false;
+  const cursorSecretRaw = env['CURSOR_SECRET'];
+  if (cursorSecretRaw !== undefined && cursorSecretRaw !== '' && cursorSecretRaw.length < 32) {
+    problems.push('CURSOR_SECRET must be at least 32 characters.');
+  }
+  const cursorSecret = new Secret(cursorSecretRaw ? Buffer.from(cursorSecretRaw, 'utf8') : randomBytes(32));
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -208,7 +246,84 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamTimeouts,
     upstreamConcurrency,
     maxUpstreamRequestsPerOperation,
+    auth,
+    routerSecret,
+    publishRequiresScopes,
+    cursorSecret,
   };
+}
+
+const DEFAULT_JWT_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
+const ALLOWED_JWT_ALGORITHMS = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+]);
+
+function authConfig(
+  env: Env,
+  problems: string[],
+  boolean: (name: string) => boolean | undefined,
+  production: boolean,
+): AuthConfig {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const disabled = boolean('AUTH_DISABLED') ?? false;
+  const jwksUrl = value('AUTH_JWKS_URL');
+  const publicKeyPem = value('AUTH_JWT_PUBLIC_KEY');
+  if (disabled) {
+    if (jwksUrl || publicKeyPem) problems.push('AUTH_DISABLED=true contradicts AUTH_JWKS_URL / AUTH_JWT_PUBLIC_KEY.');
+    return { kind: 'disabled', explicit: true };
+  }
+  if (!jwksUrl && !publicKeyPem) {
+    if (production) {
+      problems.push(
+        'NODE_ENV is production but caller authentication is not configured: set AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY ' +
+          'with AUTH_ISSUER and AUTH_AUDIENCE, or AUTH_DISABLED=true to run without it.',
+      );
+    }
+    return { kind: 'disabled', explicit: false };
+  }
+  if (jwksUrl && publicKeyPem) problems.push('Set AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY, not both.');
+  const issuer = value('AUTH_ISSUER');
+  const audience = value('AUTH_AUDIENCE');
+  if (!issuer || !audience) problems.push('JWT authentication needs AUTH_ISSUER and AUTH_AUDIENCE.');
+  const algorithms =
+    value('AUTH_JWT_ALGORITHMS')
+      ?.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean) ?? DEFAULT_JWT_ALGORITHMS;
+  for (const algorithm of algorithms) {
+    if (!ALLOWED_JWT_ALGORITHMS.has(algorithm))
+      problems.push(`AUTH_JWT_ALGORITHMS: "${algorithm}" is not an asymmetric JWS algorithm.`);
+  }
+  let key: { jwksUrl: URL } | { publicKeyPem: string } = { publicKeyPem: publicKeyPem ?? '' };
+  if (jwksUrl) {
+    try {
+      const url = new URL(jwksUrl);
+      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+        problems.push('AUTH_JWKS_URL must be https (plain http only on loopback).');
+      }
+      key = { jwksUrl: url };
+    } catch {
+      problems.push('AUTH_JWKS_URL is not a URL.');
+    }
+  } else {
+    try {
+      createPublicKey(publicKeyPem!.replace(/\\n/g, '\n'));
+      key = { publicKeyPem: publicKeyPem!.replace(/\\n/g, '\n') };
+    } catch {
+      problems.push('AUTH_JWT_PUBLIC_KEY is not a PEM public key.');
+    }
+  }
+  return { kind: 'jwt', key, issuer: issuer ?? '', audience: audience ?? '', algorithms };
 }
 
 /** Loopback hosts may use plain http (local test servers); every other ConductorOne origin is https. */

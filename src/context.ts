@@ -4,10 +4,16 @@
 import type { Logger } from 'pino';
 import type { Adapters } from './adapters/index.ts';
 import { UpstreamBudget } from './adapters/guard.ts';
+import type { CursorCodec } from './cursor.ts';
+import type { Caller } from './security/authenticate.ts';
 import type { CallOptions } from './adapters/types.ts';
 import { createLoaders, type Loaders } from './loaders/index.ts';
 
 export interface Context {
+  /** Who is calling, and with which scopes (null: unrestricted, authentication off). */
+  caller: Caller;
+  /** Signs and checks connection cursors. */
+  cursors: CursorCodec;
   /** Long-lived upstream ports (for calls that must not be cached, such as the mutation). */
   adapters: Adapters;
   /** Per-request DataLoaders. */
@@ -23,6 +29,8 @@ export interface Context {
 
 export interface CreateContextOptions {
   adapters: Adapters;
+  caller: Caller;
+  cursors: CursorCodec;
   /** MAX_UPSTREAM_REQUESTS_PER_OPERATION. */
   maxUpstreamRequests: number;
   /** Test-only: false turns batching, caching and list-backed plans off (the N+1 baseline). */
@@ -39,6 +47,8 @@ export function createContext(options: CreateContextOptions): Context {
     ...(options.signal ? { signal: options.signal } : {}),
   };
   return {
+    caller: options.caller,
+    cursors: options.cursors,
     adapters: options.adapters,
     loaders: createLoaders(options.adapters, callOptions, { batching: options.batching ?? true }),
     callOptions,

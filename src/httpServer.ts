@@ -7,15 +7,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Context } from './context.ts';
 import type { Logger } from './logger.ts';
+import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
 
 export interface HttpServerOptions {
   apollo: ApolloServer<Context>;
+  /** Authenticates every GraphQL request before anything is read or executed. */
+  authenticator: Authenticator;
   logger: Logger;
   maxRequestBodyBytes: number;
   readiness: () => Readiness;
-  createContext: (request: { requestId: string; log: Logger; signal: AbortSignal }) => Context;
+  createContext: (request: { requestId: string; log: Logger; signal: AbortSignal; caller: Caller }) => Context;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -83,6 +86,23 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('x-request-id', requestId);
 
+    let caller: Caller;
+    try {
+      caller = await options.authenticator.authenticate(req.headers);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      req.resume(); // the body is never read
+      sendJson(
+        res,
+        401,
+        { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] },
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
+      return;
+    }
+
     let body: unknown = undefined;
     if (method === 'POST') {
       const raw = await readBody(req, options.maxRequestBodyBytes);
@@ -113,7 +133,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => options.createContext({ requestId, log, signal: abort.signal }),
+      context: async () => options.createContext({ requestId, log, signal: abort.signal, caller }),
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);

@@ -10,6 +10,8 @@ import { createContext } from './context.ts';
 import { createHttpServer, type Readiness } from './httpServer.ts';
 import type { Logger } from './logger.ts';
 import { createSchema } from './schema.ts';
+import { createCursorCodec } from './cursor.ts';
+import { createAuthenticator } from './security/authenticate.ts';
 
 export interface SubgraphServer {
   /** Starts Apollo and listens; resolves with the GraphQL URL. */
@@ -32,6 +34,10 @@ export interface CreateServerOptions {
     | 'shutdownDelayMs'
     | 'maxRequestBodyBytes'
     | 'maxUpstreamRequestsPerOperation'
+    | 'auth'
+    | 'routerSecret'
+    | 'publishRequiresScopes'
+    | 'cursorSecret'
   >;
   adapters: Adapters;
   logger: Logger;
@@ -43,15 +49,23 @@ export interface CreateServerOptions {
 
 export function createServer({ config, adapters, logger, now, batching = true }: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';
-  const apollo = createApolloServer({ schema: createSchema(), production: config.production, logger });
+  const apollo = createApolloServer({
+    schema: createSchema({ publishRequiresScopes: config.publishRequiresScopes }),
+    production: config.production,
+    logger,
+  });
+  const cursors = createCursorCodec(config.cursorSecret.reveal());
   const httpServer = createHttpServer({
     apollo,
     logger,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
     readiness: () => readiness,
-    createContext: ({ requestId, log, signal }) =>
+    authenticator: createAuthenticator(config.auth, config.routerSecret),
+    createContext: ({ requestId, log, signal, caller }) =>
       createContext({
         adapters,
+        caller,
+        cursors,
         requestId,
         log,
         signal,

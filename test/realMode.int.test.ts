@@ -28,6 +28,7 @@ describe('real AWS mode, configured from the environment', () => {
     sim = await startAwsSimulator({ seed, region: 'eu-west-1', credentials: [credentials] });
     subgraph = await spawnSubgraph({
       NODE_ENV: 'production',
+      AUTH_DISABLED: 'true',
       SHUTDOWN_DELAY_MS: '0',
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -173,6 +174,7 @@ describe('real ConductorOne mode, configured from the environment', () => {
     });
     subgraph = await spawnSubgraph({
       NODE_ENV: 'production',
+      AUTH_DISABLED: 'true',
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'trace',
       CONDUCTORONE_CLIENT_ID: clientId,

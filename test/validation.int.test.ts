@@ -2,8 +2,11 @@
  * Malformed identifiers and arguments are rejected with BAD_USER_INPUT before any upstream call.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodeCursor } from '../src/cursor.ts';
-import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+import { createCursorCodec } from '../src/cursor.ts';
+import { startTestServer, TEST_CURSOR_KEY, type TestServer } from './helpers/startTestServer.ts';
+
+const codec = createCursorCodec(TEST_CURSOR_KEY);
+const scopeOf = (cursor: string) => JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString())[1] as string;
 
 let t: TestServer;
 beforeAll(async () => {
@@ -72,6 +75,27 @@ describe('cursors', () => {
     },
   );
 
+  it('rejects an edited cursor, and one signed with another key', async () => {
+    const first = await t.query('{ connectorDestinations(first: 1) { edges { cursor } } }');
+    const cursor: string = (first.body.data as any).connectorDestinations.edges[0].cursor;
+    const [payload, mac] = cursor.split('.') as [string, string];
+    const original = Buffer.from(payload, 'base64url').toString();
+    const edited = Buffer.from(original.replace(/,(\d+)\]$/, (_, n: string) => `,${Number(n) + 3}]`)).toString(
+      'base64url',
+    );
+    expect(Buffer.from(edited, 'base64url').toString()).not.toBe(original);
+    t.resetCalls();
+    await expectRejected(q, { after: `${edited}.${mac}` }, ['after']);
+    const foreign = createCursorCodec(Buffer.from('another-key-another-key-another-key!')).encode(scopeOf(cursor), {
+      token: null,
+      skip: 1,
+    });
+    await expectRejected(q, { after: foreign }, ['after']);
+    // The genuine cursor still works.
+    const ok = await t.query(q, { after: cursor });
+    expect(ok.body.errors).toBeUndefined();
+  });
+
   it('rejects a cursor of another list', async () => {
     const res = await t.query(
       '{ appAuthorizations(appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01", first: 2) { pageInfo { endCursor } } }',
@@ -83,20 +107,16 @@ describe('cursors', () => {
 
   it('rejects a cursor with a negative or absurd offset even when its scope matches', async () => {
     const first = await t.query('{ connectorDestinations(first: 1) { edges { cursor } } }');
-    const scope = JSON.parse(
-      Buffer.from((first.body.data as any).connectorDestinations.edges[0].cursor, 'base64url').toString(),
-    )[1];
+    const scope = scopeOf((first.body.data as any).connectorDestinations.edges[0].cursor);
     t.resetCalls();
-    await expectRejected(q, { after: encodeCursor(scope, { token: null, skip: -1 }) }, ['after']);
-    await expectRejected(q, { after: encodeCursor(scope, { token: '', skip: 1 }) }, ['after']);
+    await expectRejected(q, { after: codec.encode(scope, { token: null, skip: -1 }) }, ['after']);
+    await expectRejected(q, { after: codec.encode(scope, { token: '', skip: 1 }) }, ['after']);
   });
 
   it('maps an upstream-rejected NextToken inside a well-formed cursor to BAD_USER_INPUT', async () => {
     const first = await t.query('{ connectorDestinations(first: 1) { edges { cursor } } }');
-    const scope = JSON.parse(
-      Buffer.from((first.body.data as any).connectorDestinations.edges[0].cursor, 'base64url').toString(),
-    )[1];
-    const res = await t.query(q, { after: encodeCursor(scope, { token: 'expired-token', skip: 0 }) });
+    const scope = scopeOf((first.body.data as any).connectorDestinations.edges[0].cursor);
+    const res = await t.query(q, { after: codec.encode(scope, { token: 'expired-token', skip: 0 }) });
     expect(res.body.errors![0]!.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       upstream: { name: 'iotManagedIntegrations', operation: 'ListConnectorDestinations', status: 400 },

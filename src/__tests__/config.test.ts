@@ -23,7 +23,7 @@ describe('loadConfig', () => {
   });
 
   it('honours SANDBOX=true in production, with a readiness delay on shutdown', () => {
-    const config = loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' });
+    const config = loadConfig({ NODE_ENV: 'production', SANDBOX: 'true', AUTH_DISABLED: 'true' });
     expect(config.sandbox).toBe(true);
     expect(config.production).toBe(true);
     expect(config.shutdownDelayMs).toBe(5000);
@@ -137,5 +137,60 @@ describe('loadConfig: AWS', () => {
         IOT_MANAGED_INTEGRATIONS_ENDPOINT: 'https://x.example',
       }),
     ).toThrow(/FIPS and custom endpoint/);
+  });
+});
+
+describe('loadConfig: caller authentication', () => {
+  const pem = () =>
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+
+  it('refuses to start in production without authentication, unless AUTH_DISABLED=true', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', SANDBOX: 'true' })).toThrow(
+      /caller authentication is not configured/,
+    );
+    expect(loadConfig({ NODE_ENV: 'production', SANDBOX: 'true', AUTH_DISABLED: 'true' }).auth).toEqual({
+      kind: 'disabled',
+      explicit: true,
+    });
+  });
+
+  it('is off by default outside production (the sandbox), and can be turned on', () => {
+    expect(loadConfig({}).auth).toEqual({ kind: 'disabled', explicit: false });
+    const config = loadConfig({
+      AUTH_JWT_PUBLIC_KEY: pem(),
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'connector-auth',
+    });
+    expect(config.auth).toMatchObject({
+      kind: 'jwt',
+      issuer: 'https://idp.example',
+      audience: 'connector-auth',
+      algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+    });
+  });
+
+  it('needs issuer and audience, pins asymmetric algorithms only, and checks the key source', () => {
+    expect(() => loadConfig({ AUTH_JWT_PUBLIC_KEY: pem() })).toThrow(/AUTH_ISSUER and AUTH_AUDIENCE/);
+    const base = { AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
+    expect(() => loadConfig({ ...base, AUTH_JWT_PUBLIC_KEY: pem(), AUTH_JWT_ALGORITHMS: 'HS256' })).toThrow(
+      /not an asymmetric/,
+    );
+    expect(() =>
+      loadConfig({ ...base, AUTH_JWT_ALGORITHMS: 'none', AUTH_JWKS_URL: 'https://idp.example/jwks' }),
+    ).toThrow(/not an asymmetric/);
+    expect(() => loadConfig({ ...base, AUTH_JWKS_URL: 'http://idp.example/jwks' })).toThrow(/must be https/);
+    expect(() => loadConfig({ ...base, AUTH_JWT_PUBLIC_KEY: 'not a key' })).toThrow(/not a PEM public key/);
+    expect(loadConfig({ ...base, AUTH_JWKS_URL: 'http://127.0.0.1:9000/jwks' }).auth).toMatchObject({ kind: 'jwt' });
+  });
+
+  it('keeps the router secret and cursor key out of any printout', () => {
+    const config = loadConfig({
+      ROUTER_SECRET: 'planted-router-secret-value',
+      CURSOR_SECRET: 'planted-cursor-key-0123456789abcdef',
+    });
+    expect(JSON.stringify(config)).not.toMatch(/planted/);
+    expect(inspect(config, { depth: 10 })).not.toMatch(/planted/);
+    expect(() => loadConfig({ ROUTER_SECRET: 'short' })).toThrow(/ROUTER_SECRET/);
+    expect(() => loadConfig({ CURSOR_SECRET: 'short' })).toThrow(/CURSOR_SECRET/);
   });
 });

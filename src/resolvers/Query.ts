@@ -18,13 +18,14 @@ export const Query: QueryResolvers = {
       : loaders.connectorDestinationSummaryById.load(valid);
   },
 
-  connectorDestinations(_root, { cloudConnectorId, first, after }, { adapters, callOptions, loaders }) {
+  connectorDestinations(_root, { cloudConnectorId, first, after }, { adapters, callOptions, loaders, cursors }) {
     const filter =
       cloudConnectorId == null ? undefined : iotManagedIntegrationsId(cloudConnectorId, 'cloudConnectorId');
     return loadConnection({
       first: pageSize(first),
       after,
       scope: cursorScope('connectorDestinations', filter),
+      cursors,
       upstreamMaxResults: IMI_MAX_RESULTS,
       // Another reference to a listed destination needing only summary members then costs nothing.
       fetchPage: (maxResults, nextToken) =>
@@ -56,12 +57,13 @@ export const Query: QueryResolvers = {
       : context.loaders.appAuthorizationByRef.load(ref);
   },
 
-  appAuthorizations(_root, { appBundleIdentifier, first, after }, { adapters, callOptions, loaders }) {
+  appAuthorizations(_root, { appBundleIdentifier, first, after }, { adapters, callOptions, loaders, cursors }) {
     const bundle = appFabricIdentifier(appBundleIdentifier, 'appBundleIdentifier');
     return loadConnection({
       first: pageSize(first),
       after,
       scope: cursorScope('appAuthorizations', bundle),
+      cursors,
       upstreamMaxResults: APPFABRIC_MAX_RESULTS,
       fetchPage: (maxResults, nextToken) =>
         loaders.trackAuthorizationList(

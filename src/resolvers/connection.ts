@@ -2,7 +2,7 @@
  * Relay connections over an upstream's token pagination. Each edge's cursor is a position that a
  * client can resume from; the page boundaries of the upstream stay hidden.
  */
-import { decodeCursor, encodeCursor, type CursorPosition } from '../cursor.ts';
+import type { CursorCodec, CursorPosition } from '../cursor.ts';
 import type { Page } from '../adapters/types.ts';
 
 export interface ConnectionModel<T> {
@@ -16,6 +16,7 @@ export interface LoadConnectionOptions<T> {
   after: string | null | undefined;
   /** From cursorScope(): binds cursors to the list and its arguments. */
   scope: string;
+  cursors: CursorCodec;
   /** The upstream's page size limit. */
   upstreamMaxResults: number;
   fetchPage(maxResults: number, nextToken: string | undefined): Promise<Page<T>>;
@@ -23,8 +24,8 @@ export interface LoadConnectionOptions<T> {
 
 /** Reads one upstream page and shapes it as a connection of at most `first` items. */
 export async function loadConnection<T>(options: LoadConnectionOptions<T>): Promise<ConnectionModel<T>> {
-  const { first, scope } = options;
-  const start: CursorPosition = options.after != null ? decodeCursor(options.after, scope) : { token: null, skip: 0 };
+  const { first, scope, cursors } = options;
+  const start: CursorPosition = options.after != null ? cursors.decode(options.after, scope) : { token: null, skip: 0 };
   const page = await options.fetchPage(
     Math.min(start.skip + first, options.upstreamMaxResults),
     start.token ?? undefined,
@@ -36,13 +37,13 @@ export async function loadConnection<T>(options: LoadConnectionOptions<T>): Prom
       ? { token: page.nextToken, skip: 0 }
       : { token: start.token, skip: indexInPage + 1 };
 
-  const edges = taken.map((node, i) => ({ cursor: encodeCursor(scope, positionAfter(start.skip + i)), node }));
+  const edges = taken.map((node, i) => ({ cursor: cursors.encode(scope, positionAfter(start.skip + i)), node }));
   const hasNextPage = page.items.length > start.skip + first || page.nextToken !== null;
   const last = edges.at(-1);
   const endCursor = last
     ? last.cursor
     : page.nextToken !== null
-      ? encodeCursor(scope, { token: page.nextToken, skip: 0 })
+      ? cursors.encode(scope, { token: page.nextToken, skip: 0 })
       : null;
   return { edges, nodes: taken, pageInfo: { hasNextPage, endCursor } };
 }

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { createAdapters, type Adapters, type Sandbox } from '../../src/adapters/index.ts';
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { Secret } from '../../src/secret.ts';
 import { createServer, type SubgraphServer } from '../../src/server.ts';
 
 export interface GraphQLResponse<D = Record<string, any>> {
@@ -50,6 +51,8 @@ export interface StartTestServerOptions {
 }
 
 export const FIXED_NOW = new Date('2026-11-22T05:31:56Z');
+/** The cursor key of test servers, so tests can craft (and tamper with) cursors. */
+export const TEST_CURSOR_KEY = Buffer.from('test-cursor-key-0123456789abcdef0123456789');
 
 export async function startTestServer(options: StartTestServerOptions = {}): Promise<TestServer> {
   const now = options.now ?? (() => FIXED_NOW);
@@ -68,6 +71,10 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     upstreamTimeouts: { connectMs: 1000, headersMs: 5000, bodyMs: 5000 },
     upstreamConcurrency: { concurrency: 64, maxQueue: 1000 },
     maxUpstreamRequestsPerOperation: 500,
+    auth: { kind: 'disabled', explicit: false },
+    routerSecret: null,
+    publishRequiresScopes: false,
+    cursorSecret: new Secret(TEST_CURSOR_KEY),
     ...options.config,
   };
   const logs: string[] = [];

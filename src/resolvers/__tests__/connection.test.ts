@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from '../../adapters/types.ts';
-import { cursorScope, decodeCursor } from '../../cursor.ts';
+import { randomBytes } from 'node:crypto';
+import { createCursorCodec, cursorScope } from '../../cursor.ts';
 import { loadConnection, type ConnectionModel } from '../connection.ts';
 
 /** An upstream list of `total` items whose tokens are offsets, recording each page request. */
@@ -19,6 +20,7 @@ function upstream(total: number) {
 }
 
 const scope = cursorScope('test');
+const cursors = createCursorCodec(randomBytes(32));
 
 describe('loadConnection', () => {
   it('walks a list by endCursor with one upstream call per page', async () => {
@@ -30,6 +32,7 @@ describe('loadConnection', () => {
         first: 3,
         after,
         scope,
+        cursors,
         upstreamMaxResults: 100,
         fetchPage: u.fetchPage,
       });
@@ -47,11 +50,19 @@ describe('loadConnection', () => {
 
   it('resumes from a middle edge by re-reading its page and skipping', async () => {
     const u = upstream(10);
-    const c = await loadConnection({ first: 4, after: null, scope, upstreamMaxResults: 100, fetchPage: u.fetchPage });
+    const c = await loadConnection({
+      first: 4,
+      after: null,
+      scope,
+      cursors,
+      upstreamMaxResults: 100,
+      fetchPage: u.fetchPage,
+    });
     const resumed = await loadConnection({
       first: 2,
       after: c.edges[0]!.cursor,
       scope,
+      cursors,
       upstreamMaxResults: 100,
       fetchPage: u.fetchPage,
     });
@@ -62,11 +73,19 @@ describe('loadConnection', () => {
 
   it('caps the upstream page size and reports more when it truncated', async () => {
     const u = upstream(300);
-    const c = await loadConnection({ first: 100, after: null, scope, upstreamMaxResults: 100, fetchPage: u.fetchPage });
+    const c = await loadConnection({
+      first: 100,
+      after: null,
+      scope,
+      cursors,
+      upstreamMaxResults: 100,
+      fetchPage: u.fetchPage,
+    });
     const mid = await loadConnection({
       first: 100,
       after: c.edges[49]!.cursor,
       scope,
+      cursors,
       upstreamMaxResults: 100,
       fetchPage: u.fetchPage,
     });
@@ -77,6 +96,7 @@ describe('loadConnection', () => {
       first: 100,
       after: mid.pageInfo.endCursor,
       scope,
+      cursors,
       upstreamMaxResults: 100,
       fetchPage: u.fetchPage,
     });
@@ -85,9 +105,16 @@ describe('loadConnection', () => {
 
   it('gives the last edge of an upstream page a cursor on the next token', async () => {
     const u = upstream(4);
-    const c = await loadConnection({ first: 2, after: null, scope, upstreamMaxResults: 100, fetchPage: u.fetchPage });
-    expect(decodeCursor(c.edges[1]!.cursor, scope)).toEqual({ token: 'tok-2', skip: 0 });
-    expect(decodeCursor(c.edges[0]!.cursor, scope)).toEqual({ token: null, skip: 1 });
+    const c = await loadConnection({
+      first: 2,
+      after: null,
+      scope,
+      cursors,
+      upstreamMaxResults: 100,
+      fetchPage: u.fetchPage,
+    });
+    expect(cursors.decode(c.edges[1]!.cursor, scope)).toEqual({ token: 'tok-2', skip: 0 });
+    expect(cursors.decode(c.edges[0]!.cursor, scope)).toEqual({ token: null, skip: 1 });
   });
 
   it('keeps an end cursor when the upstream returns an empty page with a token', async () => {
@@ -95,12 +122,13 @@ describe('loadConnection', () => {
       first: 5,
       after: null,
       scope,
+      cursors,
       upstreamMaxResults: 100,
       fetchPage: async () => ({ items: [], nextToken: 'tok-more' }),
     });
     expect(c.nodes).toEqual([]);
     expect(c.pageInfo.hasNextPage).toBe(true);
-    expect(decodeCursor(c.pageInfo.endCursor!, scope)).toEqual({ token: 'tok-more', skip: 0 });
+    expect(cursors.decode(c.pageInfo.endCursor!, scope)).toEqual({ token: 'tok-more', skip: 0 });
   });
 
   it('ends cleanly on the last page', async () => {
@@ -108,6 +136,7 @@ describe('loadConnection', () => {
       first: 10,
       after: null,
       scope,
+      cursors,
       upstreamMaxResults: 100,
       fetchPage: upstream(3).fetchPage,
     });

@@ -1,0 +1,106 @@
+/**
+ * Caller authentication, before any GraphQL execution: an optional router shared secret, then a
+ * Bearer JWT verified with `jose` against a remote JWKS (cached, with a cooldown) or a PEM public
+ * key, with pinned algorithms, issuer and audience, and 30 s of clock tolerance.
+ */
+import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../config.ts';
+import type { Secret } from '../secret.ts';
+
+/** Who is calling. `scopes: null` means unrestricted (authentication is off). */
+export interface Caller {
+  subject: string | null;
+  scopes: ReadonlySet<string> | null;
+}
+
+export const UNRESTRICTED: Caller = Object.freeze({ subject: null, scopes: null });
+
+/** A refused request: answered 401 UNAUTHENTICATED. The message never includes the token. */
+export class AuthenticationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export interface Authenticator {
+  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<Caller>;
+}
+
+/** `scope` (space-separated, RFC 8693) or `scp` (an array or a space-separated string). */
+export function scopesOf(claims: JWTPayload): Set<string> {
+  const scopes = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value === 'string')
+      value
+        .split(' ')
+        .filter(Boolean)
+        .forEach((s) => scopes.add(s));
+    else if (Array.isArray(value))
+      value.filter((s): s is string => typeof s === 'string').forEach((s) => scopes.add(s));
+  };
+  add(claims['scope']);
+  add(claims['scp']);
+  return scopes;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hash both so the comparison takes the same time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function header(headers: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function createAuthenticator(auth: AuthConfig, routerSecret: Secret | null): Authenticator {
+  // A remote key set is fetched lazily, cached for 10 minutes and refetched at most every 30 s
+  // (e.g. for an unknown kid); a PEM key is parsed once. jose checks the token's alg against the
+  // pinned list and the key's type, and never accepts `none`.
+  let verifyKey: JWTVerifyGetKey | KeyObject | null = null;
+  if (auth.kind === 'jwt') {
+    verifyKey =
+      'jwksUrl' in auth.key
+        ? createRemoteJWKSet(auth.key.jwksUrl, {
+            timeoutDuration: 5_000,
+            cooldownDuration: 30_000,
+            cacheMaxAge: 600_000,
+          })
+        : createPublicKey(auth.key.publicKeyPem);
+  }
+
+  return {
+    async authenticate(headers) {
+      if (routerSecret) {
+        const given = header(headers, 'router-authorization');
+        if (!given || !sameSecret(given, routerSecret.reveal())) {
+          throw new AuthenticationError('The request did not come through the router.');
+        }
+      }
+      if (auth.kind === 'disabled') return UNRESTRICTED;
+      const authorization = header(headers, 'authorization');
+      const match = authorization ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(authorization.trim()) : null;
+      if (!match) throw new AuthenticationError('A Bearer token is required.');
+      try {
+        const options = {
+          issuer: auth.issuer,
+          audience: auth.audience,
+          algorithms: auth.algorithms,
+          clockTolerance: 30,
+          requiredClaims: ['exp'],
+        };
+        const { payload } =
+          typeof verifyKey === 'function'
+            ? await jwtVerify(match[1]!, verifyKey, options)
+            : await jwtVerify(match[1]!, verifyKey!, options);
+        return { subject: typeof payload.sub === 'string' ? payload.sub : null, scopes: scopesOf(payload) };
+      } catch {
+        throw new AuthenticationError('The Bearer token is invalid or expired.');
+      }
+    },
+  };
+}
