@@ -1,0 +1,224 @@
+/**
+ * Caller authentication and scopes through the real HTTP server: a missing or invalid token is
+ * refused with 401 before execution; a token missing a scope sees exactly the fields it may see,
+ * and no upstream call is made for the others.
+ */
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Secret } from '../src/secret.ts';
+import { AUDIENCE, createSigner, ISSUER, serveJwks } from './helpers/jwt.ts';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+const signer = createSigner();
+const ALL = 'destinations:read credentials:read app-authorizations:read app-authorizations:connect';
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('JWT authentication (PEM key)', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      config: {
+        auth: {
+          kind: 'jwt',
+          key: { publicKeyPem: signer.publicKeyPem },
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['ES256', 'RS256'],
+        },
+      },
+    });
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.resetCalls());
+
+  const query = '{ connectorDestination(id: "dest-lumen-eu") { name } }';
+
+  it('answers a valid token', async () => {
+    const res = await t.query(query, undefined, bearer(await signer.sign({ scope: ALL })));
+    expect(res.body).toEqual({ data: { connectorDestination: { name: 'Lumen Lighting Cloud EU' } } });
+  });
+
+  it.each([
+    ['no token', async () => ({})],
+    ['a malformed header', async () => ({ authorization: 'Token abc' })],
+    ['another key', async () => bearer(await createSigner().sign({ scope: ALL }))],
+    [
+      'an expired token (beyond 30 s of tolerance)',
+      async () => bearer(await signer.sign({ scope: ALL }, { expiresInSeconds: -60 })),
+    ],
+    ['another issuer', async () => bearer(await signer.sign({ scope: ALL }, { issuer: 'https://evil.example' }))],
+    ['another audience', async () => bearer(await signer.sign({ scope: ALL }, { audience: 'other-service' }))],
+    [
+      'alg none',
+      async () =>
+        bearer(
+          `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, exp: 9e9, scope: ALL })).toString('base64url')}.`,
+        ),
+    ],
+    [
+      'HS256 signed with the public key',
+      async () =>
+        bearer(
+          await new SignJWT({ scope: ALL })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuer(ISSUER)
+            .setAudience(AUDIENCE)
+            .setExpirationTime('5m')
+            .sign(Buffer.from(signer.publicKeyPem)),
+        ),
+    ],
+  ])('refuses %s with 401 UNAUTHENTICATED before any execution', async (_name, headers) => {
+    const res = await t.query(query, undefined, await headers());
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(t.totalCalls()).toBe(0);
+  });
+
+  it('tolerates 30 s of clock skew', async () => {
+    const res = await t.query(query, undefined, bearer(await signer.sign({ scope: ALL }, { expiresInSeconds: -10 })));
+    expect(res.status).toBe(200);
+  });
+
+  it('never echoes the token', async () => {
+    const token = await signer.sign({ scope: ALL }, { audience: 'other-service' });
+    const res = await t.query(query, undefined, bearer(token));
+    expect(res.text).not.toContain(token);
+    expect(t.logs.join('\n')).not.toContain(token);
+  });
+});
+
+describe('scopes', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      config: {
+        auth: {
+          kind: 'jwt',
+          key: { publicKeyPem: signer.publicKeyPem },
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['ES256'],
+        },
+      },
+    });
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.resetCalls());
+
+  const everything = `{
+    connectorDestination(id: "dest-lumen-eu") { name cloudConnector { name } }
+    connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id app { id } }
+    appAuthorization(appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01", appAuthorizationIdentifier: "0b3f5a7c-1d2e-4f60-8a9b-0c1d2e3f4a5b") { app }
+  }`;
+
+  it('a token missing one scope sees exactly the fields it may see, and nothing is fetched for the rest', async () => {
+    const token = await signer.sign({ scope: 'destinations:read app-authorizations:read' });
+    const res = await t.query(everything, undefined, bearer(token));
+    expect(res.body.data).toEqual({
+      connectorDestination: { name: 'Lumen Lighting Cloud EU', cloudConnector: { name: 'Lumen Lighting Cloud' } },
+      connectorCredential: null,
+      appAuthorization: { app: 'SLACK' },
+    });
+    expect(res.body.errors).toEqual([
+      {
+        message: expect.stringContaining('credentials:read'),
+        locations: expect.any(Array),
+        path: ['connectorCredential'],
+        extensions: { code: 'FORBIDDEN' },
+      },
+    ]);
+    expect(t.calls()['conductorOne']).toEqual({});
+  });
+
+  it('reads scopes from an scp array claim as well', async () => {
+    const token = await signer.sign({ scp: ['credentials:read'] });
+    const res = await t.query(everything, undefined, bearer(token));
+    expect(res.body.data).toMatchObject({
+      connectorDestination: null,
+      appAuthorization: null,
+      connectorCredential: { id: 'cred-github-active' },
+    });
+    expect(res.body.errors!.map((e) => e.path?.[0]).sort()).toEqual(['appAuthorization', 'connectorDestination']);
+  });
+
+  it('checks entity types reached through _entities, one representation at a time', async () => {
+    const token = await signer.sign({ scope: 'destinations:read' });
+    const res = await t.query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on CloudConnector { id } ... on ConductorOneApp { id } } }',
+      {
+        r: [
+          { __typename: 'CloudConnector', id: 'cc-aqua-leak' },
+          { __typename: 'ConductorOneApp', id: 'app-snowflake' },
+        ],
+      },
+      bearer(token),
+    );
+    expect((res.body.data as any)._entities).toEqual([{ id: 'cc-aqua-leak' }, null]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ path: ['_entities', 1], extensions: { code: 'FORBIDDEN' } }),
+    ]);
+    expect(t.calls()['conductorOne']).toEqual({});
+  });
+
+  it('requires app-authorizations:connect for the mutation and sends nothing without it', async () => {
+    const token = await signer.sign({ scope: 'app-authorizations:read' });
+    const res = await t.query(
+      'mutation ($i: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $i) { userErrors { code } } }',
+      {
+        i: {
+          appBundleIdentifier: '4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01',
+          appAuthorizationIdentifier: '0b3f5a7c-1d2e-4f60-8a9b-0c1d2e3f4a5b',
+          authRequest: { redirectUri: 'https://a.example/cb', code: 'c' },
+        },
+      },
+      bearer(token),
+    );
+    expect(res.body.data).toBeNull();
+    expect(res.body.errors![0]!.extensions).toEqual({ code: 'FORBIDDEN' });
+    expect(t.calls()['appFabric']).toEqual({});
+  });
+});
+
+describe('remote JWKS and the router secret', () => {
+  let t: TestServer;
+  let jwks: Awaited<ReturnType<typeof serveJwks>>;
+  beforeAll(async () => {
+    jwks = await serveJwks([signer]);
+    t = await startTestServer({
+      config: {
+        auth: {
+          kind: 'jwt',
+          key: { jwksUrl: new URL(jwks.url) },
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['ES256'],
+        },
+        routerSecret: new Secret('router-shared-secret-0123456789'),
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await jwks.close();
+  });
+
+  const query = '{ connectorDestination(id: "dest-lumen-eu") { name } }';
+
+  it('verifies tokens against the JWKS, fetching it once and caching it', async () => {
+    const headers = {
+      ...bearer(await signer.sign({ scope: ALL })),
+      'router-authorization': 'router-shared-secret-0123456789',
+    };
+    for (let i = 0; i < 5; i++) expect((await t.query(query, undefined, headers)).status).toBe(200);
+    expect(jwks.fetches()).toBe(1);
+  });
+
+  it('refuses a request without the router secret, or with a wrong one, even with a valid token', async () => {
+    const token = bearer(await signer.sign({ scope: ALL }));
+    expect((await t.query(query, undefined, token)).status).toBe(401);
+    expect(
+      (await t.query(query, undefined, { ...token, 'router-authorization': 'router-shared-secret-0123456780' })).status,
+    ).toBe(401);
+  });
+});
