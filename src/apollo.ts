@@ -9,6 +9,13 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Context } from './context.ts';
 import { ERRORS, isRegistryError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { outcomeLabel, type Metrics } from './metrics.ts';
+import {
+  costLimitPlugin,
+  limitParseOptions,
+  limitValidationRules,
+  type OperationLimits,
+} from './security/operationLimits.ts';
 
 /** Extension keys a client may see; everything else is dropped. */
 const ALLOWED_EXTENSION_KEYS = ['code', 'upstream', 'argumentPath'] as const;
@@ -89,9 +96,38 @@ export interface CreateApolloServerOptions {
   schema: GraphQLSchema;
   production: boolean;
   logger: Logger;
+  metrics: Metrics;
+  limits: OperationLimits;
 }
 
-export function createApolloServer({ schema, production, logger }: CreateApolloServerOptions): ApolloServer<Context> {
+/** GraphQL requests and their duration by operation type and outcome. */
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operation, response, errors }) {
+          const type = operation?.operation ?? 'unknown';
+          const body = response.body.kind === 'single' ? response.body.singleResult : null;
+          const firstCode = (errors ?? body?.errors ?? [])[0]?.extensions?.['code'];
+          const outcome =
+            errors?.length || body?.errors?.length ? (body?.data ? 'partial' : outcomeLabel(firstCode)) : 'success';
+          const labels = { operation_type: type, outcome };
+          metrics.graphqlRequests.inc(labels);
+          metrics.graphqlDuration.observe(labels, (performance.now() - started) / 1000);
+        },
+      };
+    },
+  };
+}
+
+export function createApolloServer({
+  schema,
+  production,
+  logger,
+  metrics,
+  limits,
+}: CreateApolloServerOptions): ApolloServer<Context> {
   return new ApolloServer<Context>({
     schema,
     logger: logger.child({ component: 'apollo' }),
@@ -104,6 +140,15 @@ export function createApolloServer({ schema, production, logger }: CreateApolloS
     // The process entry owns SIGTERM/SIGINT: readiness first, then drain, then stop (server.ts).
     stopOnTerminationSignals: false,
     formatError,
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin()],
+    // Operation limits run before any resolver: tokens at parse, depth/aliases/directives/cost
+    // once the operation is resolved (where variables, such as `first`, are known).
+    parseOptions: limitParseOptions(limits),
+    validationRules: limitValidationRules(limits),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      costLimitPlugin<Context>(schema, limits),
+      errorLoggingPlugin(),
+      metricsPlugin(metrics),
+    ],
   });
 }

@@ -11,6 +11,7 @@ import {
   type ConductorOneClientId,
 } from './adapters/conductorOne/tokenSource.ts';
 import { Secret } from './secret.ts';
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './security/operationLimits.ts';
 
 /**
  * The only module that reads the environment. `loadConfig` validates everything at start-up and
@@ -70,6 +71,11 @@ export interface Config {
   publishRequiresScopes: boolean;
   /** `CURSOR_SECRET` (32+ characters) signs cursors; a random key per process when unset. */
   cursorSecret: Secret<Buffer>;
+  /**
+   * `MAX_QUERY_DEPTH` (10), `MAX_ALIASES` (50), `MAX_DIRECTIVES` (50), `MAX_TOKENS` (2000) and
+   * `MAX_QUERY_COST` (10000, from the schema's @cost and @listSize).
+   */
+  operationLimits: OperationLimits;
 }
 
 export interface AwsConfig {
@@ -228,6 +234,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (cursorSecretRaw !== undefined && cursorSecretRaw !== '' && cursorSecretRaw.length < 32) {
     problems.push('CURSOR_SECRET must be at least 32 characters.');
   }
+  const operationLimits: OperationLimits = {
+    maxDepth: integer('MAX_QUERY_DEPTH', DEFAULT_OPERATION_LIMITS.maxDepth, 1, 1000),
+    maxAliases: integer('MAX_ALIASES', DEFAULT_OPERATION_LIMITS.maxAliases, 0, 100_000),
+    maxDirectives: integer('MAX_DIRECTIVES', DEFAULT_OPERATION_LIMITS.maxDirectives, 0, 100_000),
+    maxTokens: integer('MAX_TOKENS', DEFAULT_OPERATION_LIMITS.maxTokens, 100, 1_000_000),
+    maxCost: integer('MAX_QUERY_COST', DEFAULT_OPERATION_LIMITS.maxCost, 1, 100_000_000),
+  };
   const cursorSecret = new Secret(cursorSecretRaw ? Buffer.from(cursorSecretRaw, 'utf8') : randomBytes(32));
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -250,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     routerSecret,
     publishRequiresScopes,
     cursorSecret,
+    operationLimits,
   };
 }
 

@@ -35,6 +35,7 @@ export interface CreateContextOptions {
   maxUpstreamRequests: number;
   /** Test-only: false turns batching, caching and list-backed plans off (the N+1 baseline). */
   batching?: boolean;
+  observeBatch?: (loader: string, size: number) => void;
   requestId: string;
   log: Logger;
   now?: () => Date;
@@ -50,7 +51,10 @@ export function createContext(options: CreateContextOptions): Context {
     caller: options.caller,
     cursors: options.cursors,
     adapters: options.adapters,
-    loaders: createLoaders(options.adapters, callOptions, { batching: options.batching ?? true }),
+    loaders: createLoaders(options.adapters, callOptions, {
+      batching: options.batching ?? true,
+      ...(options.observeBatch ? { observeBatch: options.observeBatch } : {}),
+    }),
     callOptions,
     requestId: options.requestId,
     log: options.log,

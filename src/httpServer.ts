@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Context } from './context.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
@@ -18,6 +19,7 @@ export interface HttpServerOptions {
   logger: Logger;
   maxRequestBodyBytes: number;
   readiness: () => Readiness;
+  metrics: Metrics;
   createContext: (request: { requestId: string; log: Logger; signal: AbortSignal; caller: Caller }) => Context;
 }
 
@@ -156,6 +158,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
       case '/readyz': {
         const state = options.readiness();
         sendJson(res, state === 'ready' ? 200 : 503, { status: state });
+        return;
+      }
+      case '/metrics': {
+        const text = await options.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': options.metrics.registry.contentType, 'cache-control': 'no-store' });
+        res.end(text);
         return;
       }
       case '/graphql':

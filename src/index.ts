@@ -4,6 +4,7 @@
 import { createAdapters } from './adapters/index.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { describeSandbox } from './sandbox/describe.ts';
 import { createServer } from './server.ts';
 
@@ -19,10 +20,15 @@ try {
 }
 
 const logger = createLogger(config);
-const { adapters, sandbox, close: closeAdapters } = await createAdapters(config, { logger });
-const server = createServer({ config, adapters, logger });
+const metrics = createMetrics();
+const { adapters, sandbox, close: closeAdapters } = await createAdapters(config, { logger, metrics });
+const server = createServer({ config, adapters, logger, metrics });
+if (config.auth.kind === 'disabled' && config.production) {
+  logger.warn('AUTH_DISABLED=true: caller authentication is OFF in production; every caller may read every field.');
+}
 
 process.on('unhandledRejection', (reason) => {
+  metrics.unhandledRejections.inc();
   logger.error({ err: reason }, 'unhandled promise rejection');
 });
 

@@ -10,6 +10,7 @@ import { createContext } from './context.ts';
 import { createHttpServer, type Readiness } from './httpServer.ts';
 import type { Logger } from './logger.ts';
 import { createSchema } from './schema.ts';
+import type { Metrics } from './metrics.ts';
 import { createCursorCodec } from './cursor.ts';
 import { createAuthenticator } from './security/authenticate.ts';
 
@@ -38,6 +39,7 @@ export interface CreateServerOptions {
     | 'routerSecret'
     | 'publishRequiresScopes'
     | 'cursorSecret'
+    | 'operationLimits'
   >;
   adapters: Adapters;
   logger: Logger;
@@ -45,21 +47,35 @@ export interface CreateServerOptions {
   now?: () => Date;
   /** Test and benchmark switch: false turns DataLoader batching and caching off (the N+1 baseline). */
   batching?: boolean;
+  /** Shared with the adapters, so /metrics shows upstream calls too. */
+  metrics: Metrics;
 }
 
-export function createServer({ config, adapters, logger, now, batching = true }: CreateServerOptions): SubgraphServer {
+export function createServer({
+  config,
+  adapters,
+  logger,
+  now,
+  batching = true,
+  metrics,
+}: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';
+  const schema = createSchema({ publishRequiresScopes: config.publishRequiresScopes });
   const apollo = createApolloServer({
-    schema: createSchema({ publishRequiresScopes: config.publishRequiresScopes }),
+    schema,
     production: config.production,
     logger,
+    metrics,
+    limits: config.operationLimits,
   });
+  const observeBatch = (loader: string, size: number) => metrics.dataloaderBatchSize.observe({ loader }, size);
   const cursors = createCursorCodec(config.cursorSecret.reveal());
   const httpServer = createHttpServer({
     apollo,
     logger,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
     readiness: () => readiness,
+    metrics,
     authenticator: createAuthenticator(config.auth, config.routerSecret),
     createContext: ({ requestId, log, signal, caller }) =>
       createContext({
@@ -71,6 +87,7 @@ export function createServer({ config, adapters, logger, now, batching = true }:
         signal,
         maxUpstreamRequests: config.maxUpstreamRequestsPerOperation,
         batching,
+        observeBatch,
         ...(now ? { now } : {}),
       }),
   });

@@ -72,3 +72,59 @@ describe('the N+1 baseline switch (batching: false)', () => {
     }
   });
 });
+
+describe('operation limits, before any upstream call', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    [
+      'an alias bomb',
+      `{ ${Array.from({ length: 60 }, (_, i) => `a${i}: connectorDestination(id: "dest-lumen-eu") { id }`).join(' ')} }`,
+      'aliases',
+    ],
+    [
+      'a cost bomb',
+      `{ ${Array.from({ length: 50 }, (_, i) => `c${i}: connectorDestinations(first: 100) { nodes { cloudConnector { name } } }`).join(' ')} }`,
+      'cost',
+    ],
+    [
+      'a directive flood',
+      `{ connectorDestination(id: "dest-lumen-eu") { ${Array.from({ length: 100 }, () => 'id @include(if: true)').join(' ')} } }`,
+      'directives',
+    ],
+    ['a token flood', `{ connectorDestination(id: "dest-lumen-eu") { ${'id '.repeat(5000)} } }`, 'tokens'],
+  ])('rejects %s with 400 REQUEST_LIMIT_EXCEEDED naming the limit, not its value', async (_name, query, limit) => {
+    t.resetCalls();
+    const res = await t.query(query);
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0]!.extensions!['code']).toBe('REQUEST_LIMIT_EXCEEDED');
+    expect(res.body.errors![0]!.message).toContain(limit === 'tokens' ? 'token' : limit);
+    expect(res.body.errors![0]!.message).not.toMatch(/\d/);
+    expect(t.totalCalls()).toBe(0);
+  });
+});
+
+describe('/metrics', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it('counts GraphQL requests, upstream calls and batch sizes with fixed labels only', async () => {
+    await t.query('{ connectorDestinations(first: 5) { nodes { id cloudConnector { name } } } }');
+    await t.query('{ connectorDestination(id: "dest-never-seen-id-481") { id } }');
+    const text = await (await fetch(`${t.origin}/metrics`)).text();
+    expect(text).toMatch(/graphql_requests_total\{operation_type="query",outcome="success"\} \d+/);
+    expect(text).toMatch(
+      /upstream_requests_total\{upstream="iotManagedIntegrations",operation="ListConnectorDestinations",outcome="ok"\} 1/,
+    );
+    expect(text).toMatch(/dataloader_batch_size_count\{loader="cloudConnectorById"\} 1/);
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).not.toContain('dest-never-seen-id-481');
+  });
+});

@@ -91,11 +91,17 @@ export class Limiter {
  * Wraps every method of a port (each takes `(input, options?)`) so that it takes one unit of the
  * operation's budget and runs within the upstream's limiter.
  */
+export interface UpstreamCallObserver {
+  /** One finished port call: its outcome (`ok` or a registry code) and duration. */
+  call(upstream: UpstreamName, operation: string, outcome: string, seconds: number): void;
+}
+
 export function guardPort<P extends object>(
   port: P,
   name: UpstreamName,
   operations: { readonly [K in keyof P]: string },
   limiter: Limiter,
+  observer?: UpstreamCallObserver,
 ): P {
   const guarded: Record<string, unknown> = {};
   for (const [method, operation] of Object.entries<string>(operations)) {
@@ -108,7 +114,21 @@ export function guardPort<P extends object>(
       } catch (error) {
         return Promise.reject(error);
       }
-      return limiter.run(operation, options?.signal, () => call(input, options));
+      const started = performance.now();
+      const done = (outcome: string) => observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
+      return limiter
+        .run(operation, options?.signal, () => call(input, options))
+        .then(
+          (result) => {
+            done('OK');
+            return result;
+          },
+          (error: unknown) => {
+            const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+            done(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+            throw error;
+          },
+        );
     };
   }
   return guarded as P;

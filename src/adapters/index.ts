@@ -34,7 +34,8 @@ import {
 import { createIotManagedIntegrationsAdapter } from './iotManagedIntegrations/adapter.ts';
 import { IoTManagedIntegrations } from './iotManagedIntegrations/client.ts';
 import { IOT_MANAGED_INTEGRATIONS_OPERATIONS, type IotManagedIntegrationsPort } from './iotManagedIntegrations/port.ts';
-import { guardPort, Limiter } from './guard.ts';
+import { guardPort, Limiter, type UpstreamCallObserver } from './guard.ts';
+import { outcomeLabel, type Metrics } from '../metrics.ts';
 
 export interface Adapters {
   iotManagedIntegrations: IotManagedIntegrationsPort;
@@ -62,6 +63,8 @@ export interface CreatedAdapters {
 
 export interface CreateAdaptersOptions {
   logger: Logger;
+  /** Where upstream calls, retries and token refreshes are counted. */
+  metrics?: Metrics;
   /** Clock for the sandbox's demo data and state changes. */
   now?: () => Date;
 }
@@ -106,6 +109,9 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     endpoints = config.aws.endpoints;
   }
 
+  const retries = (upstream: UpstreamName) => (operation: string, count: number) => {
+    if (count > 0) options.metrics?.upstreamAttempts.inc({ upstream, operation }, count);
+  };
   const clientOptions = (endpoint: URL, timeouts: UpstreamTimeouts) => ({
     region: awsClients!.region,
     endpoint,
@@ -119,7 +125,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
   if (modes.iotManagedIntegrations !== 'unconfigured' && awsClients && endpoints) {
     const client = new IoTManagedIntegrations(clientOptions(endpoints.iotManagedIntegrations, config.upstreamTimeouts));
     closers.push(() => client.destroy());
-    iotManagedIntegrations = createIotManagedIntegrationsAdapter(client, log);
+    iotManagedIntegrations = createIotManagedIntegrationsAdapter(client, log, retries('iotManagedIntegrations'));
   } else {
     iotManagedIntegrations = notConfigured<IotManagedIntegrationsPort>(
       'iotManagedIntegrations',
@@ -131,11 +137,12 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
   if (modes.appFabric !== 'unconfigured' && awsClients && endpoints) {
     const client = new AppFabric(clientOptions(endpoints.appFabric, config.upstreamTimeouts));
     closers.push(() => client.destroy());
-    appFabric = createAppFabricAdapter(client, log);
+    appFabric = createAppFabricAdapter(client, log, retries('appFabric'));
   } else {
     appFabric = notConfigured<AppFabricPort>('appFabric', APPFABRIC_OPERATIONS);
   }
 
+  const tokenRefreshed = () => options.metrics?.tokenRefreshes.inc({ upstream: 'conductorOne' });
   let conductorOneSim: ConductorOneSimulator | null = null;
   let conductorOne: ConductorOnePort;
   let c1: { origin: string; tokens: (dispatcher: Dispatcher) => TokenSource } | null = null;
@@ -153,7 +160,11 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     });
     closers.push(() => conductorOneSim!.close());
     const origin = conductorOneSim.url;
-    c1 = { origin, tokens: (dispatcher) => clientCredentialsTokenSource({ clientId, key, origin, dispatcher }) };
+    c1 = {
+      origin,
+      tokens: (dispatcher) =>
+        clientCredentialsTokenSource({ clientId, key, origin, dispatcher, onRefresh: tokenRefreshed }),
+    };
   } else if (config.conductorOne) {
     const { origin, auth } = config.conductorOne;
     c1 = {
@@ -166,6 +177,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
               key: auth.privateKey.reveal(),
               origin,
               dispatcher,
+              onRefresh: tokenRefreshed,
             }),
     };
   }
@@ -178,6 +190,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
       timeouts: config.upstreamTimeouts,
       userAgent: USER_AGENT,
       dispatcher,
+      onRetry: retries('conductorOne'),
     });
     conductorOne = createConductorOneAdapter(client, log);
   } else {
@@ -198,6 +211,14 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     : null;
 
   const limit = (name: UpstreamName) => new Limiter(name, config.upstreamConcurrency);
+  const metrics = options.metrics;
+  const observer: UpstreamCallObserver | undefined = metrics && {
+    call(upstream, operation, outcome, seconds) {
+      metrics.upstreamRequests.inc({ upstream, operation, outcome: outcomeLabel(outcome) });
+      metrics.upstreamDuration.observe({ upstream, operation }, seconds);
+      if (outcome === 'UPSTREAM_THROTTLED') metrics.upstreamThrottles.inc({ upstream, operation });
+    },
+  };
   return {
     adapters: {
       iotManagedIntegrations: guardPort(
@@ -205,6 +226,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
         'iotManagedIntegrations',
         IOT_MANAGED_INTEGRATIONS_OPERATIONS,
         limit('iotManagedIntegrations'),
+        observer,
       ),
       appFabric: connectOnce(guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'))),
       conductorOne: guardPort(conductorOne, 'conductorOne', CONDUCTORONE_OPERATIONS, limit('conductorOne')),

@@ -7,6 +7,8 @@ export interface LoaderSettings {
    * list-backed plans. Never turn it off in production.
    */
   batching: boolean;
+  /** Told the size of every batch (for metrics). */
+  observeBatch?: (loader: string, size: number) => void;
 }
 
 /** A named DataLoader honouring the batching switch. */
@@ -15,7 +17,13 @@ export function loader<K, V, C = K>(
   batch: DataLoader.BatchLoadFn<K, V>,
   options: { name: string; maxBatchSize: number; cacheKeyFn?: (key: K) => C },
 ): DataLoader<K, V, C> {
-  return new DataLoader<K, V, C>(batch, {
+  const observed: DataLoader.BatchLoadFn<K, V> = settings.observeBatch
+    ? (keys) => {
+        settings.observeBatch!(options.name, keys.length);
+        return batch(keys);
+      }
+    : batch;
+  return new DataLoader<K, V, C>(observed, {
     ...options,
     ...(settings.batching ? {} : { batch: false, cache: false }),
   });

@@ -7,6 +7,8 @@ import { createAdapters, type Adapters, type Sandbox } from '../../src/adapters/
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { Secret } from '../../src/secret.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { DEFAULT_OPERATION_LIMITS } from '../../src/security/operationLimits.ts';
 import { createServer, type SubgraphServer } from '../../src/server.ts';
 
 export interface GraphQLResponse<D = Record<string, any>> {
@@ -75,6 +77,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     routerSecret: null,
     publishRequiresScopes: false,
     cursorSecret: new Secret(TEST_CURSOR_KEY),
+    operationLimits: DEFAULT_OPERATION_LIMITS,
     ...options.config,
   };
   const logs: string[] = [];
@@ -90,11 +93,12 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     },
   });
   const logger = createLogger(config, sink);
-  const created = await createAdapters(config, { now, logger });
+  const metrics = createMetrics();
+  const created = await createAdapters(config, { now, logger, metrics });
   const sandbox = created.sandbox;
   if (!sandbox) throw new Error('startTestServer needs at least one sandbox upstream');
   const adapters = options.wrapAdapters ? options.wrapAdapters(created.adapters) : created.adapters;
-  const server = createServer({ config, adapters, logger, now, batching: options.batching ?? true });
+  const server = createServer({ config, adapters, logger, now, batching: options.batching ?? true, metrics });
   const { url } = await server.listen();
   const origin = new URL(url).origin;
   if (sandbox.conductorOne) {

@@ -14,13 +14,6 @@ import type { AppAuthorizationRef, AppFabricPort, ConnectAppAuthorizationResult,
 
 const NAME = 'appFabric';
 
-function handlerOptions(options: CallOptions | undefined): HttpHandlerOptions {
-  return {
-    ...(options?.signal ? { abortSignal: options.signal } : {}),
-    ...(options?.deadline ? { deadline: options.deadline } : {}),
-  };
-}
-
 const OUTCOME_UNKNOWN: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
   message:
@@ -29,7 +22,17 @@ const OUTCOME_UNKNOWN: ConnectFailure = {
   field: null,
 };
 
-export function createAppFabricAdapter(client: AppFabric, log: Logger): AppFabricPort {
+export function createAppFabricAdapter(
+  client: AppFabric,
+  log: Logger,
+  onRetries: (operation: string, retries: number) => void = () => undefined,
+): AppFabricPort {
+  const handlerOptions = (options: CallOptions | undefined): HttpHandlerOptions => ({
+    ...(options?.signal ? { abortSignal: options.signal } : {}),
+    ...(options?.deadline ? { deadline: options.deadline } : {}),
+    onOutcome: (outcome) => onRetries(outcome.operation, outcome.attempts - 1),
+  });
+
   async function call<T>(
     operation: string,
     options: CallOptions | undefined,

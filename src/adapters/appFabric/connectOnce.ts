@@ -13,7 +13,9 @@ const idOf = (identifier: string) => identifier.slice(identifier.lastIndexOf('/'
 
 export function submissionKey(input: ConnectAppAuthorizationInput): string {
   const code = input.authRequest ? createHash('sha256').update(input.authRequest.code).digest('hex') : '-';
-  const redirect = input.authRequest ? createHash('sha256').update(input.authRequest.redirectUri).digest('hex').slice(0, 16) : '-';
+  const redirect = input.authRequest
+    ? createHash('sha256').update(input.authRequest.redirectUri).digest('hex').slice(0, 16)
+    : '-';
   return `${idOf(input.appBundleIdentifier)}/${idOf(input.appAuthorizationIdentifier)}/${code}/${redirect}`;
 }
 

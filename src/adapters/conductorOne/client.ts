@@ -60,6 +60,8 @@ export interface ConductorOneClientOptions {
   dispatcher?: Dispatcher;
   now?: () => number;
   random?: () => number;
+  /** Told of every retry (for metrics). */
+  onRetry?: (operation: string, count: number) => void;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -177,6 +179,7 @@ export class ConductorOneClient {
       const delay = Math.max(fullJitter(BACKOFF_BASE_MS, BACKOFF_CAP_MS, attempt - 1, this.#random), hinted ?? 0);
       if (!(await waitBeforeRetry(delay, { signal: options.signal, deadline: options.deadline, now: this.#now })))
         throw error;
+      this.#options.onRetry?.(call.operation, 1);
     }
   }
 

@@ -134,6 +134,8 @@ export interface ClientCredentialsOptions {
   dispatcher: Dispatcher;
   /** Refresh this long before `expires_in` runs out. Default 60 s. */
   refreshBeforeExpiryMs?: number;
+  /** Told of every token request (for metrics). */
+  onRefresh?: () => void;
   now?: () => number;
 }
 
@@ -146,6 +148,7 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
 
   async function fetchToken(signal: AbortSignal | undefined): Promise<string> {
     refreshes += 1;
+    options.onRefresh?.();
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: options.clientId.clientId,

@@ -15,6 +15,7 @@ const NAME = 'iotManagedIntegrations';
 export function createIotManagedIntegrationsAdapter(
   client: IoTManagedIntegrations,
   log: Logger,
+  onRetries: (operation: string, retries: number) => void = () => undefined,
 ): IotManagedIntegrationsPort {
   /** Runs one operation; `notFound` answers a ResourceNotFoundException instead of failing. */
   async function call<T>(
@@ -27,6 +28,7 @@ export function createIotManagedIntegrationsAdapter(
       return await run({
         ...(options?.signal ? { abortSignal: options.signal } : {}),
         ...(options?.deadline ? { deadline: options.deadline } : {}),
+        onOutcome: (outcome) => onRetries(outcome.operation, outcome.attempts - 1),
       });
     } catch (error) {
       if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')

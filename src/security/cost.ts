@@ -1,0 +1,416 @@
+/**
+ * Static cost of a GraphQL operation, computed from the schema's `@cost` and `@listSize`
+ * directives the way Apollo's demand control does (the IBM GraphQL Cost Directives spec,
+ * https://ibm.github.io/graphql-specs/cost-spec.html):
+ *
+ * - a field returning an object, interface or union costs 1, a scalar or enum field 0; a
+ *   `@cost(weight: n)` on the field (else on its type) replaces that weight;
+ * - a list field's cost, its own weight plus the cost of its selections, is multiplied by the
+ *   list's size: the largest slicing argument (`first`, its schema default when absent), else
+ *   `assumedSize`, else {@link DEFAULT_LIST_SIZE}. A `@listSize(sizedFields: [...])` on a
+ *   connection field gives that size to the named child lists (`edges`, `nodes`) instead;
+ * - `_entities(representations:)` is sized by the number of representations;
+ * - arguments add the cost of their input objects (1 each, or their `@cost`), as Apollo does;
+ * - a mutation adds 10, Apollo's base cost of a mutation.
+ *
+ * The selections are collected as graphql-js executes them: fields with the same response key
+ * are merged (executed once), a fragment is collected once per selection set, `@skip`/`@include`
+ * are applied with the operation's variables, and on an abstract type (the `_Entity` union) each
+ * possible type is costed on its own and the most expensive one counts, because every element is
+ * exactly one of them.
+ */
+import {
+  getDirectiveValues,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  getVariableValues,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  isAbstractType,
+  isCompositeType,
+  isInputObjectType,
+  isInputType,
+  isListType,
+  isObjectType,
+  Kind,
+  typeFromAST,
+  valueFromAST,
+  valueFromASTUntyped,
+  type ConstDirectiveNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValueNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+
+/**
+ * The size assumed for a list with no slicing argument and no `assumedSize`, as Apollo Router's
+ * `demand_control.strategy.static_estimated.list_size` (its documented example value is 10). In
+ * this schema that applies to `ConnectorDestinationAuthConfig.generalAuthorization` (0-3 items,
+ * so overestimated) and `ConnectAppAuthorizationPayload.userErrors`.
+ */
+export const DEFAULT_LIST_SIZE = 10;
+
+/** Apollo's base cost of a mutation operation. */
+export const MUTATION_BASE_COST = 10;
+
+export interface CostOptions {
+  /** Size of a list with neither a slicing argument nor `assumedSize`. Default {@link DEFAULT_LIST_SIZE}. */
+  defaultListSize?: number;
+}
+
+interface ListSizeDirective {
+  slicingArguments: readonly string[];
+  sizedFields: readonly string[];
+  assumedSize: number | undefined;
+}
+
+type Variables = Record<string, unknown>;
+
+interface CostContext {
+  schema: GraphQLSchema;
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  variables: Variables;
+  defaultListSize: number;
+  queryType: GraphQLObjectType | null | undefined;
+}
+
+/**
+ * The estimated cost of `operationName` in `document` (the only operation when null), with the
+ * request's raw `variables`. Meant for validated documents (Apollo calls it after validation);
+ * an operation that cannot be found costs 0, unknown fields and types cost nothing.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName?: string | null,
+  variables?: Readonly<Record<string, unknown>> | null,
+  options: CostOptions = {},
+): number {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation) return 0;
+  const rootType = schema.getRootType(operation.operation);
+  if (!rootType) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const context: CostContext = {
+    schema,
+    fragments,
+    variables: coerceVariables(schema, operation.variableDefinitions ?? [], variables ?? {}),
+    defaultListSize: options.defaultListSize ?? DEFAULT_LIST_SIZE,
+    queryType: schema.getQueryType(),
+  };
+  const base = operation.operation === 'mutation' ? MUTATION_BASE_COST : 0;
+  return base + selectionSetCost(context, rootType, [operation.selectionSet], undefined);
+}
+
+/**
+ * The variables as execution will see them (defaults applied). When they do not coerce (execution
+ * will reject them), the raw values, with the definitions' defaults for the missing ones.
+ */
+function coerceVariables(
+  schema: GraphQLSchema,
+  definitions: readonly VariableDefinitionNode[],
+  inputs: Readonly<Record<string, unknown>>,
+): Variables {
+  try {
+    const result = getVariableValues(schema, definitions, inputs, { maxErrors: 1 });
+    if (result.coerced) return result.coerced;
+  } catch {
+    // fall through
+  }
+  const variables: Variables = { ...inputs };
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    const type = typeFromAST(schema, definition.type);
+    if (variables[name] === undefined && definition.defaultValue && type && isInputType(type)) {
+      variables[name] = valueFromAST(definition.defaultValue, type);
+    }
+  }
+  return variables;
+}
+
+/**
+ * The cost of the selection sets (merged) on `parentType`: on an abstract type, the most expensive
+ * possible type. `sizedFields` maps child field names to the list size a parent `@listSize` gives them.
+ */
+function selectionSetCost(
+  context: CostContext,
+  parentType: GraphQLCompositeType,
+  selectionSets: readonly SelectionSetNode[],
+  sizedFields: ReadonlyMap<string, number> | undefined,
+): number {
+  const runtimeTypes: readonly GraphQLObjectType[] = isAbstractType(parentType)
+    ? context.schema.getPossibleTypes(parentType)
+    : isObjectType(parentType)
+      ? [parentType]
+      : [];
+  let most = 0;
+  for (const runtimeType of runtimeTypes) {
+    const fields = collectFields(context, runtimeType, selectionSets);
+    let sum = 0;
+    for (const nodes of fields.values()) {
+      sum += fieldCost(context, runtimeType, nodes, sizedFields);
+    }
+    most = Math.max(most, sum);
+  }
+  return most;
+}
+
+/** graphql-js's CollectFields: response key → field nodes, fragments followed once, @skip/@include applied. */
+function collectFields(
+  context: CostContext,
+  runtimeType: GraphQLObjectType,
+  selectionSets: readonly SelectionSetNode[],
+): Map<string, FieldNode[]> {
+  const fields = new Map<string, FieldNode[]>();
+  const visitedFragments = new Set<string>();
+  const visit = (selectionSet: SelectionSetNode): void => {
+    for (const selection of selectionSet.selections) {
+      if (!shouldInclude(context, selection)) continue;
+      switch (selection.kind) {
+        case Kind.FIELD: {
+          const key = selection.alias?.value ?? selection.name.value;
+          const existing = fields.get(key);
+          if (existing) existing.push(selection);
+          else fields.set(key, [selection]);
+          break;
+        }
+        case Kind.INLINE_FRAGMENT:
+          if (conditionMatches(context, selection.typeCondition?.name.value, runtimeType)) {
+            visit(selection.selectionSet);
+          }
+          break;
+        case Kind.FRAGMENT_SPREAD: {
+          const name = selection.name.value;
+          if (visitedFragments.has(name)) break;
+          visitedFragments.add(name);
+          const fragment = context.fragments.get(name);
+          if (fragment && conditionMatches(context, fragment.typeCondition.name.value, runtimeType)) {
+            visit(fragment.selectionSet);
+          }
+          break;
+        }
+      }
+    }
+  };
+  for (const selectionSet of selectionSets) visit(selectionSet);
+  return fields;
+}
+
+function shouldInclude(context: CostContext, node: Parameters<typeof getDirectiveValues>[1]): boolean {
+  if (!node.directives?.length) return true;
+  try {
+    if (getDirectiveValues(GraphQLSkipDirective, node, context.variables)?.['if'] === true) return false;
+    if (getDirectiveValues(GraphQLIncludeDirective, node, context.variables)?.['if'] === false) return false;
+  } catch {
+    // an invalid variable: count the selection (execution rejects the operation anyway)
+  }
+  return true;
+}
+
+function conditionMatches(
+  context: CostContext,
+  typeConditionName: string | undefined,
+  runtimeType: GraphQLObjectType,
+): boolean {
+  if (typeConditionName === undefined) return true;
+  const conditionType = typeFromAST(context.schema, {
+    kind: Kind.NAMED_TYPE,
+    name: { kind: Kind.NAME, value: typeConditionName },
+  });
+  if (!conditionType) return false;
+  if (conditionType === runtimeType) return true;
+  return isAbstractType(conditionType) && context.schema.isSubType(conditionType, runtimeType);
+}
+
+/** The cost of one response key (its merged field nodes) on an object type. */
+function fieldCost(
+  context: CostContext,
+  parentType: GraphQLObjectType,
+  nodes: readonly FieldNode[],
+  sizedFields: ReadonlyMap<string, number> | undefined,
+): number {
+  const first = nodes[0];
+  if (!first) return 0;
+  const name = first.name.value;
+  if (name.startsWith('__')) return 0; // __typename, and introspection (answered without resolvers)
+  const field = parentType.getFields()[name];
+  if (!field) return 0;
+
+  const namedType = getNamedType(field.type);
+  const weight = costWeight(field.astNode?.directives) ?? costOfType(namedType) ?? (isCompositeType(namedType) ? 1 : 0);
+  const args = argumentValues(context, field, first);
+  const listSize = readListSize(field.astNode?.directives);
+
+  let childSizes: Map<string, number> | undefined;
+  if (listSize && listSize.sizedFields.length > 0) {
+    const size = slicedSize(field, args, listSize) ?? listSize.assumedSize ?? context.defaultListSize;
+    childSizes = new Map(listSize.sizedFields.map((sized) => [sized, size]));
+  }
+
+  let multiplier = 1;
+  if (isListType(getNullableType(field.type))) {
+    if (parentType === context.queryType && name === '_entities') {
+      multiplier = representationCount(context, first);
+    } else if (sizedFields?.has(name)) {
+      multiplier = sizedFields.get(name) ?? context.defaultListSize;
+    } else if (listSize && listSize.sizedFields.length === 0) {
+      multiplier = slicedSize(field, args, listSize) ?? listSize.assumedSize ?? context.defaultListSize;
+    } else {
+      multiplier = context.defaultListSize;
+    }
+  }
+
+  const selectionSets = nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+  const selectionsCost =
+    isCompositeType(namedType) && selectionSets.length > 0
+      ? selectionSetCost(context, namedType, selectionSets, childSizes)
+      : 0;
+
+  let argumentsCost = 0;
+  for (const arg of field.args) {
+    argumentsCost += inputCost(args[arg.name], arg.type, costWeight(arg.astNode?.directives));
+  }
+  return Math.max(0, multiplier) * (weight + selectionsCost) + argumentsCost;
+}
+
+/**
+ * The field's argument values, each coerced on its own (so one invalid argument does not hide the
+ * others), with the schema's default for an absent or invalid one.
+ */
+function argumentValues(
+  context: CostContext,
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const arg of field.args) {
+    const argumentNode = node.arguments?.find((candidate) => candidate.name.value === arg.name);
+    let value: unknown;
+    if (argumentNode) {
+      try {
+        value = valueFromAST(argumentNode.value, arg.type, context.variables);
+      } catch {
+        value = undefined; // a scalar's parseLiteral threw: execution reports it
+      }
+    }
+    value ??= arg.defaultValue;
+    if (value !== undefined) values[arg.name] = value;
+  }
+  return values;
+}
+
+/** The largest slicing argument given (or defaulted), or undefined when none is an integer. */
+function slicedSize(
+  field: GraphQLField<unknown, unknown>,
+  args: Record<string, unknown>,
+  listSize: ListSizeDirective,
+): number | undefined {
+  let size: number | undefined;
+  for (const name of listSize.slicingArguments) {
+    const value = args[name] ?? field.args.find((arg) => arg.name === name)?.defaultValue;
+    if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 0, value);
+  }
+  return size;
+}
+
+/** The number of `_entities` representations, from the literal list or the variable's value. */
+function representationCount(context: CostContext, node: FieldNode): number {
+  const argument = node.arguments?.find((arg) => arg.name.value === 'representations');
+  if (!argument) return 0;
+  return listLength(context, argument.value);
+}
+
+function listLength(context: CostContext, value: ValueNode): number {
+  switch (value.kind) {
+    case Kind.LIST:
+      return value.values.length;
+    case Kind.VARIABLE: {
+      const variable = context.variables[value.name.value];
+      if (Array.isArray(variable)) return variable.length;
+      return variable === null || variable === undefined ? 0 : 1;
+    }
+    case Kind.NULL:
+      return 0;
+    default:
+      return 1;
+  }
+}
+
+/** Apollo's argument cost: an input object costs 1 (or its @cost) plus its fields; lists sum their items. */
+function inputCost(value: unknown, type: GraphQLInputType, weight: number | undefined): number {
+  if (value === null || value === undefined) return 0;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    if (!Array.isArray(value)) return inputCost(value, nullable.ofType, weight);
+    let sum = weight ?? 0;
+    for (const item of value) sum += inputCost(item, nullable.ofType, undefined);
+    return sum;
+  }
+  if (isInputObjectType(nullable) && typeof value === 'object') {
+    let sum = weight ?? costWeight(nullable.astNode?.directives) ?? 1;
+    const fields = nullable.getFields();
+    for (const [name, fieldValue] of Object.entries(value)) {
+      const fieldDef = fields[name];
+      if (fieldDef) sum += inputCost(fieldValue, fieldDef.type, costWeight(fieldDef.astNode?.directives));
+    }
+    return sum;
+  }
+  return weight ?? 0;
+}
+
+const COST_DIRECTIVE_NAMES: ReadonlySet<string> = new Set(['cost', 'federation__cost']);
+const LIST_SIZE_DIRECTIVE_NAMES: ReadonlySet<string> = new Set(['listSize', 'federation__listSize']);
+
+function findDirective(
+  directives: readonly ConstDirectiveNode[] | undefined,
+  names: ReadonlySet<string>,
+): ConstDirectiveNode | undefined {
+  return directives?.find((directive) => names.has(directive.name.value));
+}
+
+function directiveArgument(directive: ConstDirectiveNode, name: string): unknown {
+  const argument = directive.arguments?.find((arg) => arg.name.value === name);
+  return argument ? valueFromASTUntyped(argument.value) : undefined;
+}
+
+/** The weight of a `@cost` among these directive applications (as `@apollo/subgraph` keeps them in the AST). */
+function costWeight(directives: readonly ConstDirectiveNode[] | undefined): number | undefined {
+  const directive = findDirective(directives, COST_DIRECTIVE_NAMES);
+  if (!directive) return undefined;
+  const weight = Number(directiveArgument(directive, 'weight'));
+  return Number.isFinite(weight) ? weight : undefined;
+}
+
+function costOfType(type: GraphQLNamedType): number | undefined {
+  const directives = [
+    ...(type.astNode?.directives ?? []),
+    ...type.extensionASTNodes.flatMap((node) => node.directives ?? []),
+  ];
+  return costWeight(directives);
+}
+
+function readListSize(directives: readonly ConstDirectiveNode[] | undefined): ListSizeDirective | undefined {
+  const directive = findDirective(directives, LIST_SIZE_DIRECTIVE_NAMES);
+  if (!directive) return undefined;
+  const strings = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  const assumed = directiveArgument(directive, 'assumedSize');
+  return {
+    slicingArguments: strings(directiveArgument(directive, 'slicingArguments')),
+    sizedFields: strings(directiveArgument(directive, 'sizedFields')),
+    assumedSize: typeof assumed === 'number' && Number.isFinite(assumed) ? assumed : undefined,
+  };
+}
