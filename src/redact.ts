@@ -23,9 +23,14 @@ const RULES: ReadonlyArray<[RegExp, string]> = [
   [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/g, '[Redacted]'],
 ];
 
-/** Returns `text` with every secret-shaped part replaced; truncated to `max` characters. */
-export function redactText(text: string, max = 300): string {
-  let out = text.length > max * 4 ? text.slice(0, max * 4) : text;
+/**
+ * Returns `text` with every secret-shaped part, and every value in `known` (secrets the caller
+ * holds, such as the OAuth code it just sent), replaced; truncated to `max` characters.
+ */
+export function redactText(text: string, max = 300, known: readonly string[] = []): string {
+  let out = text;
+  for (const value of known) if (value.length >= 4) out = out.split(value).join('[Redacted]');
+  out = out.length > max * 4 ? out.slice(0, max * 4) : out;
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
   return out.length > max ? `${out.slice(0, max)}…` : out;
 }

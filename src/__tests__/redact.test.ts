@@ -25,3 +25,11 @@ describe('redactText', () => {
     expect(redactText('x '.repeat(1000), 50)).toHaveLength(51);
   });
 });
+
+describe('redactText with known values', () => {
+  it('removes a value the caller knows is secret, whatever its shape', () => {
+    expect(redactText('AppFabric said: invalid code q9-x1 for client', 300, ['q9-x1'])).toBe(
+      'AppFabric said: invalid code [Redacted] for client',
+    );
+  });
+});

@@ -113,7 +113,9 @@ export function createAppFabricAdapter(
         if (!out.appAuthorizationSummary) return await checkOutcome(ref, options);
         return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
       } catch (error) {
-        log.warn({ upstream: NAME, operation, ...describeAwsFailure(error) }, 'upstream call failed');
+        // AppFabric may echo the request in its message: the code is scrubbed by value.
+        const known = input.authRequest ? [input.authRequest.code, input.authRequest.redirectUri] : [];
+        log.warn({ upstream: NAME, operation, ...describeAwsFailure(error, known) }, 'upstream call failed');
         if (error instanceof AwsServiceException) {
           const status = error.$metadata.httpStatusCode ?? 0;
           switch (error.name) {

@@ -56,18 +56,18 @@ export function toSubgraphError(error: unknown, name: UpstreamName, operation: s
 }
 
 /** What an adapter logs about a failed upstream call: names and ids, never bodies or secrets. */
-export function describeAwsFailure(error: unknown): Record<string, unknown> {
+export function describeAwsFailure(error: unknown, known: readonly string[] = []): Record<string, unknown> {
   if (error instanceof AwsServiceException) {
     return {
       errorType: error.name,
       status: error.$metadata.httpStatusCode,
       upstreamRequestId: error.$metadata.requestId,
       attempts: error.$metadata.attempts,
-      message: redactText(error.message),
+      message: redactText(error.message, 300, known),
     };
   }
   if (error instanceof TransportError)
     return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent };
-  if (error instanceof Error) return { errorType: error.name, message: redactText(error.message) };
+  if (error instanceof Error) return { errorType: error.name, message: redactText(error.message, 300, known) };
   return { errorType: typeof error };
 }

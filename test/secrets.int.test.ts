@@ -1,0 +1,197 @@
+/**
+ * The planted-values scan: unique values are planted where secrets live (the upstream's
+ * credential `clientSecret`, the ConductorOne client secret, AWS keys, the caller's JWT, OAuth
+ * codes); a broad run of queries, including failure paths that echo them back from the
+ * upstreams, drives the real process; then every response, log line, error and /metrics scrape is
+ * searched. None may contain any planted value.
+ */
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsSimulator, type AwsSimulator } from '../src/sandbox/aws/awsSimulator.ts';
+import {
+  startConductorOneSimulator,
+  type ConductorOneSimulator,
+} from '../src/sandbox/conductorOne/conductorOneSimulator.ts';
+import { createSandboxSeed } from '../src/sandbox/seed.ts';
+import { AUDIENCE, createSigner, ISSUER } from './helpers/jwt.ts';
+import { spawnSubgraph, type SpawnedSubgraph } from './helpers/spawnSubgraph.ts';
+
+const tag = randomBytes(6).toString('hex');
+const aws = {
+  accessKeyId: `AKIAPLANTED${tag.toUpperCase()}`.slice(0, 20),
+  secretAccessKey: `plantedAwsSecret/${tag}/${randomBytes(12).toString('base64')}`,
+  sessionToken: `plantedAwsSession${tag}${randomBytes(24).toString('base64url')}`,
+};
+const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+const jwk = privateKey.export({ format: 'jwk' });
+const clientSecret = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
+const clientId = `planted-${tag}@tenant.conductor.one/spc`;
+const upstreamClientSecret = `secret-token:conductorone.com:v1:PLANTED-UPSTREAM-${tag}`;
+const codes = [`planted-code-a-${tag}`, `planted-code-b-${tag}`, `planted-code-c-${tag}`];
+const signer = createSigner();
+
+describe('planted-values scan', () => {
+  let awsSim: AwsSimulator;
+  let c1Sim: ConductorOneSimulator;
+  let subgraph: SpawnedSubgraph;
+  let jwt: string;
+  const seed = createSandboxSeed();
+  seed.conductorOne.credentials.find((c) => c.id === 'cred-github-active')!.clientSecret = upstreamClientSecret;
+  const texts: string[] = [];
+
+  async function send(query: string, variables?: Record<string, unknown>, token: string | null = jwt) {
+    const res = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await res.text();
+    texts.push(text);
+    return { status: res.status, body: JSON.parse(text) as { data?: any; errors?: any[] } };
+  }
+
+  beforeAll(async () => {
+    jwt = await signer.sign({
+      scope: 'destinations:read credentials:read app-authorizations:read app-authorizations:connect',
+    });
+    awsSim = await startAwsSimulator({ seed, region: 'us-east-1', credentials: [aws] });
+    c1Sim = await startConductorOneSimulator({
+      seed: seed.conductorOne,
+      clients: [{ clientId, publicKey }],
+      audience: 'tenant.conductor.one',
+    });
+    subgraph = await spawnSubgraph({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'trace',
+      SHUTDOWN_DELAY_MS: '0',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: aws.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      AWS_SESSION_TOKEN: aws.sessionToken,
+      AWS_ENDPOINT_URL: awsSim.url,
+      CONDUCTORONE_CLIENT_ID: clientId,
+      CONDUCTORONE_CLIENT_SECRET: clientSecret,
+      CONDUCTORONE_SERVER_URL: c1Sim.url,
+      AUTH_JWT_PUBLIC_KEY: signer.publicKeyPem,
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      AUTH_JWT_ALGORITHMS: 'ES256',
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await subgraph?.stop();
+    await awsSim?.close();
+    await c1Sim?.close();
+  });
+
+  it('finds no planted value in any response, error, log line or metric after a broad run', async () => {
+    const pending = seed.appFabric.appAuthorizations.filter((a) => a.status === 'PendingConnect');
+    const connect = (i: number, code: string) =>
+      send(
+        'mutation ($i: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $i) { appAuthorization { arn status authType } userErrors { code message field } } }',
+        {
+          i: {
+            appBundleIdentifier: pending[i]!.appBundleArn,
+            appAuthorizationIdentifier: pending[i]!.appAuthorizationArn,
+            authRequest: { redirectUri: 'https://app.example.com/cb', code },
+          },
+        },
+      );
+
+    // Every root field, every entity type, every relation.
+    const everything = await send(`{
+      connectorDestinations(first: 5) { nodes { id name authType authConfig { oAuth { authUrl } generalAuthorization { secretsManager { arn } } } secretsManager { arn versionId } cloudConnector { name lambdaArn } } }
+      connectorDestination(id: "dest-lumen-eu") { name }
+      connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id clientId status app { displayName } connector { syncStatus } }
+      appAuthorizations(appBundleIdentifier: "${seed.appFabric.appBundleArns[0]}") { nodes { arn status authType authUrl } }
+    }`);
+    expect(everything.body.errors).toBeUndefined();
+    expect(everything.body.data.connectorCredential.clientId).toMatch(/@example\.conductor\.one/);
+    await send(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ConnectorCredential { id status } ... on ConductorOneApp { displayName } } }',
+      {
+        r: [
+          {
+            __typename: 'ConnectorCredential',
+            appId: 'app-github-enterprise',
+            connectorId: 'conn-github',
+            id: 'cred-github-active',
+          },
+          { __typename: 'ConductorOneApp', id: 'app-okta-workforce' },
+        ],
+      },
+    );
+
+    // The connect step: success, a reused code, a rejection echoing the code, a 500 after consumption.
+    expect((await connect(0, codes[0]!)).body.data.connectAppAuthorization.userErrors).toEqual([]);
+    await connect(1, codes[0]!);
+    awsSim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 400,
+      type: 'ValidationException',
+      message: `invalid code ${codes[1]}`,
+      members: { fieldList: [{ name: 'authRequest.code', message: `bad ${codes[1]}` }] },
+    });
+    await connect(1, codes[1]!);
+    awsSim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 500,
+      type: 'InternalServerException',
+      message: `boom ${codes[2]}`,
+      afterProcessing: true,
+    });
+    await connect(2, codes[2]!);
+
+    // Upstream failures whose messages echo the secrets.
+    awsSim.inject('GetConnectorDestination', {
+      kind: 'error',
+      status: 403,
+      type: 'AccessDeniedException',
+      message: `key ${aws.accessKeyId} token ${aws.sessionToken}`,
+    });
+    await send('{ connectorDestination(id: "dest-lumen-us") { authType } }');
+    c1Sim.inject('GetCredentials', {
+      kind: 'error',
+      status: 500,
+      message: `${upstreamClientSecret} ${clientSecret}`,
+      times: 3,
+    });
+    await send(
+      '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-revoked") { id } }',
+    );
+    c1Sim.expireAllTokens();
+    c1Sim.inject('Token', { kind: 'error', status: 401, message: clientSecret });
+    await send(
+      '{ connectorCredential(appId: "app-okta-workforce", connectorId: "conn-okta-main", id: "cred-okta-main-active") { id } }',
+    );
+
+    // Callers with a broken token, or none.
+    expect(
+      (await send('{ connectorDestination(id: "dest-lumen-eu") { id } }', undefined, `${jwt.slice(0, -4)}AAAA`)).status,
+    ).toBe(401);
+    expect((await send('{ connectorDestination(id: "dest-lumen-eu") { id } }', undefined, null)).status).toBe(401);
+
+    const metrics = await (await fetch(new URL('/metrics', subgraph.url))).text();
+    expect(metrics).toContain('upstream_requests_total');
+    const haystack = [...texts, metrics, ...subgraph.output].join('\n');
+    const planted = {
+      'AWS access key id': aws.accessKeyId,
+      'AWS secret access key': aws.secretAccessKey,
+      'AWS session token': aws.sessionToken,
+      'ConductorOne client secret': clientSecret,
+      'its key material': jwk.d!,
+      "the upstream credential's clientSecret": upstreamClientSecret,
+      'the caller JWT': jwt,
+      'the JWT signature': jwt.split('.')[2]!,
+      ...Object.fromEntries(codes.map((code, i) => [`OAuth code ${i}`, code])),
+    };
+    for (const [what, value] of Object.entries(planted)) {
+      expect(haystack.includes(value), `${what} leaked`).toBe(false);
+    }
+    // The run did exercise the failure paths it claims to.
+    expect(subgraph.output.filter((line) => line.includes('upstream call failed')).length).toBeGreaterThanOrEqual(3);
+    expect(c1Sim.secretSubmissions()).toBe(0);
+    expect(randomUUID()).toBeTruthy();
+  });
+});
