@@ -50,6 +50,17 @@ export interface Config {
   shutdownDelayMs: number;
   /** `MAX_REQUEST_BODY_BYTES`, default 1 MiB. */
   maxRequestBodyBytes: number;
+  /**
+   * `REQUEST_TIMEOUT_MS`, default 10000 (below a router's 30 s subgraph timeout): the deadline of
+   * every GraphQL request. It reaches every upstream call as an AbortSignal; no retry starts that
+   * could not finish before it.
+   */
+  requestTimeoutMs: number;
+  /**
+   * Per upstream: `CIRCUIT_FAILURE_THRESHOLD` (5) failures in a row open the circuit for
+   * `CIRCUIT_OPEN_MS` (30000, doubling while probes fail, up to 10×); then one probe decides.
+   */
+  circuit: { failureThreshold: number; openMs: number };
   /** The real AWS upstreams' settings; null unless they are in `real` mode. */
   aws: AwsConfig | null;
   /** The real ConductorOne upstream's settings; null unless it is in `real` mode. */
@@ -212,6 +223,11 @@ export function loadConfig(env: Env = process.env): Config {
 
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
   const shutdownDelayMs = integer('SHUTDOWN_DELAY_MS', production ? 5_000 : 0, 0, 600_000);
+  const requestTimeoutMs = integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000);
+  const circuit = {
+    failureThreshold: integer('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
+    openMs: integer('CIRCUIT_OPEN_MS', 30_000, 100, 3_600_000),
+  };
   const maxRequestBodyBytes = integer('MAX_REQUEST_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const upstreamTimeouts: UpstreamTimeouts = {
     connectMs: integer('UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 1, 120_000),
@@ -254,6 +270,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs,
     shutdownDelayMs,
     maxRequestBodyBytes,
+    requestTimeoutMs,
+    circuit,
     aws,
     conductorOne,
     upstreamTimeouts,

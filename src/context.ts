@@ -40,12 +40,15 @@ export interface CreateContextOptions {
   log: Logger;
   now?: () => Date;
   signal?: AbortSignal;
+  /** Epoch ms: the request deadline (no retry starts that would end after it). */
+  deadline?: number;
 }
 
 export function createContext(options: CreateContextOptions): Context {
   const callOptions: CallOptions = {
     budget: new UpstreamBudget(options.maxUpstreamRequests),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
   };
   return {
     caller: options.caller,

@@ -51,7 +51,15 @@ export function createCursorCodec(key: Buffer): CursorCodec {
       }
       const [payload, signature] = cursor.split('.') as [string, string];
       const given = Buffer.from(signature, 'base64url');
-      if (given.length !== MAC_BYTES || !timingSafeEqual(given, mac(payload))) throw invalid();
+      // Canonical encoding only: the last base64url character carries spare bits, and a cursor
+      // must have exactly one spelling.
+      if (
+        given.length !== MAC_BYTES ||
+        given.toString('base64url') !== signature ||
+        !timingSafeEqual(given, mac(payload))
+      ) {
+        throw invalid();
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -61,7 +69,7 @@ export function createCursorCodec(key: Buffer): CursorCodec {
       if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid();
       const [version, boundScope, token, skip] = parsed as unknown[];
       if (version !== VERSION || boundScope !== scope) throw invalid();
-      if (!(token === null || (typeof token === 'string' && token.length > 0))) throw invalid();
+      if (!(token === null || (typeof token === 'string' && token.length > 0 && token.isWellFormed()))) throw invalid();
       if (typeof skip !== 'number' || !Number.isInteger(skip) || skip < 0 || skip > 10_000) throw invalid();
       return { token, skip };
     },

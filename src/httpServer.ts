@@ -18,9 +18,19 @@ export interface HttpServerOptions {
   authenticator: Authenticator;
   logger: Logger;
   maxRequestBodyBytes: number;
+  /** The deadline of every GraphQL request (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
   readiness: () => Readiness;
+  /** Circuit state per upstream, shown on /readyz without affecting readiness. */
+  circuits: () => Record<string, string>;
   metrics: Metrics;
-  createContext: (request: { requestId: string; log: Logger; signal: AbortSignal; caller: Caller }) => Context;
+  createContext: (request: {
+    requestId: string;
+    log: Logger;
+    signal: AbortSignal;
+    deadline: number;
+    caller: Caller;
+  }) => Context;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -121,11 +131,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
     }
 
-    // Aborts upstream calls when the client goes away before the response is written.
+    // Aborts upstream calls when the deadline passes, or when the client goes away before the
+    // response is written.
     const abort = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
     });
+    const deadline = Date.now() + options.requestTimeoutMs;
+    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(options.requestTimeoutMs)]);
     const log = logger.child({ requestId });
     const httpGraphQLRequest: HTTPGraphQLRequest = {
       method,
@@ -135,7 +148,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => options.createContext({ requestId, log, signal: abort.signal, caller }),
+      context: async () => options.createContext({ requestId, log, signal, deadline, caller }),
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -157,7 +170,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         return;
       case '/readyz': {
         const state = options.readiness();
-        sendJson(res, state === 'ready' ? 200 : 503, { status: state });
+        sendJson(res, state === 'ready' ? 200 : 503, { status: state, upstreams: options.circuits() });
         return;
       }
       case '/metrics': {

@@ -34,6 +34,7 @@ export interface CreateServerOptions {
     | 'shutdownTimeoutMs'
     | 'shutdownDelayMs'
     | 'maxRequestBodyBytes'
+    | 'requestTimeoutMs'
     | 'maxUpstreamRequestsPerOperation'
     | 'auth'
     | 'routerSecret'
@@ -49,6 +50,8 @@ export interface CreateServerOptions {
   batching?: boolean;
   /** Shared with the adapters, so /metrics shows upstream calls too. */
   metrics: Metrics;
+  /** Circuit state per upstream, for /readyz. */
+  circuits?: () => Record<string, string>;
 }
 
 export function createServer({
@@ -58,6 +61,7 @@ export function createServer({
   now,
   batching = true,
   metrics,
+  circuits = () => ({}),
 }: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';
   const schema = createSchema({ publishRequiresScopes: config.publishRequiresScopes });
@@ -74,10 +78,12 @@ export function createServer({
     apollo,
     logger,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     readiness: () => readiness,
+    circuits,
     metrics,
     authenticator: createAuthenticator(config.auth, config.routerSecret),
-    createContext: ({ requestId, log, signal, caller }) =>
+    createContext: ({ requestId, log, signal, deadline, caller }) =>
       createContext({
         adapters,
         caller,
@@ -85,6 +91,7 @@ export function createServer({
         requestId,
         log,
         signal,
+        deadline,
         maxUpstreamRequests: config.maxUpstreamRequestsPerOperation,
         batching,
         observeBatch,

@@ -22,7 +22,12 @@ export function iotManagedIntegrationsId(value: string, argument: string): strin
 }
 
 export function isAppFabricIdentifier(value: string): boolean {
-  return value.length <= APPFABRIC_IDENTIFIER_MAX && APPFABRIC_IDENTIFIER.test(value) && !/\s/.test(value);
+  return (
+    value.length <= APPFABRIC_IDENTIFIER_MAX &&
+    value.isWellFormed() && // an unpaired surrogate cannot be percent-encoded into a path
+    APPFABRIC_IDENTIFIER.test(value) &&
+    !/\s/.test(value)
+  );
 }
 
 export function appFabricIdentifier(value: string, argument: string, path: readonly string[] = [argument]): string {
@@ -33,7 +38,7 @@ export function appFabricIdentifier(value: string, argument: string, path: reado
 }
 
 export function conductorOneId(value: string, argument: string): string {
-  if (!CONDUCTORONE_ID.test(value) || value === '.' || value === '..') {
+  if (!CONDUCTORONE_ID.test(value) || !value.isWellFormed() || value === '.' || value === '..') {
     throw badUserInput(
       `\`${argument}\` must be a non-empty ConductorOne id without '/', '?', '#', '\\' or whitespace.`,
       [argument],

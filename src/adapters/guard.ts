@@ -4,6 +4,7 @@
  * requests (with a bounded queue, beyond which calls fail fast instead of piling up).
  */
 import { ERRORS, type UpstreamName } from '../errors.ts';
+import type { CircuitBreaker } from './breaker.ts';
 import type { CallOptions, UpstreamCallBudget } from './types.ts';
 
 /** Per GraphQL operation: at most `max` upstream calls (MAX_UPSTREAM_REQUESTS_PER_OPERATION). */
@@ -102,6 +103,7 @@ export function guardPort<P extends object>(
   operations: { readonly [K in keyof P]: string },
   limiter: Limiter,
   observer?: UpstreamCallObserver,
+  breaker?: CircuitBreaker,
 ): P {
   const guarded: Record<string, unknown> = {};
   for (const [method, operation] of Object.entries<string>(operations)) {
@@ -109,13 +111,18 @@ export function guardPort<P extends object>(
       port,
     );
     guarded[method] = (input: unknown, options?: CallOptions) => {
+      let report: ((outcome: string) => void) | undefined;
       try {
         options?.budget?.take(name, operation);
+        report = breaker?.admit(operation);
       } catch (error) {
         return Promise.reject(error);
       }
       const started = performance.now();
-      const done = (outcome: string) => observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
+      const done = (outcome: string) => {
+        report?.(outcome);
+        observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
+      };
       return limiter
         .run(operation, options?.signal, () => call(input, options))
         .then(

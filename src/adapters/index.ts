@@ -34,6 +34,7 @@ import {
 import { createIotManagedIntegrationsAdapter } from './iotManagedIntegrations/adapter.ts';
 import { IoTManagedIntegrations } from './iotManagedIntegrations/client.ts';
 import { IOT_MANAGED_INTEGRATIONS_OPERATIONS, type IotManagedIntegrationsPort } from './iotManagedIntegrations/port.ts';
+import { CircuitBreaker, type CircuitState } from './breaker.ts';
 import { guardPort, Limiter, type UpstreamCallObserver } from './guard.ts';
 import { outcomeLabel, type Metrics } from '../metrics.ts';
 
@@ -55,6 +56,8 @@ export interface Sandbox {
 
 export interface CreatedAdapters {
   adapters: Adapters;
+  /** Circuit state per upstream (for /readyz detail). */
+  circuits: () => Record<UpstreamName, CircuitState>;
   /** Present when any upstream is served by the sandbox. */
   sandbox: Sandbox | null;
   /** Closes upstream connection pools and sandbox simulators. */
@@ -71,7 +74,10 @@ export interface CreateAdaptersOptions {
 
 export const USER_AGENT = 'connector-auth-subgraph/0.1.0';
 
-type AdapterConfig = Pick<Config, 'upstreams' | 'aws' | 'conductorOne' | 'upstreamTimeouts' | 'upstreamConcurrency'>;
+type AdapterConfig = Pick<
+  Config,
+  'upstreams' | 'aws' | 'conductorOne' | 'upstreamTimeouts' | 'upstreamConcurrency' | 'circuit'
+>;
 
 export async function createAdapters(config: AdapterConfig, options: CreateAdaptersOptions): Promise<CreatedAdapters> {
   const now = options.now ?? (() => new Date());
@@ -211,6 +217,22 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
     : null;
 
   const limit = (name: UpstreamName) => new Limiter(name, config.upstreamConcurrency);
+  const STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+  const breakers = Object.fromEntries(
+    (['iotManagedIntegrations', 'appFabric', 'conductorOne'] as const).map((name) => {
+      options.metrics?.circuitState.set({ upstream: name }, 0);
+      return [
+        name,
+        new CircuitBreaker(name, {
+          ...config.circuit,
+          onChange: (state) => {
+            options.metrics?.circuitState.set({ upstream: name }, STATE_VALUE[state]);
+            log[state === 'open' ? 'warn' : 'info']({ upstream: name, circuit: state }, `circuit ${state}`);
+          },
+        }),
+      ];
+    }),
+  ) as Record<UpstreamName, CircuitBreaker>;
   const metrics = options.metrics;
   const observer: UpstreamCallObserver | undefined = metrics && {
     call(upstream, operation, outcome, seconds) {
@@ -227,11 +249,26 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
         IOT_MANAGED_INTEGRATIONS_OPERATIONS,
         limit('iotManagedIntegrations'),
         observer,
+        breakers.iotManagedIntegrations,
       ),
-      appFabric: connectOnce(guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'))),
-      conductorOne: guardPort(conductorOne, 'conductorOne', CONDUCTORONE_OPERATIONS, limit('conductorOne')),
+      appFabric: connectOnce(
+        guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'), observer, breakers.appFabric),
+      ),
+      conductorOne: guardPort(
+        conductorOne,
+        'conductorOne',
+        CONDUCTORONE_OPERATIONS,
+        limit('conductorOne'),
+        observer,
+        breakers.conductorOne,
+      ),
     },
     sandbox,
+    circuits: () => ({
+      iotManagedIntegrations: breakers.iotManagedIntegrations.state,
+      appFabric: breakers.appFabric.state,
+      conductorOne: breakers.conductorOne.state,
+    }),
     async close() {
       await Promise.allSettled(closers.map((close) => close()));
     },

@@ -28,7 +28,7 @@ export interface Authenticator {
   authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<Caller>;
 }
 
-/** `scope` (space-separated, RFC 8693) or `scp` (an array or a space-separated string). */
+/** `scope` and `scp`, each either a space-separated string (RFC 8693) or an array of strings. */
 export function scopesOf(claims: JWTPayload): Set<string> {
   const scopes = new Set<string>();
   const add = (value: unknown) => {

@@ -68,6 +68,8 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     shutdownTimeoutMs: 2000,
     shutdownDelayMs: 0,
     maxRequestBodyBytes: 1024 * 1024,
+    requestTimeoutMs: 10_000,
+    circuit: { failureThreshold: 5, openMs: 30_000 },
     aws: null,
     conductorOne: null,
     upstreamTimeouts: { connectMs: 1000, headersMs: 5000, bodyMs: 5000 },
@@ -98,7 +100,15 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
   const sandbox = created.sandbox;
   if (!sandbox) throw new Error('startTestServer needs at least one sandbox upstream');
   const adapters = options.wrapAdapters ? options.wrapAdapters(created.adapters) : created.adapters;
-  const server = createServer({ config, adapters, logger, now, batching: options.batching ?? true, metrics });
+  const server = createServer({
+    config,
+    adapters,
+    logger,
+    now,
+    batching: options.batching ?? true,
+    metrics,
+    circuits: created.circuits,
+  });
   const { url } = await server.listen();
   const origin = new URL(url).origin;
   if (sandbox.conductorOne) {
