@@ -1,0 +1,156 @@
+/**
+ * Fault injection against the wire-level simulators: deadlines, retries that never outlive them,
+ * the circuit breaker, and partial results with each upstream down in turn.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+const EVERYTHING = `{
+  connectorDestination(id: "dest-lumen-eu") { name }
+  connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id }
+  appAuthorization(appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01", appAuthorizationIdentifier: "0b3f5a7c-1d2e-4f60-8a9b-0c1d2e3f4a5b") { app }
+}`;
+
+let t: TestServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await run();
+  return { value, ms: performance.now() - started };
+}
+
+describe('request deadline (REQUEST_TIMEOUT_MS)', () => {
+  it('aborts an upstream call past the deadline with UPSTREAM_TIMEOUT, and answers promptly', async () => {
+    t = await startTestServer({ config: { requestTimeoutMs: 500 } });
+    t.sandbox.aws!.setLatency(3000, 'GetConnectorDestination');
+    const { value: res, ms } = await timed(() => t!.query(EVERYTHING));
+    expect(ms).toBeLessThan(1500);
+    expect(res.body.data).toMatchObject({
+      connectorDestination: null,
+      connectorCredential: { id: 'cred-github-active' },
+      appAuthorization: { app: 'SLACK' },
+    });
+    expect(res.body.errors!.map((e) => [e.path?.[0], e.extensions?.['code']])).toEqual([
+      ['connectorDestination', 'UPSTREAM_TIMEOUT'],
+    ]);
+    expect(t.calls()['iotManagedIntegrations']).toEqual({ GetConnectorDestination: 1 });
+  });
+
+  it('starts no retry that could not finish before the deadline', async () => {
+    t = await startTestServer({ config: { requestTimeoutMs: 1000 } });
+    t.sandbox.conductorOne!.inject('GetCredentials', { kind: 'throttle', retryAfterSeconds: 5, times: 5 });
+    const { value: res, ms } = await timed(() =>
+      t!.query(
+        '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id } }',
+      ),
+    );
+    expect(ms).toBeLessThan(900);
+    expect(res.body.errors![0]!.extensions!['code']).toBe('UPSTREAM_THROTTLED');
+    expect(t.calls()['conductorOne']).toEqual({ GetCredentials: 1 });
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after a run of failures, fails fast without calling, shows in /readyz and metrics, and closes after a good probe', async () => {
+    t = await startTestServer({ config: { circuit: { failureThreshold: 3, openMs: 400 } } });
+    const sim = t.sandbox.aws!;
+    sim.inject('GetConnectorDestination', { kind: 'error', status: 500, type: 'InternalServerException', times: 100 });
+    for (let i = 0; i < 3; i++) await t.query('{ connectorDestination(id: "dest-lumen-eu") { name } }');
+    const before = t.totalCalls();
+    const { value: fast, ms } = await timed(() => t!.query(EVERYTHING));
+    expect(ms).toBeLessThan(300);
+    expect(fast.body.errors).toEqual([
+      expect.objectContaining({
+        path: ['connectorDestination'],
+        extensions: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE' }),
+      }),
+    ]);
+    expect((fast.body.data as any).connectorCredential).toEqual({ id: 'cred-github-active' });
+    expect(t.calls()['iotManagedIntegrations']!['GetConnectorDestination']).toBe(9);
+    expect(t.totalCalls() - before).toBe(2); // the other two upstreams only
+
+    const ready = await fetch(`${t.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      upstreams: { iotManagedIntegrations: 'open', appFabric: 'closed', conductorOne: 'closed' },
+    });
+    expect(await (await fetch(`${t.origin}/metrics`)).text()).toContain(
+      'upstream_circuit_state{upstream="iotManagedIntegrations"} 2',
+    );
+
+    sim.reset();
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const probe = await t.query('{ connectorDestination(id: "dest-lumen-eu") { name } }');
+    expect(probe.body).toEqual({ data: { connectorDestination: { name: 'Lumen Lighting Cloud EU' } } });
+    expect(await (await fetch(`${t.origin}/readyz`)).json()).toMatchObject({
+      upstreams: { iotManagedIntegrations: 'closed' },
+    });
+  });
+});
+
+describe('partial results: one upstream down at a time', () => {
+  const down = {
+    iotManagedIntegrations: (s: TestServer) =>
+      s.sandbox.aws!.inject('GetConnectorDestination', { kind: 'reset', times: 1000 }),
+    appFabric: (s: TestServer) =>
+      s.sandbox.aws!.inject('GetAppAuthorization', {
+        kind: 'error',
+        status: 503,
+        type: 'ServiceUnavailableException',
+        times: 1000,
+      }),
+    conductorOne: (s: TestServer) =>
+      s.sandbox.conductorOne!.inject('GetCredentials', { kind: 'error', status: 500, times: 1000 }),
+  } as const;
+  const field = {
+    iotManagedIntegrations: 'connectorDestination',
+    appFabric: 'appAuthorization',
+    conductorOne: 'connectorCredential',
+  } as const;
+
+  it.each(Object.keys(down) as Array<keyof typeof down>)(
+    'with %s down, the other two still answer, then fast once its circuit opens',
+    async (upstream) => {
+      t = await startTestServer({ config: { circuit: { failureThreshold: 2, openMs: 60_000 } } });
+      down[upstream](t);
+      const first = await t.query(EVERYTHING);
+      expect(first.body.errors!.map((e) => [e.path?.[0], e.extensions?.['code']])).toEqual([
+        [field[upstream], 'UPSTREAM_UNAVAILABLE'],
+      ]);
+      for (const [name, path] of Object.entries(field)) {
+        if (name !== upstream) expect((first.body.data as any)[path]).not.toBeNull();
+      }
+      await t.query(EVERYTHING); // the second failure opens the circuit
+      const { value: later, ms } = await timed(() => t!.query(EVERYTHING));
+      expect((later.body.data as any)[field[upstream]]).toBeNull();
+      expect(ms).toBeLessThan(250);
+      const health = await fetch(`${t.origin}/healthz`);
+      expect(health.status).toBe(200);
+    },
+  );
+});
+
+describe('bulkhead', () => {
+  it('fails fast with UPSTREAM_UNAVAILABLE beyond the in-flight cap and its queue', async () => {
+    t = await startTestServer({ config: { upstreamConcurrency: { concurrency: 1, maxQueue: 1 } } });
+    t.sandbox.conductorOne!.setLatency(200, 'GetConnector');
+    const res = await t.query(
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ConductorOneConnector { id } } }`,
+      {
+        r: t.sandbox.seed.conductorOne.connectors.map((c) => ({
+          __typename: 'ConductorOneConnector',
+          appId: c.appId,
+          id: c.id,
+        })),
+      },
+    );
+    const codes = (res.body.errors ?? []).map((e) => e.extensions?.['code']);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(new Set(codes)).toEqual(new Set(['UPSTREAM_UNAVAILABLE']));
+    expect(t.calls()['conductorOne']!['GetConnector']).toBe(2);
+  });
+});
