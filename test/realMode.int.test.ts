@@ -4,6 +4,8 @@
  * pointing at a restJson1 server that checks SigV4.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsSimulator, type AwsSimulator } from '../src/sandbox/aws/awsSimulator.ts';
 import {
@@ -269,5 +271,72 @@ describe('ConductorOne start-up checks', () => {
     }
     expect(error?.message).toContain('CONDUCTORONE_CLIENT_SECRET is not a valid ConductorOne client secret');
     expect(error?.message).not.toContain('PLANTED');
+  });
+});
+
+describe('AWS credentials expiring while the process runs', () => {
+  it('fetches fresh credentials from the chain and keeps answering, with no restart', async () => {
+    const issued = [
+      {
+        AccessKeyId: 'AKIAROTATINGKEY00001',
+        SecretAccessKey: 'rotating-secret-one',
+        Token: 'rotating-session-one',
+        ttlMs: 1_500,
+      },
+      {
+        AccessKeyId: 'AKIAROTATINGKEY00002',
+        SecretAccessKey: 'rotating-secret-two',
+        Token: 'rotating-session-two',
+        ttlMs: 3_600_000,
+      },
+    ];
+    let fetches = 0;
+    const credentialServer = createServer((_req, res) => {
+      const c = issued[Math.min(fetches, issued.length - 1)]!;
+      fetches += 1;
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          AccessKeyId: c.AccessKeyId,
+          SecretAccessKey: c.SecretAccessKey,
+          Token: c.Token,
+          Expiration: new Date(Date.now() + c.ttlMs).toISOString(),
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => credentialServer.listen(0, '127.0.0.1', resolve));
+    const seed = createSandboxSeed();
+    const toSim = (c: (typeof issued)[number]) => ({
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.Token,
+    });
+    const sim = await startAwsSimulator({ seed, region: 'us-east-1', credentials: [toSim(issued[0]!)] });
+    const subgraph = await spawnSubgraph({
+      NODE_ENV: 'production',
+      AUTH_DISABLED: 'true',
+      SHUTDOWN_DELAY_MS: '0',
+      AWS_REGION: 'us-east-1',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${(credentialServer.address() as AddressInfo).port}/creds`,
+      AWS_ENDPOINT_URL: sim.url,
+    });
+    try {
+      const query = '{ connectorDestination(id: "dest-lumen-eu") { name } }';
+      expect((await post(subgraph.url, query)).body.data).toEqual({
+        connectorDestination: { name: 'Lumen Lighting Cloud EU' },
+      });
+      // The first credentials expire; the upstream now accepts only their successor.
+      sim.setCredentials([toSim(issued[1]!)]);
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      expect((await post(subgraph.url, query)).body).toEqual({
+        data: { connectorDestination: { name: 'Lumen Lighting Cloud EU' } },
+      });
+      expect(fetches).toBe(2);
+      expect(sim.requests.at(-1)!.headers['authorization']).toContain('Credential=AKIAROTATINGKEY00002/');
+    } finally {
+      await subgraph.stop();
+      await sim.close();
+      credentialServer.close();
+    }
   });
 });
