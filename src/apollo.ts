@@ -10,6 +10,7 @@ import type { Context } from './context.ts';
 import { ERRORS, isRegistryError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { outcomeLabel, type Metrics } from './metrics.ts';
+import { activeSpan } from './tracing.ts';
 import {
   costLimitPlugin,
   limitParseOptions,
@@ -65,11 +66,37 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
-/** Logs what formatError hides: unexpected errors in full (after redaction), upstream errors at warn. */
+/**
+ * One log line per GraphQL request (request id, operation, duration, outcome, the upstream calls
+ * it made), and what formatError hides: unexpected errors in full, upstream errors at warn.
+ */
 function errorLoggingPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      const started = performance.now();
       return {
+        async didResolveOperation({ operation, operationName }) {
+          const span = activeSpan();
+          if (operation) span?.setAttribute('graphql.operation.type', operation.operation);
+          if (operationName) span?.setAttribute('graphql.operation.name', operationName);
+        },
+        async willSendResponse({ contextValue, operation, operationName, response }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : null;
+          const codes = [...new Set((body?.errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'UNKNOWN')))];
+          const outcome = codes.length === 0 ? 'success' : body?.data ? 'partial' : 'error';
+          activeSpan()?.setAttribute('graphql.outcome', outcome);
+          contextValue.log.info(
+            {
+              operationName: operationName ?? null,
+              operationType: operation?.operation ?? null,
+              durationMs: Math.round((performance.now() - started) * 10) / 10,
+              outcome,
+              ...(codes.length > 0 ? { errorCodes: codes } : {}),
+              upstreamCalls: contextValue.upstreamCalls?.calls() ?? {},
+            },
+            'graphql request',
+          );
+        },
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
             const original = unwrapResolverError(error);

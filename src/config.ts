@@ -87,6 +87,11 @@ export interface Config {
    * `MAX_QUERY_COST` (10000, from the schema's @cost and @listSize).
    */
   operationLimits: OperationLimits;
+  /**
+   * `GRAPHIQL=true|false`: serve GraphiQL at GET /graphql to browsers, from local files only.
+   * Default: on unless `NODE_ENV` is `production`.
+   */
+  graphiql: boolean;
 }
 
 export interface AwsConfig {
@@ -258,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxCost: integer('MAX_QUERY_COST', DEFAULT_OPERATION_LIMITS.maxCost, 1, 100_000_000),
   };
   const cursorSecret = new Secret(cursorSecretRaw ? Buffer.from(cursorSecretRaw, 'utf8') : randomBytes(32));
+  const graphiql = boolean('GRAPHIQL') ?? !production;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -282,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
     publishRequiresScopes,
     cursorSecret,
     operationLimits,
+    graphiql,
   };
 }
 

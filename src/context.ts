@@ -21,6 +21,8 @@ export interface Context {
   /** Correlates the request's log lines. */
   requestId: string;
   log: Logger;
+  /** Upstream calls of this request: its budget, and the record for its log line. */
+  upstreamCalls: UpstreamBudget;
   /** Options for direct port calls (list reads, the mutation): the request deadline. */
   callOptions: CallOptions;
   /** The clock used for derived values (credential status). */
@@ -45,12 +47,14 @@ export interface CreateContextOptions {
 }
 
 export function createContext(options: CreateContextOptions): Context {
+  const upstreamCalls = new UpstreamBudget(options.maxUpstreamRequests);
   const callOptions: CallOptions = {
-    budget: new UpstreamBudget(options.maxUpstreamRequests),
+    budget: upstreamCalls,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
   };
   return {
+    upstreamCalls,
     caller: options.caller,
     cursors: options.cursors,
     adapters: options.adapters,

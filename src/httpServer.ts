@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Context } from './context.ts';
+import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { withRequestSpan } from './tracing.ts';
 import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
@@ -21,6 +23,8 @@ export interface HttpServerOptions {
   /** The deadline of every GraphQL request (REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
   readiness: () => Readiness;
+  /** Serve GraphiQL (local files only) to browsers at GET /graphql, and redirect / there. Default false. */
+  graphiql?: boolean;
   /** Circuit state per upstream, shown on /readyz without affecting readiness. */
   circuits: () => Record<string, string>;
   metrics: Metrics;
@@ -87,6 +91,8 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { apollo, logger } = options;
+  // Read once here, so a missing package fails start-up rather than the first page view.
+  const graphiql = options.graphiql ? createGraphiQL() : null;
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
@@ -146,9 +152,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
       search: url.search,
       body,
     };
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest,
-      context: async () => options.createContext({ requestId, log, signal, deadline, caller }),
+    const response = await withRequestSpan(req.headers, (span) => {
+      span.setAttribute('http.request_id', requestId);
+      return apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: async () => options.createContext({ requestId, log, signal, deadline, caller }),
+      });
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -164,6 +173,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (graphiql?.handle(req, res, url)) return;
     switch (url.pathname) {
       case '/healthz':
         sendJson(res, 200, { status: 'ok' });

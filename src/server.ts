@@ -41,6 +41,7 @@ export interface CreateServerOptions {
     | 'publishRequiresScopes'
     | 'cursorSecret'
     | 'operationLimits'
+    | 'graphiql'
   >;
   adapters: Adapters;
   logger: Logger;
@@ -83,6 +84,7 @@ export function createServer({
     circuits,
     metrics,
     authenticator: createAuthenticator(config.auth, config.routerSecret),
+    graphiql: config.graphiql,
     createContext: ({ requestId, log, signal, deadline, caller }) =>
       createContext({
         adapters,

@@ -4,6 +4,7 @@
  * requests (with a bounded queue, beyond which calls fail fast instead of piling up).
  */
 import { ERRORS, type UpstreamName } from '../errors.ts';
+import { withUpstreamSpan } from '../tracing.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import type { CallOptions, UpstreamCallBudget } from './types.ts';
 
@@ -11,11 +12,21 @@ import type { CallOptions, UpstreamCallBudget } from './types.ts';
 export class UpstreamBudget implements UpstreamCallBudget {
   readonly #max: number;
   #used = 0;
+  readonly #calls = new Map<string, number>();
   constructor(max: number) {
     this.#max = max;
   }
   get used(): number {
     return this.#used;
+  }
+  /** Upstream calls made so far, by upstream and operation (for the request's log line). */
+  calls(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [key, n] of this.#calls) {
+      const [upstream, operation] = key.split(' ') as [string, string];
+      (out[upstream] ??= {})[operation] = n;
+    }
+    return out;
   }
   take(upstream: UpstreamName, operation: string): void {
     if (this.#used >= this.#max) {
@@ -25,6 +36,8 @@ export class UpstreamBudget implements UpstreamCallBudget {
       );
     }
     this.#used += 1;
+    const key = `${upstream} ${operation}`;
+    this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
   }
 }
 
@@ -123,19 +136,25 @@ export function guardPort<P extends object>(
         report?.(outcome);
         observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
       };
-      return limiter
-        .run(operation, options?.signal, () => call(input, options))
-        .then(
-          (result) => {
-            done('OK');
-            return result;
-          },
-          (error: unknown) => {
-            const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
-            done(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
-            throw error;
-          },
-        );
+      const errorCode = (error: unknown) => {
+        const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+        return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+      };
+      return withUpstreamSpan(
+        `${name} ${operation}`,
+        { 'upstream.name': name, 'upstream.operation': operation },
+        () => limiter.run(operation, options?.signal, () => call(input, options)),
+        errorCode,
+      ).then(
+        (result) => {
+          done('OK');
+          return result;
+        },
+        (error: unknown) => {
+          done(errorCode(error));
+          throw error;
+        },
+      );
     };
   }
   return guarded as P;

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildQueryString } from '@smithy/querystring-builder';
 import { Pool, type Dispatcher } from 'undici';
+import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
 import { TransportError, toTransportError, waitBeforeRetry } from '../http/transport.ts';
 import { AwsServiceException, deserializeError } from './errors.ts';
@@ -198,6 +199,7 @@ export class AwsRestJsonClient {
       'amz-sdk-request': `attempt=${attempt}; max=${this.#maxAttempts}`,
       'user-agent': this.#options.userAgent,
     };
+    injectTraceHeaders(headers);
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(body));

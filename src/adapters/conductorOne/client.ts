@@ -6,6 +6,7 @@
  * empty path segments, and following one would carry the Authorization header to another path).
  */
 import { Pool, type Dispatcher } from 'undici';
+import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
 import { fullJitter, toTransportError, TransportError, waitBeforeRetry } from '../http/transport.ts';
 import type { TokenSource } from './tokenSource.ts';
@@ -186,6 +187,8 @@ export class ConductorOneClient {
   async #attempt<T>(call: Call, signal: AbortSignal | undefined): Promise<T> {
     const token = await this.#options.tokens.token(signal);
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const trace: Record<string, string> = {};
+    injectTraceHeaders(trace);
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
@@ -197,6 +200,7 @@ export class ConductorOneClient {
           accept: 'application/json',
           authorization: `Bearer ${token}`,
           'user-agent': this.#options.userAgent,
+          ...trace,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body } : {}),

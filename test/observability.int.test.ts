@@ -1,0 +1,81 @@
+/**
+ * A query's log line, metrics and spans all show its upstream calls; W3C trace context flows from
+ * the caller through the subgraph to the upstream request.
+ */
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+const exporter = new InMemorySpanExporter();
+let t: TestServer;
+
+beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+  trace.disable();
+  propagation.disable();
+  context.disable();
+});
+
+const QUERY = 'query Lookup { connectorDestination(id: "dest-lumen-eu") { name cloudConnector { name } } }';
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+describe('observability of one query', () => {
+  it('logs one line with its request id, operation, outcome and upstream calls', async () => {
+    await t.query(QUERY, undefined, { 'x-request-id': 'obs-req-1' });
+    const line = t.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'graphql request' && l.requestId === 'obs-req-1');
+    expect(line).toMatchObject({
+      level: 30,
+      operationName: 'Lookup',
+      operationType: 'query',
+      outcome: 'success',
+      durationMs: expect.any(Number),
+      upstreamCalls: { iotManagedIntegrations: { GetConnectorDestination: 1, GetCloudConnector: 1 } },
+    });
+  });
+
+  it('records spans for the request and each upstream call, continuing the caller trace and propagating it upstream', async () => {
+    exporter.reset();
+    t.sandbox.aws!.reset();
+    await t.query(QUERY, undefined, { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
+    const spans = exporter.getFinishedSpans();
+    const request = spans.find((s) => s.name === 'graphql.request')!;
+    expect(request.spanContext().traceId).toBe(TRACE_ID);
+    expect(request.attributes).toMatchObject({
+      'graphql.operation.type': 'query',
+      'graphql.operation.name': 'Lookup',
+      'graphql.outcome': 'success',
+    });
+    const upstream = spans.filter((s) => s.name.startsWith('iotManagedIntegrations '));
+    expect(upstream.map((s) => s.name).sort()).toEqual([
+      'iotManagedIntegrations GetCloudConnector',
+      'iotManagedIntegrations GetConnectorDestination',
+    ]);
+    expect(
+      upstream.every((s) => s.spanContext().traceId === TRACE_ID && s.attributes['upstream.outcome'] === 'OK'),
+    ).toBe(true);
+    const sent = t.sandbox.aws!.requests.map((r) => r.headers['traceparent']);
+    expect(sent).toHaveLength(2);
+    for (const header of sent) expect(header).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+    // The traceparent is signed like every other header the SDK sends.
+    expect(t.sandbox.aws!.requests[0]!.headers['authorization']).toContain('traceparent');
+  });
+
+  it('counts the same upstream calls in /metrics', async () => {
+    const text = await (await fetch(`${t.origin}/metrics`)).text();
+    expect(text).toMatch(
+      /upstream_requests_total\{upstream="iotManagedIntegrations",operation="GetCloudConnector",outcome="ok"\} [1-9]/,
+    );
+    expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="query",outcome="success"\} [1-9]/);
+  });
+});
