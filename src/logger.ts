@@ -27,7 +27,12 @@ export const REDACT_PATHS = [
   '*.variables',
 ];
 
+/**
+ * JSON lines on stdout; human-readable (pino-pretty) only when stdout is a terminal, so log
+ * collectors always get JSON. Tests pass their own destination.
+ */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  const pretty = destination === undefined && process.stdout.isTTY === true;
   return pino(
     {
       name: 'connector-auth-subgraph',
@@ -35,8 +40,11 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
       base: { service: 'connector-auth-subgraph' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      ...(pretty
+        ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+        : {}),
     },
-    destination,
+    ...(pretty ? [] : [destination]),
   );
 }
 
