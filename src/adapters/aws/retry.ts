@@ -4,12 +4,7 @@
  * failing service cannot cause a retry storm). The wait itself happens here, so that it can be
  * aborted with the request and skipped when it cannot finish before the deadline.
  */
-import {
-  DEFAULT_RETRY_DELAY_BASE,
-  MAXIMUM_RETRY_DELAY,
-  StandardRetryStrategy,
-  THROTTLING_RETRY_DELAY_BASE,
-} from '@smithy/util-retry';
+import { DEFAULT_RETRY_DELAY_BASE, MAXIMUM_RETRY_DELAY, THROTTLING_RETRY_DELAY_BASE } from '@smithy/util-retry';
 import type { RetryErrorType, StandardRetryToken } from '@smithy/types';
 import { fullJitter, TransportError } from '../http/transport.ts';
 import { AwsServiceException } from './errors.ts';
@@ -98,15 +93,6 @@ export function withRetryAfter(computed: number, retryAfterMs: number | undefine
   return retryAfterMs === undefined ? computed : Math.max(computed, Math.min(retryAfterMs, computed + 5_000));
 }
 
-/**
- * One per client (service and region), shared by every request. Wraps the SDK strategy with a
- * backoff of zero so the strategy only does its bookkeeping; the caller waits `backoffDelay`.
- */
-export function createRetryStrategy(maxAttempts: number): StandardRetryStrategy {
-  return new StandardRetryStrategy({
-    maxAttempts,
-    backoff: { computeNextBackoffDelay: () => 0, setDelayBase: () => undefined },
-  });
-}
+export { createRetryStrategy } from '../http/retryQuota.ts';
 
 export type { StandardRetryToken };

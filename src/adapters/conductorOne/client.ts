@@ -7,6 +7,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { injectTraceHeaders } from '../../tracing.ts';
+import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
 import { fullJitter, toTransportError, TransportError, waitBeforeRetry } from '../http/transport.ts';
 import type { TokenSource } from './tokenSource.ts';
@@ -100,11 +101,13 @@ export class ConductorOneClient {
   readonly #ownsDispatcher: boolean;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #quota: ReturnType<typeof createRetryStrategy>;
 
   constructor(options: ConductorOneClientOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#quota = createRetryStrategy(options.maxAttempts ?? 3);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ?? createConductorOnePool(options.origin, options.timeouts, options.connections);
@@ -147,10 +150,13 @@ export class ConductorOneClient {
   async #call<T>(call: Call, options: CallOptions = {}): Promise<T> {
     const maxAttempts = this.#options.maxAttempts ?? 3;
     let refreshedAfter401 = false;
+    let token = await this.#quota.acquireInitialRetryToken('conductorOne');
     for (let attempt = 1; ; attempt++) {
       let error: unknown;
       try {
-        return await this.#attempt<T>(call, options.signal);
+        const result = await this.#attempt<T>(call, options.signal);
+        this.#quota.recordSuccess(token);
+        return result;
       } catch (caught) {
         error = caught;
       }
@@ -173,6 +179,14 @@ export class ConductorOneClient {
         attempt >= maxAttempts ||
         !(throttled || (transient && (call.idempotent || (error instanceof TransportError && !error.sent))))
       ) {
+        throw error;
+      }
+      try {
+        // The shared retry budget: a failing upstream soon gets no retries at all.
+        token = await this.#quota.refreshRetryTokenForRetry(token, {
+          errorType: throttled ? 'THROTTLING' : 'TRANSIENT',
+        });
+      } catch {
         throw error;
       }
       const hinted = error instanceof ConductorOneApiError ? error.retryAfterMs : undefined;
