@@ -10,13 +10,13 @@
  * never sent).
  */
 import {
-  AwsRestJsonClient,
+  AwsServiceClient,
   encodeLabel,
   type AwsRestJsonClientOptions,
+  type HttpHandlerOptions,
   type OperationSpec,
 } from '../aws/restJsonClient.ts';
 import { dateTime, list, pick, str } from '../aws/deserialize.ts';
-import type { HttpHandlerOptions } from '../iotManagedIntegrations/client.ts';
 import type {
   AppAuthorization,
   AppAuthorizationSummary,
@@ -132,46 +132,24 @@ const GetAppBundle: OperationSpec<GetAppBundleCommandInput, GetAppBundleCommandO
 
 export type AppFabricConfig = Omit<AwsRestJsonClientOptions, 'signingName'>;
 
-export class AppFabric {
-  readonly #client: AwsRestJsonClient;
-
+export class AppFabric extends AwsServiceClient {
   constructor(config: AppFabricConfig) {
-    this.#client = new AwsRestJsonClient({ ...config, signingName: SIGNING_NAME });
-  }
-
-  #send<I, O>(spec: OperationSpec<I, O>, input: I, options: HttpHandlerOptions = {}): Promise<O> {
-    return this.#client.send(
-      spec,
-      input,
-      {
-        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
-        ...(options.deadline ? { deadline: options.deadline } : {}),
-      },
-      options.onOutcome,
-    );
+    super({ ...config, signingName: SIGNING_NAME });
   }
 
   getAppAuthorization(input: GetAppAuthorizationCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(GetAppAuthorization, input, options);
+    return this.send(GetAppAuthorization, input, options);
   }
 
   listAppAuthorizations(input: ListAppAuthorizationsCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(ListAppAuthorizations, input, options);
+    return this.send(ListAppAuthorizations, input, options);
   }
 
   connectAppAuthorization(input: ConnectAppAuthorizationCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(ConnectAppAuthorization, input, options);
+    return this.send(ConnectAppAuthorization, input, options);
   }
 
   getAppBundle(input: GetAppBundleCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(GetAppBundle, input, options);
-  }
-
-  get transport(): AwsRestJsonClient {
-    return this.#client;
-  }
-
-  destroy(): Promise<void> {
-    return this.#client.close();
+    return this.send(GetAppBundle, input, options);
   }
 }

@@ -276,3 +276,42 @@ export class AwsRestJsonClient {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 }
+
+/** Per-call options, as the official clients' `HttpHandlerOptions` (plus a retry deadline). */
+export interface HttpHandlerOptions {
+  abortSignal?: AbortSignal;
+  /** Epoch ms after which no retry starts. */
+  deadline?: number;
+  /** Receives attempts, retry delay and request id after the call (for logs and metrics). */
+  onOutcome?: (outcome: OperationOutcome) => void;
+}
+
+/** What the service clients share: one signed transport per service, and per-call options. */
+export abstract class AwsServiceClient {
+  readonly #client: AwsRestJsonClient;
+
+  protected constructor(options: AwsRestJsonClientOptions) {
+    this.#client = new AwsRestJsonClient(options);
+  }
+
+  protected send<I, O>(spec: OperationSpec<I, O>, input: I, options: HttpHandlerOptions = {}): Promise<O> {
+    return this.#client.send(
+      spec,
+      input,
+      {
+        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+        ...(options.deadline ? { deadline: options.deadline } : {}),
+      },
+      options.onOutcome,
+    );
+  }
+
+  /** The shared transport, for its clock offset and retry capacity. */
+  get transport(): AwsRestJsonClient {
+    return this.#client;
+  }
+
+  destroy(): Promise<void> {
+    return this.#client.close();
+  }
+}

@@ -9,10 +9,10 @@
  * errors by `name` and `$metadata` as the official exceptions carry them.
  */
 import {
-  AwsRestJsonClient,
+  AwsServiceClient,
   encodeLabel,
   type AwsRestJsonClientOptions,
-  type OperationOutcome,
+  type HttpHandlerOptions,
   type OperationSpec,
 } from '../aws/restJsonClient.ts';
 import { list, pick } from '../aws/deserialize.ts';
@@ -84,58 +84,28 @@ const ListCloudConnectors: OperationSpec<ListCloudConnectorsCommandInput, ListCl
   }),
 };
 
-/** Per-call options, as the official clients' `HttpHandlerOptions` (plus a retry deadline). */
-export interface HttpHandlerOptions {
-  abortSignal?: AbortSignal;
-  /** Epoch ms after which no retry starts. */
-  deadline?: number;
-  /** Receives attempts, retry delay and request id after the call (for logs). */
-  onOutcome?: (outcome: OperationOutcome) => void;
-}
+export type { HttpHandlerOptions };
 
 export type IoTManagedIntegrationsConfig = Omit<AwsRestJsonClientOptions, 'signingName'>;
 
-export class IoTManagedIntegrations {
-  readonly #client: AwsRestJsonClient;
-
+export class IoTManagedIntegrations extends AwsServiceClient {
   constructor(config: IoTManagedIntegrationsConfig) {
-    this.#client = new AwsRestJsonClient({ ...config, signingName: SIGNING_NAME });
-  }
-
-  #send<I, O>(spec: OperationSpec<I, O>, input: I, options: HttpHandlerOptions = {}): Promise<O> {
-    return this.#client.send(
-      spec,
-      input,
-      {
-        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
-        ...(options.deadline ? { deadline: options.deadline } : {}),
-      },
-      options.onOutcome,
-    );
+    super({ ...config, signingName: SIGNING_NAME });
   }
 
   getConnectorDestination(input: GetConnectorDestinationCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(GetConnectorDestination, input, options);
+    return this.send(GetConnectorDestination, input, options);
   }
 
   listConnectorDestinations(input: ListConnectorDestinationsCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(ListConnectorDestinations, input, options);
+    return this.send(ListConnectorDestinations, input, options);
   }
 
   getCloudConnector(input: GetCloudConnectorCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(GetCloudConnector, input, options);
+    return this.send(GetCloudConnector, input, options);
   }
 
   listCloudConnectors(input: ListCloudConnectorsCommandInput, options?: HttpHandlerOptions) {
-    return this.#send(ListCloudConnectors, input, options);
-  }
-
-  /** The shared client, for its clock offset and retry capacity. */
-  get transport(): AwsRestJsonClient {
-    return this.#client;
-  }
-
-  destroy(): Promise<void> {
-    return this.#client.close();
+    return this.send(ListCloudConnectors, input, options);
   }
 }
