@@ -12,10 +12,11 @@ export interface GraphiQLExample {
 export const GRAPHIQL_EXAMPLES: readonly GraphiQLExample[] = [
   {
     name: 'Destination',
-    query: `# Examples run against the embedded sandbox's ids; each tab holds one.
-# When authentication is on, put a Bearer token in the Headers editor below.
+    query: `# Examples on the sandbox's ids, one per tab.
+# With authentication on, put a token in Headers.
 
-# IoT Managed Integrations: one connector destination and its cloud connector.
+# IoT Managed Integrations: a destination
+# and its cloud connector.
 query Destination {
   connectorDestination(id: "dest-lumen-eu") {
     name
@@ -29,7 +30,7 @@ query Destination {
   },
   {
     name: 'Destinations',
-    query: `# IoT Managed Integrations: the first page of connector destinations.
+    query: `# IoT Managed Integrations: first 5 destinations.
 query Destinations {
   connectorDestinations(first: 5) {
     nodes {
@@ -47,9 +48,13 @@ query Destinations {
   },
   {
     name: 'Credential',
-    query: `# ConductorOne: one connector credential, with its app and connector.
+    query: `# ConductorOne: credential, app and connector.
 query Credential {
-  connectorCredential(appId: "app-aws-production", connectorId: "conn-aws-org", id: "cred-aws-org-active") {
+  connectorCredential(
+    appId: "app-aws-production"
+    connectorId: "conn-aws-org"
+    id: "cred-aws-org-active"
+  ) {
     status
     app {
       displayName
@@ -63,9 +68,11 @@ query Credential {
   },
   {
     name: 'AppAuthorizations',
-    query: `# AWS AppFabric: the app authorizations of one app bundle.
+    query: `# AWS AppFabric: authorizations of an app bundle.
 query AppAuthorizations {
-  appAuthorizations(appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01") {
+  appAuthorizations(
+    appBundleIdentifier: "4f0b8a6e-2c1d-4b7a-9e3f-5a6b7c8d9e01"
+  ) {
     nodes {
       app
       status

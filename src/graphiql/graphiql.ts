@@ -68,7 +68,9 @@ export function prefersHtml(accept: string | undefined): boolean {
   const entries = parseAccept(accept);
   const html = entries.filter((e) => e.type === 'text/html' && e.q > 0).sort((a, b) => b.q - a.q)[0];
   if (!html) return false;
-  const json = entries.filter((e) => JSON_TYPES.has(e.type) && e.q > 0).sort((a, b) => b.q - a.q || a.index - b.index)[0];
+  const json = entries
+    .filter((e) => JSON_TYPES.has(e.type) && e.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index)[0];
   if (!json) return true;
   return html.q > json.q || (html.q === json.q && html.index < json.index);
 }

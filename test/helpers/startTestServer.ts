@@ -80,6 +80,8 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     publishRequiresScopes: false,
     cursorSecret: new Secret(TEST_CURSOR_KEY),
     operationLimits: DEFAULT_OPERATION_LIMITS,
+    // Off unless a test turns it on, so the other tests see the plain GraphQL endpoint.
+    graphiql: false,
     ...options.config,
   };
   const logs: string[] = [];
