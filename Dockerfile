@@ -1,28 +1,42 @@
 # syntax=docker/dockerfile:1
-# connector-auth-subgraph: multi-stage build on Node 24 LTS (slim).
+# connector-auth-subgraph: multi-stage build on Node 24 LTS (slim). Deployment: docs/deploy.md.
+# For reproducible builds pin the base by digest (node:24-slim@sha256:<digest>) in both stages;
+# test/dockerfile.test.ts accepts either form and checks the rules below statically.
 
+# --- build: compile src/ to dist/ with tsc -p tsconfig.build.json (`npm run build`) ------------
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json codegen.yml ./
-COPY schema ./schema
+# Every dependency (tsc, @types/node). --ignore-scripts: compiling needs no install script, and the
+# `node` devDependency's would only download a second Node binary into node_modules/.bin.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+# The image's own Node 24 runs the compiler (`npx` would put node_modules/.bin first on PATH).
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
+# --- runtime: production dependencies, the compiled code and the SDL -----------------------------
 FROM node:24-slim AS runtime
+# No secrets and no deployment settings here: those come from the environment at run time.
 ENV NODE_ENV=production \
     PORT=4001 \
     HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; the `node` devDependency is not needed on a Node 24 image.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Production dependencies only (never the `node` devDependency). No production dependency needs an
+# install script (the only one with a script, @apollo/protobufjs, just prepares its unused CLI).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# src/schema.ts reads the SDL files from ../schema/ relative to itself at start-up: /app/schema.
 COPY schema ./schema
-USER node
+# The base image's `node` user (uid/gid 1000), numeric so Kubernetes can verify runAsNonRoot.
+# Every file above stays root-owned and read-only to the process.
+USER 1000:1000
 EXPOSE 4001
+# For Docker and ECS; Kubernetes ignores HEALTHCHECK and uses the probes in deploy/kubernetes.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4001) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# exec form: node is PID 1's child-free process and receives SIGTERM directly for a graceful drain.
+# Exec form: node is PID 1 with no shell in between, so SIGTERM reaches its handler and the
+# graceful drain runs (readiness fails, in-flight requests finish, then exit). It starts no child
+# processes, so no init process is needed.
 CMD ["node", "dist/index.js"]
