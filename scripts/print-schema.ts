@@ -9,4 +9,6 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { createSchema } from '../src/schema.ts';
 
 const { values } = parseArgs({ options: { 'publish-requires-scopes': { type: 'boolean', default: false } } });
-process.stdout.write(`${printSubgraphSchema(createSchema({ publishRequiresScopes: values['publish-requires-scopes'] }))}\n`);
+process.stdout.write(
+  `${printSubgraphSchema(createSchema({ publishRequiresScopes: values['publish-requires-scopes'] }))}\n`,
+);

@@ -154,3 +154,28 @@ describe('bulkhead', () => {
     expect(t.calls()['conductorOne']!['GetConnector']).toBe(2);
   });
 });
+
+describe('callers that give up', () => {
+  it('do not open the circuit of a slow but healthy upstream', async () => {
+    t = await startTestServer({ config: { circuit: { failureThreshold: 2, openMs: 60_000 } } });
+    t.sandbox.conductorOne!.setLatency(500, 'GetCredentials');
+    const query = JSON.stringify({
+      query:
+        '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id } }',
+    });
+    for (let i = 0; i < 5; i++) {
+      await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: query,
+        signal: AbortSignal.timeout(100),
+      }).catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await (await fetch(`${t.origin}/readyz`)).json()).toMatchObject({ upstreams: { conductorOne: 'closed' } });
+    const res = await t.query(
+      '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id } }',
+    );
+    expect(res.body).toEqual({ data: { connectorCredential: { id: 'cred-github-active' } } });
+  });
+});

@@ -12,6 +12,9 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 /** Outcomes that count against an upstream's health. */
 const FAILURES = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
 
+/** A call the caller gave up on (it disconnected): says nothing about the upstream either way. */
+export const CANCELLED = 'CANCELLED';
+
 export class CircuitBreaker {
   readonly #name: UpstreamName;
   readonly #threshold: number;
@@ -56,6 +59,7 @@ export class CircuitBreaker {
 
   #record(outcome: string, probe: boolean): void {
     if (probe) this.#probing = false;
+    if (outcome === CANCELLED) return;
     if (!FAILURES.has(outcome)) {
       this.#failures = 0;
       if (this.#state !== 'closed') {

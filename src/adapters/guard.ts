@@ -5,7 +5,7 @@
  */
 import { ERRORS, type UpstreamName } from '../errors.ts';
 import { withUpstreamSpan } from '../tracing.ts';
-import type { CircuitBreaker } from './breaker.ts';
+import { CANCELLED, type CircuitBreaker } from './breaker.ts';
 import type { CallOptions, UpstreamCallBudget } from './types.ts';
 
 /** Per GraphQL operation: at most `max` upstream calls (MAX_UPSTREAM_REQUESTS_PER_OPERATION). */
@@ -133,7 +133,11 @@ export function guardPort<P extends object>(
       }
       const started = performance.now();
       const done = (outcome: string) => {
-        report?.(outcome);
+        // A caller that went away aborts its calls: not the upstream's failure. (A passed
+        // deadline aborts with a TimeoutError, and does count.)
+        const reason: unknown = options?.signal?.aborted ? options.signal.reason : undefined;
+        const cancelled = reason !== undefined && !(reason instanceof Error && reason.name === 'TimeoutError');
+        report?.(cancelled && outcome !== 'OK' ? CANCELLED : outcome);
         observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
       };
       const errorCode = (error: unknown) => {
