@@ -340,3 +340,33 @@ describe('AWS credentials expiring while the process runs', () => {
     }
   });
 });
+
+describe('an unhandled promise rejection', () => {
+  it('is logged and counted, and the process keeps serving', async () => {
+    const subgraph = await spawnSubgraph({
+      NODE_OPTIONS: `--import ${new URL('./fixtures/unhandledRejection.mjs', import.meta.url).pathname}`,
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(subgraph.child.exitCode).toBeNull();
+      const logged = subgraph.output.map((l) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          return {};
+        }
+      });
+      expect(logged.find((l) => l.msg === 'unhandled promise rejection')).toMatchObject({
+        level: 50,
+        err: { message: 'planted unhandled rejection' },
+      });
+      const metrics = await (await fetch(new URL('/metrics', subgraph.url))).text();
+      expect(metrics).toMatch(/process_unhandled_rejections_total 1/);
+      expect((await post(subgraph.url, '{ connectorDestination(id: "dest-lumen-eu") { name } }')).body.data).toEqual({
+        connectorDestination: { name: 'Lumen Lighting Cloud EU' },
+      });
+    } finally {
+      expect(await subgraph.stop()).toBe(0);
+    }
+  });
+});
