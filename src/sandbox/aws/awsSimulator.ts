@@ -6,13 +6,13 @@
  * Both services share one server on 127.0.0.1: their paths do not overlap, and each route checks
  * that the credential scope names its own service.
  */
+import { createPause } from '../simulatorKit.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CallCounter } from '../callCounter.ts';
 import { AppFabricState, createAppFabricRoutes } from './appFabricRoutes.ts';
-import { FaultQueue, faultResponse, runsFirst } from './faults.ts';
+import { createFaultQueue, faultResponse, runsFirst } from './faults.ts';
 import { createImiRoutes } from './imiRoutes.ts';
 import { errorResponse, matchRoute, parseQuery, SERVICES, type ServiceKey, type SimResponse } from './restJson.ts';
 import { parseAuthorization, verifySigV4 } from './sigv4Verifier.ts';
@@ -43,20 +43,12 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
   const calls = { iotManagedIntegrations: new CallCounter(), appFabric: new CallCounter() };
   const requests: SimulatorRequestRecord[] = [];
   const responses: SimulatorResponseRecord[] = [];
-  const faults = new FaultQueue();
+  const faults = createFaultQueue();
   const latency = new Map<string, number>();
   const closing = new AbortController();
 
   /** Waits, unless the simulator closes first; `false` then. */
-  const pause = async (ms: number): Promise<boolean> => {
-    if (ms <= 0) return !closing.signal.aborted;
-    try {
-      await sleep(ms, undefined, { signal: closing.signal });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const pause = createPause(closing.signal);
 
   const send = async (
     res: ServerResponse,

@@ -1,4 +1,5 @@
 /** Faults a test can queue on the AWS simulator, per operation. */
+import { FaultQueue } from '../simulatorKit.ts';
 import { errorResponse, type ErrorSpec, type ServiceKey, type SimResponse } from './restJson.ts';
 
 interface Repeatable {
@@ -39,30 +40,8 @@ export interface SlowBodyFault extends Repeatable {
 
 export type SimulatorFault = ErrorFault | ThrottleFault | ResetFault | HangFault | SlowBodyFault;
 
-/** Faults queued per operation name, applied in order, each to its next `times` requests. */
-export class FaultQueue {
-  readonly #queues = new Map<string, Array<{ fault: SimulatorFault; remaining: number }>>();
-
-  add(operation: string, fault: SimulatorFault): void {
-    const remaining = fault.times ?? 1;
-    if (!Number.isInteger(remaining) || remaining < 1) throw new RangeError('A fault applies to at least one request.');
-    this.#queues.set(operation, [...(this.#queues.get(operation) ?? []), { fault, remaining }]);
-  }
-
-  /** The fault for the next request to `operation`, if one is queued. */
-  take(operation: string): SimulatorFault | undefined {
-    const queue = this.#queues.get(operation);
-    const head = queue?.[0];
-    if (!queue || !head) return undefined;
-    head.remaining -= 1;
-    if (head.remaining === 0) queue.shift();
-    return head.fault;
-  }
-
-  clear(): void {
-    this.#queues.clear();
-  }
-}
+/** The fault queue of this simulator. */
+export const createFaultQueue = (): FaultQueue<SimulatorFault> => new FaultQueue<SimulatorFault>();
 
 /** Whether the operation runs before the fault answers. */
 export function runsFirst(fault: SimulatorFault | undefined): boolean {

@@ -5,13 +5,13 @@
  * at it; tests also queue faults, add latency, move its clock and expire its tokens. Built like the
  * AWS simulator (`../aws/awsSimulator.ts`), with the same hooks.
  */
+import { createPause } from '../simulatorKit.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CallCounter } from '../callCounter.ts';
 import { createApiRoutes } from './apiRoutes.ts';
-import { FaultQueue, faultResponse } from './faults.ts';
+import { createFaultQueue, faultResponse } from './faults.ts';
 import type {
   ConductorOneLoggedOperation,
   ConductorOneRequestRecord,
@@ -56,20 +56,12 @@ export async function startConductorOneSimulator(
   const calls = new CallCounter();
   const requests: ConductorOneRequestRecord[] = [];
   const responses: ConductorOneResponseRecord[] = [];
-  const faults = new FaultQueue();
+  const faults = createFaultQueue();
   const latency = new Map<string, number>();
   const closing = new AbortController();
 
   /** Waits, unless the simulator closes first; `false` then. */
-  const pause = async (ms: number): Promise<boolean> => {
-    if (ms <= 0) return !closing.signal.aborted;
-    try {
-      await sleep(ms, undefined, { signal: closing.signal });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const pause = createPause(closing.signal);
 
   const send = async (
     res: ServerResponse,

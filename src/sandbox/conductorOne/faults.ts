@@ -1,4 +1,5 @@
 /** Faults a test can queue on the ConductorOne simulator, per operation. */
+import { FaultQueue } from '../simulatorKit.ts';
 import {
   apiError,
   codeValue,
@@ -61,32 +62,13 @@ export interface SlowBodyFault extends Repeatable {
 
 export type ConductorOneFault = ErrorFault | ThrottleFault | UnauthorizedFault | ResetFault | HangFault | SlowBodyFault;
 
-/** Faults queued per operation name, applied in order, each to its next `times` requests. */
-export class FaultQueue {
-  readonly #queues = new Map<string, Array<{ fault: ConductorOneFault; remaining: number }>>();
-
-  add(operation: string, fault: ConductorOneFault): void {
-    const remaining = fault.times ?? 1;
-    if (!Number.isInteger(remaining) || remaining < 1) throw new RangeError('A fault applies to at least one request.');
-    if (fault.kind === 'error' && (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599))
+/** The fault queue of this simulator: error faults must carry a 4xx or 5xx status. */
+export const createFaultQueue = (): FaultQueue<ConductorOneFault> =>
+  new FaultQueue<ConductorOneFault>((fault) => {
+    if (fault.kind === 'error' && (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)) {
       throw new RangeError('An error fault needs a 4xx or 5xx status.');
-    this.#queues.set(operation, [...(this.#queues.get(operation) ?? []), { fault, remaining }]);
-  }
-
-  /** The fault for the next request to `operation`, if one is queued. */
-  take(operation: string): ConductorOneFault | undefined {
-    const queue = this.#queues.get(operation);
-    const head = queue?.[0];
-    if (!queue || !head) return undefined;
-    head.remaining -= 1;
-    if (head.remaining === 0) queue.shift();
-    return head.fault;
-  }
-
-  clear(): void {
-    this.#queues.clear();
-  }
-}
+    }
+  });
 
 /** The bearer challenge sent with every /api/v1 401. */
 export const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer error="invalid_token"' };
