@@ -117,16 +117,6 @@ export class AwsRestJsonClient {
       });
   }
 
-  /** The current clock-skew correction in milliseconds. */
-  get clockOffset(): number {
-    return this.#clockOffset;
-  }
-
-  /** Retry capacity left in the shared quota. */
-  get retryCapacity(): number {
-    return this.#retry.getCapacity();
-  }
-
   /** Sends one operation; resolves with its output or rejects with an AwsServiceException / TransportError. */
   async send<I, O>(
     spec: OperationSpec<I, O>,
@@ -304,11 +294,6 @@ export abstract class AwsServiceClient {
       },
       options.onOutcome,
     );
-  }
-
-  /** The shared transport, for its clock offset and retry capacity. */
-  get transport(): AwsRestJsonClient {
-    return this.#client;
   }
 
   destroy(): Promise<void> {

@@ -117,13 +117,11 @@ export interface TokenSource {
   invalidate(token: string): void;
   /** Whether `invalidate` can lead to a different token (false for a static token). */
   readonly refreshable: boolean;
-  /** How many token requests were made (for metrics). */
-  readonly refreshes: number;
 }
 
 /** `CONDUCTORONE_ACCESS_TOKEN`: used as is, never refreshed. */
 export function staticTokenSource(accessToken: string): TokenSource {
-  return { token: async () => accessToken, invalidate: () => undefined, refreshable: false, refreshes: 0 };
+  return { token: async () => accessToken, invalidate: () => undefined, refreshable: false };
 }
 
 export interface ClientCredentialsOptions {
@@ -144,10 +142,8 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
   const skew = options.refreshBeforeExpiryMs ?? 60_000;
   let cached: { token: string; refreshAt: number } | null = null;
   let inFlight: Promise<string> | null = null;
-  let refreshes = 0;
 
   async function fetchToken(signal: AbortSignal | undefined): Promise<string> {
-    refreshes += 1;
     options.onRefresh?.();
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
@@ -193,9 +189,6 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
 
   return {
     refreshable: true,
-    get refreshes() {
-      return refreshes;
-    },
     async token(signal) {
       if (cached && now() < cached.refreshAt) return cached.token;
       // Single flight: one token request however many callers arrive while it is under way. It
