@@ -59,7 +59,7 @@ export function toSubgraphError(error: unknown, name: UpstreamName, operation: s
 export function describeAwsFailure(error: unknown, known: readonly string[] = []): Record<string, unknown> {
   if (error instanceof AwsServiceException) {
     return {
-      errorType: error.name,
+      errorType: redactText(error.name, 80, known), // from the upstream: x-amzn-errortype or the body
       status: error.$metadata.httpStatusCode,
       upstreamRequestId: error.$metadata.requestId,
       attempts: error.$metadata.attempts,

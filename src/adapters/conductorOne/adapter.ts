@@ -62,7 +62,8 @@ function describe(error: unknown): Record<string, unknown> {
       upstreamMessage: error.upstreamMessage === undefined ? undefined : redactText(error.upstreamMessage),
     };
   }
-  if (error instanceof TokenEndpointError) return { tokenEndpointStatus: error.status, oauthError: error.oauthError };
+  if (error instanceof TokenEndpointError)
+    return { tokenEndpointStatus: error.status, oauthError: error.oauthError && redactText(error.oauthError, 64) };
   if (error instanceof TransportError) return { errorType: error.name, code: error.code, timeout: error.timeout };
   if (error instanceof Error) return { errorType: error.name, message: redactText(error.message) };
   return { errorType: typeof error };
