@@ -11,11 +11,26 @@ import { Kind, type FragmentDefinitionNode, type GraphQLResolveInfo, type Select
  * for connections (looking through `nodes` and `edges.node`).
  */
 export function selectsAnyOf(info: GraphQLResolveInfo, typeName: string, fieldNames: ReadonlySet<string>): boolean {
+  // `_entities` asks once per representation with the same field nodes: walk them once.
+  let answers = cache.get(info.fieldNodes);
+  if (!answers) cache.set(info.fieldNodes, (answers = new Map()));
+  let byFields = answers.get(typeName);
+  if (!byFields) answers.set(typeName, (byFields = new Map()));
+  const known = byFields.get(fieldNames);
+  if (known !== undefined) return known;
+  let found = false;
   for (const node of info.fieldNodes) {
-    if (node.selectionSet && walk(node.selectionSet, typeName, fieldNames, info.fragments, new Set())) return true;
+    if (node.selectionSet && walk(node.selectionSet, typeName, fieldNames, info.fragments, new Set())) {
+      found = true;
+      break;
+    }
   }
-  return false;
+  byFields.set(fieldNames, found);
+  return found;
 }
+
+/** Answers per field-node array (one per field of one operation document), type and field set. */
+const cache = new WeakMap<GraphQLResolveInfo['fieldNodes'], Map<string, Map<ReadonlySet<string>, boolean>>>();
 
 /** A fragment on the type itself, or on its connection or edge type. */
 function applies(condition: string, typeName: string): boolean {
