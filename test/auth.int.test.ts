@@ -6,7 +6,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../src/secret.ts';
-import { AUDIENCE, createSigner, ISSUER, serveJwks } from './helpers/jwt.ts';
+import { AUDIENCE, createSigner, ISSUER, serveJwks, jwtAuth } from './helpers/jwt.ts';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
 
 const signer = createSigner();
@@ -18,13 +18,7 @@ describe('JWT authentication (PEM key)', () => {
   beforeAll(async () => {
     t = await startTestServer({
       config: {
-        auth: {
-          kind: 'jwt',
-          key: { publicKeyPem: signer.publicKeyPem },
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['ES256', 'RS256'],
-        },
+        auth: jwtAuth(signer, ['ES256', 'RS256']),
       },
     });
   });
@@ -93,13 +87,7 @@ describe('scopes', () => {
   beforeAll(async () => {
     t = await startTestServer({
       config: {
-        auth: {
-          kind: 'jwt',
-          key: { publicKeyPem: signer.publicKeyPem },
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['ES256'],
-        },
+        auth: jwtAuth(signer),
       },
     });
   });

@@ -15,7 +15,7 @@ import { ERRORS } from '../src/errors.ts';
 import { validateConnectInput } from '../src/resolvers/Mutation.ts';
 import { createSandboxSeed } from '../src/sandbox/seed.ts';
 import { appFabricIdentifier, conductorOneId, iotManagedIntegrationsId } from '../src/validation.ts';
-import { AUDIENCE, createSigner, ISSUER } from './helpers/jwt.ts';
+import { AUDIENCE, createSigner, ISSUER, jwtAuth } from './helpers/jwt.ts';
 import {
   FIXED_NOW,
   startTestServer,
@@ -803,13 +803,7 @@ describe('the JWT path', () => {
   beforeAll(async () => {
     t = await startTestServer({
       config: {
-        auth: {
-          kind: 'jwt',
-          key: { publicKeyPem: signer.publicKeyPem },
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['ES256'],
-        },
+        auth: jwtAuth(signer),
       },
     });
     realToken = await signer.sign({ scope: SCOPES.join(' ') });

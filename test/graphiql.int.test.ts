@@ -237,18 +237,12 @@ describe('GraphiQL, on', () => {
   });
 
   it('needs no token for the page; GraphQL still does', async () => {
-    const { createSigner, ISSUER, AUDIENCE } = await import('./helpers/jwt.ts');
+    const { createSigner, jwtAuth } = await import('./helpers/jwt.ts');
     const signer = createSigner();
     const secured = await startTestServer({
       config: {
         graphiql: true,
-        auth: {
-          kind: 'jwt',
-          key: { publicKeyPem: signer.publicKeyPem },
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['ES256'],
-        },
+        auth: jwtAuth(signer),
       },
     });
     try {

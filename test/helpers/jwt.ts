@@ -3,6 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, SignJWT } from 'jose';
+import type { AuthConfig } from '../../src/config.ts';
 
 export const ISSUER = 'https://idp.test.example';
 export const AUDIENCE = 'connector-auth-subgraph';
@@ -62,4 +63,9 @@ export async function serveJwks(
     fetches: () => fetches,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The test-server `auth` config that accepts tokens from `signer` (ES256 unless told otherwise). */
+export function jwtAuth(signer: TestSigner, algorithms: string[] = ['ES256']): AuthConfig {
+  return { kind: 'jwt', key: { publicKeyPem: signer.publicKeyPem }, issuer: ISSUER, audience: AUDIENCE, algorithms };
 }
