@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import { TARGETS, type TargetName } from '../protocol.ts';
+import { renderMarkdown, renderSvg } from '../report.ts';
+import type { BenchResults, ThroughputSummary } from '../results.ts';
+
+const WEIRD = 'a<b&c';
+
+function summary(
+  target: TargetName,
+  query: string,
+  rps: number,
+  upstreamCallsTotal: number,
+  ratioToMercurius: number | null,
+): ThroughputSummary {
+  return {
+    target,
+    query,
+    rps,
+    latency: { p50: rps / 1000, p95: rps / 500, p99: rps / 250 },
+    cpuMsPerRequest: 0.42,
+    rssPeakMB: 123.4,
+    failures: 0,
+    upstreamCalls: { 'aws/GetConnector': upstreamCallsTotal },
+    upstreamCallsTotal,
+    ratioToMercurius,
+    ratioToSubgraph: target === 'subgraph' ? null : 1,
+  };
+}
+
+function fixture(): BenchResults {
+  return {
+    version: 1,
+    startedAt: '2025-06-01T10:02:03.000Z',
+    finishedAt: '2025-06-01T10:32:03.000Z',
+    machine: { node: 'v24.1.0', platform: 'linux', cpus: 8, cpuModel: 'Test CPU @ 3.0GHz', memoryGB: 15.6 },
+    settings: {
+      smoke: false,
+      durationS: 10,
+      warmupS: 3,
+      rounds: 5,
+      connections: 50,
+      latencyMs: 5,
+      overhead: { rate: 200, latencyMs: 5, durationS: 10 },
+    },
+    targets: TARGETS.map((name, i) => ({ name, description: `${name} description`, startupMs: 100 + i * 10.25 })),
+    queries: [
+      {
+        name: 'connectorDestinations',
+        description: 'destinations with nested connectors',
+        minimumCalls: { 'aws/ListDestinations': 1, 'aws/GetConnector': 2 },
+        minimumTotal: 3,
+      },
+      { name: WEIRD, description: 'a query | with a pipe', minimumCalls: { 'aws/GetConnector': 1 }, minimumTotal: 1 },
+    ],
+    throughput: [
+      summary('subgraph', 'connectorDestinations', 4321.4, 3, 1.234),
+      summary('subgraph-n1', 'connectorDestinations', 1500, 27, 0.43),
+      summary('apollo-stock', 'connectorDestinations', 2000, 3, 0.57),
+      summary('mercurius-jit', 'connectorDestinations', 3500, 5, null),
+      summary('subgraph', WEIRD, 9000, 1, 2),
+      summary('subgraph-n1', WEIRD, 8000, 1, 1.78),
+      summary('apollo-stock', WEIRD, 5000, 2, 1.11),
+      summary('mercurius-jit', WEIRD, 4500, 1, null),
+    ],
+    cells: [],
+    overhead: [
+      {
+        query: 'connectorDestinations',
+        target: 'subgraph',
+        rate: 200,
+        upstreamLatencyMs: 5,
+        criticalPath: [['GetCredentials'], ['SearchApps', 'GetConnector']],
+        requests: 2000,
+        failures: 0,
+        subgraph: { p50: 12.34, p95: 14, p99: 18.76 },
+        replay: { p50: 11.1, p95: 12, p99: 15.2 },
+        added: { p50: 1.24, p95: 2, p99: 3.56 },
+      },
+    ],
+    startupToReadyMs: 812.34,
+    goals: [
+      { goal: 'subgraph ≥ 1.2× mercurius-jit', measured: '1.23× (median over queries)', met: true },
+      { goal: 'added p99 ≤ 2 ms', measured: '3.6 ms', met: false },
+    ],
+  };
+}
+
+/** Well-formedness, roughly: balanced tags, quoted attributes, no raw `<` or stray `&` in text. */
+function assertWellFormedXml(xml: string): void {
+  const stack: string[] = [];
+  const token = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<|&(?!(?:amp|lt|gt|quot|apos|#\d+);)/g;
+  let roots = 0;
+  for (const m of xml.matchAll(token)) {
+    if (m[2] === undefined) throw new Error(`stray ${JSON.stringify(m[0])} at ${m.index}`);
+    const [, closing, name, , selfClosing] = m;
+    if (closing) {
+      const open = stack.pop();
+      if (open !== name) throw new Error(`</${name}> closes <${open}> at ${m.index}`);
+    } else if (!selfClosing) {
+      if (stack.length === 0) roots++;
+      stack.push(name);
+    } else if (stack.length === 0) roots++;
+  }
+  expect(stack).toEqual([]);
+  expect(roots).toBe(1);
+}
+
+describe('renderMarkdown', () => {
+  const md = renderMarkdown(fixture());
+
+  it('has the header, settings and chart', () => {
+    expect(md).toContain('2025-06-01 10:02 UTC');
+    expect(md).toContain('Node v24.1.0 on linux, 8 × Test CPU @ 3.0GHz, 15.6 GB');
+    expect(md).toContain('10 s per cell after 3 s warm-up, 5 rounds, 50 connections, 5 ms upstream latency');
+    expect(md).toContain('medians over 5 interleaved rounds');
+    expect(md).not.toContain('Smoke run');
+    expect(md).toContain('![Throughput](results.svg)');
+  });
+
+  it('renders the goals table with ✅ and ❌', () => {
+    expect(md).toContain('| Goal | Measured | Met |');
+    expect(md).toContain('| subgraph ≥ 1.2× mercurius-jit | 1.23× (median over queries) | ✅ |');
+    expect(md).toContain('| added p99 ≤ 2 ms | 3.6 ms | ❌ |');
+  });
+
+  it('renders throughput with the ratio and subgraph p99', () => {
+    const header =
+      '| Query | `subgraph` | `subgraph-n1` | `apollo-stock` | `mercurius-jit` | subgraph ÷ mercurius-jit |';
+    expect(md).toContain(header);
+    expect(md).toContain('| `connectorDestinations` | 4321 | 1500 | 2000 | 3500 | 1.23× | 17.3 |');
+    expect(md).toContain('| `a<b&c` | 9000 | 8000 | 5000 | 4500 | 2.00× | 36.0 |');
+  });
+
+  it('renders latency and resources', () => {
+    expect(md).toContain('| `connectorDestinations` | 4.3 / 8.6 / 17.3 |');
+    expect(md).toContain('0.42 / 123');
+  });
+
+  it('marks upstream calls equal to the minimum, and only those', () => {
+    expect(md).toContain('| `connectorDestinations` | 3 | 3 ✅ | 27 | 3 ✅ | 5 |');
+    expect(md).toContain('| `a<b&c` | 1 | 1 ✅ | 1 ✅ | 2 | 1 ✅ |');
+    expect(md).not.toContain('27 ✅');
+    expect(md).not.toContain('5 ✅');
+  });
+
+  it('renders the added-latency table', () => {
+    expect(md).toContain(
+      '| `connectorDestinations` | `subgraph` | 200 | 5.0 | GetCredentials → SearchApps ∥ GetConnector | 12.3 / 18.8 | 11.1 / 15.2 | +1.2 / +3.6 |',
+    );
+  });
+
+  it('renders start-up', () => {
+    expect(md).toContain('**812.3 ms**');
+    expect(md).toContain('| `apollo-stock` | apollo-stock description | 120.5 |');
+  });
+
+  it('escapes pipes in free text', () => {
+    expect(md).toContain('a query \\| with a pipe');
+  });
+
+  it('renders without NaN or undefined', () => {
+    expect(md).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('flags smoke runs and failures', () => {
+    const r = fixture();
+    r.settings.smoke = true;
+    r.throughput[1]!.failures = 7;
+    const out = renderMarkdown(r);
+    expect(out).toContain('**Smoke run**');
+    expect(out).toContain('`connectorDestinations` on `subgraph-n1`: 7');
+  });
+});
+
+describe('renderSvg', () => {
+  const svg = renderSvg(fixture());
+
+  it('is well-formed, self-contained XML', () => {
+    expect(svg.match(/<svg\b/g)).toHaveLength(1);
+    expect(svg.match(/<\/svg>/g)).toHaveLength(1);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    assertWellFormedXml(svg);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    expect(svg).not.toMatch(/<script|<style|@import|href=/);
+  });
+
+  it('has the title, every target in the legend and every query', () => {
+    expect(svg).toContain('Throughput at 5 ms upstream latency (req/s, median of 5 rounds, higher is better)');
+    for (const t of TARGETS) expect(svg).toMatch(new RegExp(`>${t}</text>`));
+    expect(svg).toContain('>connectorDestinations</text>');
+    expect(svg).toContain('>a&lt;b&amp;c</text>');
+    expect(svg).not.toContain(WEIRD);
+    expect(svg).toContain('>4321</text>');
+  });
+
+  it('renders sensibly when all values are 0', () => {
+    const r = fixture();
+    for (const s of r.throughput) s.rps = 0;
+    const out = renderSvg(r);
+    assertWellFormedXml(out);
+    expect(out).not.toMatch(/NaN|undefined|Infinity/);
+    expect(out).toContain('>0</text>');
+  });
+
+  it('renders sensibly with missing targets and queries', () => {
+    const r = fixture();
+    r.targets = r.targets.filter((t) => t.name !== 'apollo-stock');
+    r.throughput = r.throughput.filter(
+      (s) => s.target !== 'apollo-stock' && !(s.target === 'subgraph-n1' && s.query === WEIRD),
+    );
+    const out = renderSvg(r);
+    assertWellFormedXml(out);
+    expect(out).not.toMatch(/NaN|undefined|Infinity/);
+    expect(out).not.toContain('apollo-stock');
+    expect(out).toContain('subgraph-n1: not measured');
+
+    const md = renderMarkdown(r);
+    expect(md).not.toMatch(/NaN|undefined|Infinity/);
+    expect(md).not.toContain('apollo-stock');
+  });
+
+  it('renders sensibly with no results at all', () => {
+    const r = fixture();
+    r.targets = [];
+    r.queries = [];
+    r.throughput = [];
+    r.overhead = [];
+    r.goals = [];
+    const out = renderSvg(r);
+    assertWellFormedXml(out);
+    expect(out).not.toMatch(/NaN|undefined|Infinity/);
+    expect(renderMarkdown(r)).not.toMatch(/NaN|undefined|Infinity/);
+  });
+});

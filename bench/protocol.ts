@@ -1,0 +1,61 @@
+/**
+ * What `bench/run.ts` and its child processes say to each other over the IPC channel, and the
+ * environment every contender is started with.
+ */
+
+/** The contenders, in the order the report lists them. */
+export const TARGETS = ['subgraph', 'subgraph-n1', 'apollo-stock', 'mercurius-jit'] as const;
+export type TargetName = (typeof TARGETS)[number];
+
+export const TARGET_DESCRIPTIONS: Record<TargetName, string> = {
+  subgraph: 'this subgraph, production mode',
+  'subgraph-n1': 'this subgraph with loaders off (N+1)',
+  'apollo-stock': 'stock Apollo Server 5 + @apollo/subgraph, same resolvers',
+  'mercurius-jit': 'Mercurius + graphql-jit (Federation 1), same resolvers',
+};
+
+/** Parent → any child. */
+export type ParentCommand = { id: number; cmd: 'stats' } | { id: number; cmd: 'stop' };
+
+/** A child's resource use, as `process.cpuUsage()` and `process.memoryUsage()` report it. */
+export interface ProcessStats {
+  cpu: { user: number; system: number };
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
+}
+
+/** Contender → parent. */
+export type TargetMessage =
+  /** `startupMs`: from the process's time origin to listening. */
+  | { type: 'ready'; url: string; startupMs: number }
+  | ({ type: 'stats'; id: number } & ProcessStats)
+  | { type: 'error'; message: string };
+
+/** Upstreams child ↔ parent. */
+export type UpstreamCommand =
+  | { id: number; cmd: 'latency'; ms: number }
+  /** Clears counters and request logs (not latency). */
+  | { id: number; cmd: 'resetCounters' }
+  | { id: number; cmd: 'calls' }
+  /** The last request received for each operation, as it arrived (for replays). */
+  | { id: number; cmd: 'lastRequests' }
+  | { id: number; cmd: 'stats' }
+  | { id: number; cmd: 'stop' };
+
+/** A request as an upstream received it: enough to send it again, byte for byte. */
+export interface RecordedRequest {
+  origin: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type UpstreamMessage =
+  | { type: 'ready'; awsUrl: string; conductorOneUrl: string; env: Record<string, string> }
+  | {
+      type: 'reply';
+      id: number;
+      calls?: Record<string, Record<string, number>>;
+      requests?: Record<string, RecordedRequest>;
+    }
+  | ({ type: 'stats'; id: number } & ProcessStats);

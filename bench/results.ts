@@ -1,0 +1,103 @@
+/** The shape of `bench/results.json`: everything the report (Markdown table, SVG chart) is made from. */
+import type { TargetName } from './protocol.ts';
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** One contender under one query for one round (closed-loop autocannon run). */
+export interface Cell {
+  target: TargetName;
+  query: string;
+  round: number;
+  requests: number;
+  /** Responses that were not HTTP 200, or carried GraphQL errors, or did not complete. */
+  failures: number;
+  rps: number;
+  /** Milliseconds. */
+  latency: Percentiles;
+  /** CPU time of the contender's process (user + system) per request, ms. */
+  cpuMsPerRequest: number;
+  /** Highest RSS sampled during the run, bytes. */
+  rssPeak: number;
+}
+
+/** A contender's medians over the rounds for one query. */
+export interface ThroughputSummary {
+  target: TargetName;
+  query: string;
+  rps: number;
+  latency: Percentiles;
+  cpuMsPerRequest: number;
+  /** Highest over the rounds, MB (10^6 bytes). */
+  rssPeakMB: number;
+  failures: number;
+  /** Upstream calls one request of this query made, by `upstream/Operation` (the token endpoint excluded). */
+  upstreamCalls: Record<string, number>;
+  upstreamCallsTotal: number;
+  /** This contender's req/s over mercurius-jit's, median of the per-round ratios (null for mercurius-jit itself). */
+  ratioToMercurius: number | null;
+  /** Over this subgraph's own req/s, median of per-round ratios (null for `subgraph`). */
+  ratioToSubgraph: number | null;
+}
+
+export interface QueryInfo {
+  name: string;
+  description: string;
+  /** The computed minimum, by `upstream/Operation`. */
+  minimumCalls: Record<string, number>;
+  minimumTotal: number;
+}
+
+/** Open-model (fixed arrival rate) latency of one query against the replay of its upstream critical path. */
+export interface OverheadResult {
+  query: string;
+  target: TargetName;
+  /** Arrivals per second. */
+  rate: number;
+  upstreamLatencyMs: number;
+  /** The replayed critical path: stages of upstream operations (calls within a stage run in parallel). */
+  criticalPath: string[][];
+  requests: number;
+  failures: number;
+  subgraph: Percentiles;
+  replay: Percentiles;
+  /** subgraph − replay, per percentile, ms. */
+  added: Percentiles;
+}
+
+export interface Goal {
+  goal: string;
+  /** What was measured, as shown in the report. */
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; memoryGB: number };
+  settings: {
+    smoke: boolean;
+    /** Seconds per throughput cell. */
+    durationS: number;
+    warmupS: number;
+    rounds: number;
+    connections: number;
+    /** Upstream latency of the throughput phase, ms. */
+    latencyMs: number;
+    overhead: { rate: number; latencyMs: number; durationS: number };
+  };
+  targets: Array<{ name: TargetName; description: string; startupMs: number }>;
+  queries: QueryInfo[];
+  /** Every target × query (medians over rounds). */
+  throughput: ThroughputSummary[];
+  cells: Cell[];
+  overhead: OverheadResult[];
+  /** Start-up of `node src/index.ts` (production mode) to a 200 from /readyz, ms, from the spawn. */
+  startupToReadyMs: number;
+  goals: Goal[];
+}

@@ -1,0 +1,615 @@
+/**
+ * `npm run bench`: this subgraph against its peers, in one run, on this machine.
+ *
+ * 1. Starts the wire-level upstream simulators (bench/upstreams.ts) over a seed large enough for
+ *    lists and batches of 100, and the contenders (bench/targets/*), each in its own process:
+ *    this subgraph in production mode, the same with loaders off (N+1), stock Apollo Server 5
+ *    with the same resolvers, and Mercurius + graphql-jit with the same resolvers.
+ * 2. Checks every contender's answer to every query of the mix (bench/mix.ts) against this
+ *    subgraph's, and counts the upstream calls one request makes against the computed minimum.
+ * 3. Throughput: closed-loop autocannon runs, interleaved (every round runs every query against
+ *    every contender, in a rotating order), with CPU time and RSS sampled from each contender;
+ *    medians over the rounds.
+ * 4. Added latency: at a fixed arrival rate with a fixed upstream latency, single lookups through
+ *    the subgraph against a replay of the same upstream calls (the critical path) at the same rate.
+ * 5. Start-up to ready of `node src/index.ts`.
+ * Then writes results.json, results.md and results.svg (bench/ by default).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import { closedLoop, median, openLoop, type LoadRequest, type OpenLoopResult } from './load.ts';
+import { createMix, flattenCalls, minimumOf, type MixQuery } from './mix.ts';
+import {
+  TARGET_DESCRIPTIONS,
+  TARGETS,
+  type ProcessStats,
+  type RecordedRequest,
+  type TargetMessage,
+  type TargetName,
+  type UpstreamMessage,
+} from './protocol.ts';
+import { renderMarkdown, renderSvg } from './report.ts';
+import type { BenchResults, Cell, Goal, OverheadResult, QueryInfo, ThroughputSummary } from './results.ts';
+import { createBenchSeed } from './seed.ts';
+
+const HELP = `npm run bench -- [options]
+
+  --duration <s>           seconds per throughput run (default 3)
+  --warmup <s>             warm-up seconds per contender and query before the first round (default 1)
+  --rounds <n>             interleaved rounds; medians are quoted (default 3)
+  --connections <n>        autocannon connections (default 10)
+  --latency <ms>           upstream latency of the throughput phase (default 0)
+  --overhead-rate <n>      arrivals per second of the added-latency phase (default 200)
+  --overhead-latency <ms>  upstream latency of the added-latency phase (default 20)
+  --overhead-duration <s>  seconds per added-latency run (default 10)
+  --targets <a,b>          contenders (default all: ${TARGETS.join(', ')})
+  --queries <a,b>          queries of the mix (default all)
+  --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
+  --out <dir>              where results.json, results.md and results.svg go (default bench/)
+`;
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string' },
+    latency: { type: 'string' },
+    'overhead-rate': { type: 'string' },
+    'overhead-latency': { type: 'string' },
+    'overhead-duration': { type: 'string' },
+    targets: { type: 'string' },
+    queries: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+function numberFlag(name: keyof typeof flags, fallback: number, min: number, max: number): number {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isFinite(value) || value < min || value > max) {
+    process.stderr.write(`--${name} must be a number from ${min} to ${max}.\n\n${HELP}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const smoke = flags.smoke === true;
+const seed = createBenchSeed();
+const fullMix = createMix(seed);
+const selectedQueries = flags.queries?.split(',').filter(Boolean);
+const mix = selectedQueries ? fullMix.filter((q) => selectedQueries.includes(q.name)) : fullMix;
+const unknownQueries = (selectedQueries ?? []).filter((name) => !fullMix.some((q) => q.name === name));
+const selectedTargets = flags.targets?.split(',').filter(Boolean);
+const unknownTargets = (selectedTargets ?? []).filter((name) => !(TARGETS as readonly string[]).includes(name));
+if (unknownQueries.length > 0 || unknownTargets.length > 0 || mix.length === 0) {
+  process.stderr.write(
+    `Unknown ${unknownQueries.length > 0 ? `queries: ${unknownQueries.join(', ')} (known: ${fullMix.map((q) => q.name).join(', ')})` : `targets: ${unknownTargets.join(', ')}`}\n`,
+  );
+  process.exit(2);
+}
+const targets = TARGETS.filter((t) => !selectedTargets || selectedTargets.includes(t));
+const settings = {
+  smoke,
+  // The smoke spreads about two seconds of load per contender over the mix.
+  durationS: smoke ? Math.max(0.1, 2 / mix.length) : numberFlag('duration', 3, 0.1, 600),
+  warmupS: smoke ? 0 : numberFlag('warmup', 1, 0, 600),
+  rounds: smoke ? 1 : numberFlag('rounds', 3, 1, 100),
+  connections: numberFlag('connections', 10, 1, 1000),
+  latencyMs: numberFlag('latency', 0, 0, 10_000),
+  overhead: {
+    rate: numberFlag('overhead-rate', 200, 1, 10_000),
+    latencyMs: numberFlag('overhead-latency', 20, 0, 10_000),
+    durationS: smoke ? 0.5 : numberFlag('overhead-duration', 10, 0.1, 600),
+  },
+};
+const outDir = resolve(flags.out ?? new URL('.', import.meta.url).pathname);
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// ------------------------------------------------------------------ child processes
+
+const NODE = process.execPath;
+const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
+
+/** A child with an IPC channel: requests carry an id, replies echo it. */
+class Child {
+  readonly process: ChildProcess;
+  readonly stderr: string[] = [];
+  #nextId = 1;
+  readonly #waiting = new Map<number, (message: unknown) => void>();
+  readonly #ready: Promise<unknown>;
+
+  constructor(name: string, script: string, args: string[], env: Record<string, string>) {
+    this.process = fork(new URL(script, import.meta.url).pathname, args, {
+      execPath: NODE,
+      env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.process.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr.push(chunk.toString('utf8'));
+      if (this.stderr.length > 50) this.stderr.shift();
+    });
+    this.#ready = new Promise((resolveReady, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${name} was not ready within 30 s:\n${this.stderr.join('')}`)),
+        30_000,
+      );
+      this.process.on('message', (message: { type: string; id?: number; message?: string }) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          resolveReady(message);
+        } else if (message.type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(`${name} failed to start: ${message.message ?? ''}`));
+        } else if (message.id !== undefined) {
+          this.#waiting.get(message.id)?.(message);
+          this.#waiting.delete(message.id);
+        }
+      });
+      this.process.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited with ${code}:\n${this.stderr.join('')}`));
+      });
+    });
+  }
+
+  ready<T>(): Promise<T> {
+    return this.#ready as Promise<T>;
+  }
+
+  request<T>(command: Record<string, unknown>): Promise<T> {
+    const id = this.#nextId++;
+    return new Promise((resolveReply) => {
+      this.#waiting.set(id, (message) => resolveReply(message as T));
+      this.process.send({ ...command, id });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null || !this.process.connected) return;
+    const exited = new Promise<void>((r) => this.process.once('exit', () => r()));
+    this.process.send({ id: 0, cmd: 'stop' });
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+const TARGET_SCRIPTS: Record<TargetName, [string, string[]]> = {
+  subgraph: ['targets/subgraph.ts', []],
+  'subgraph-n1': ['targets/subgraph.ts', ['--n-plus-one']],
+  'apollo-stock': ['targets/apolloStock.ts', []],
+  'mercurius-jit': ['targets/mercurius.ts', []],
+};
+
+interface RunningTarget {
+  name: TargetName;
+  child: Child;
+  url: string;
+  startupMs: number;
+  pool: Pool;
+}
+
+async function stats(child: Child): Promise<ProcessStats> {
+  const reply = await child.request<ProcessStats>({ cmd: 'stats' });
+  return { cpu: reply.cpu, memory: reply.memory };
+}
+
+// ------------------------------------------------------------------ requests
+
+function bodyOf(query: MixQuery, n: number): string {
+  return JSON.stringify({ query: query.query, variables: query.variables(n) });
+}
+
+let sequence = 0;
+
+async function post(target: RunningTarget, body: string): Promise<{ status: number; text: string }> {
+  const url = new URL(target.url);
+  const res = await target.pool.request({
+    method: 'POST',
+    path: url.pathname,
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+/** 200, JSON, data present and no errors. */
+function answered(status: number, text: string): boolean {
+  return status === 200 && !text.includes('"errors"') && text.includes('"data"');
+}
+
+// ------------------------------------------------------------------ phases
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  log(
+    `bench: ${targets.length} contenders × ${mix.length} queries, ${settings.rounds} round(s) of ${settings.durationS.toFixed(2)} s${smoke ? ' (smoke)' : ''}`,
+  );
+
+  const upstreams = new Child('upstreams', 'upstreams.ts', [], {});
+  const ready = await upstreams.ready<Extract<UpstreamMessage, { type: 'ready' }>>();
+  const targetEnv = {
+    NODE_ENV: 'production',
+    AUTH_DISABLED: 'true',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SHUTDOWN_DELAY_MS: '0',
+    // One key for every contender, so that their cursors (and so their answers) are comparable.
+    CURSOR_SECRET: randomBytes(32).toString('base64url'),
+    ...ready.env,
+  };
+  const running: RunningTarget[] = [];
+  const children: Child[] = [upstreams];
+  try {
+    for (const name of targets) {
+      const [script, args] = TARGET_SCRIPTS[name];
+      const child = new Child(name, script, args, targetEnv);
+      children.push(child);
+      const message = await child.ready<Extract<TargetMessage, { type: 'ready' }>>();
+      running.push({
+        name,
+        child,
+        url: message.url,
+        startupMs: message.startupMs,
+        pool: new Pool(new URL(message.url).origin, { connections: 64, pipelining: 1 }),
+      });
+      log(`  ${name} ready at ${message.url} (${message.startupMs} ms)`);
+    }
+
+    await upstreams.request({ cmd: 'latency', ms: settings.latencyMs });
+
+    // ---- correctness and upstream calls, one request each
+    const queries: QueryInfo[] = mix.map((q) => {
+      const minimumCalls = minimumOf(seed, q);
+      return {
+        name: q.name,
+        description: q.description,
+        minimumCalls,
+        minimumTotal: Object.values(minimumCalls).reduce((a, b) => a + b, 0),
+      };
+    });
+    const callsOf = new Map<string, Record<string, number>>();
+    for (const query of mix) {
+      let reference: string | null = null;
+      for (const target of running) {
+        // A first request warms connections and the token cache; the second is counted.
+        await post(target, bodyOf(query, sequence++));
+        await upstreams.request({ cmd: 'resetCounters' });
+        const { status, text } = await post(target, bodyOf(query, sequence++));
+        if (!answered(status, text))
+          throw new Error(`${target.name} failed ${query.name}: HTTP ${status} ${text.slice(0, 500)}`);
+        const reply = await upstreams.request<Extract<UpstreamMessage, { type: 'reply' }>>({ cmd: 'calls' });
+        callsOf.set(`${target.name}|${query.name}`, flattenCalls(reply.calls ?? {}));
+        if (!query.fresh) {
+          // Cursors embed the upstream's page tokens, which differ from request to request.
+          const data = JSON.stringify((JSON.parse(text) as { data: unknown }).data, (key, value: unknown) =>
+            key === 'cursor' || key === 'endCursor' ? undefined : value,
+          );
+          reference ??= data;
+          if (data !== reference) {
+            let at = 0;
+            while (data[at] === reference[at]) at += 1;
+            throw new Error(
+              `${target.name} answered ${query.name} differently from ${running[0]!.name}, at character ${at}:\n` +
+                `${data.slice(Math.max(0, at - 200), at + 200)}\n${reference.slice(Math.max(0, at - 200), at + 200)}`,
+            );
+          }
+        }
+      }
+    }
+
+    // ---- throughput
+    const cells: Cell[] = [];
+    const cellOf = async (target: RunningTarget, query: MixQuery, round: number, durationS: number): Promise<Cell> => {
+      const before = await stats(target.child);
+      let rssPeak = before.memory.rss;
+      const sampler = setInterval(() => {
+        void stats(target.child).then((s) => {
+          rssPeak = Math.max(rssPeak, s.memory.rss);
+        });
+      }, 250);
+      const base = bodyOf(query, sequence++);
+      const path = new URL(target.url).pathname;
+      const result = await closedLoop({
+        url: new URL(target.url).origin,
+        connections: settings.connections,
+        durationS,
+        request: (): LoadRequest => ({
+          method: 'POST',
+          path,
+          headers: { 'content-type': 'application/json' },
+          body: base,
+          ...(query.fresh ? { setupRequest: (r: LoadRequest) => ({ ...r, body: bodyOf(query, sequence++) }) } : {}),
+        }),
+        check: answered,
+      });
+      clearInterval(sampler);
+      const after = await stats(target.child);
+      rssPeak = Math.max(rssPeak, after.memory.rss);
+      const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
+      return {
+        target: target.name,
+        query: query.name,
+        round,
+        requests: result.requests,
+        failures: result.failures,
+        rps: result.rps,
+        latency: result.latency,
+        cpuMsPerRequest: result.requests > 0 ? cpuMs / result.requests : 0,
+        rssPeak,
+      };
+    };
+
+    if (settings.warmupS > 0) {
+      log(`warm-up: ${settings.warmupS} s per contender and query`);
+      for (const query of mix) for (const target of running) await cellOf(target, query, 0, settings.warmupS);
+    }
+    for (let round = 1; round <= settings.rounds; round += 1) {
+      log(`round ${round}/${settings.rounds}`);
+      for (const [qi, query] of mix.entries()) {
+        // Rotate the order, so no contender always runs first (or right after the heaviest).
+        const order = running.map((_, i) => running[(i + qi + round) % running.length]!);
+        for (const target of order) {
+          const cell = await cellOf(target, query, round, settings.durationS);
+          cells.push(cell);
+          log(
+            `  ${query.name.padEnd(28)} ${target.name.padEnd(14)} ${cell.rps.toFixed(0).padStart(6)} req/s  p99 ${cell.latency.p99.toFixed(1)} ms  cpu ${cell.cpuMsPerRequest.toFixed(2)} ms/req${cell.failures ? `  ${cell.failures} FAILED` : ''}`,
+          );
+        }
+      }
+    }
+
+    const throughput: ThroughputSummary[] = [];
+    for (const query of mix) {
+      for (const target of running) {
+        const mine = cells.filter((c) => c.target === target.name && c.query === query.name);
+        const ratioTo = (other: TargetName) => {
+          if (other === target.name || !running.some((t) => t.name === other)) return null;
+          const ratios = mine.flatMap((c) => {
+            const theirs = cells.find((o) => o.target === other && o.query === query.name && o.round === c.round);
+            return theirs && theirs.rps > 0 ? [c.rps / theirs.rps] : [];
+          });
+          return ratios.length > 0 ? median(ratios) : null;
+        };
+        const upstreamCalls = callsOf.get(`${target.name}|${query.name}`) ?? {};
+        throughput.push({
+          target: target.name,
+          query: query.name,
+          rps: median(mine.map((c) => c.rps)),
+          latency: {
+            p50: median(mine.map((c) => c.latency.p50)),
+            p95: median(mine.map((c) => c.latency.p95)),
+            p99: median(mine.map((c) => c.latency.p99)),
+          },
+          cpuMsPerRequest: median(mine.map((c) => c.cpuMsPerRequest)),
+          rssPeakMB: Math.max(0, ...mine.map((c) => c.rssPeak)) / 1e6,
+          failures: mine.reduce((sum, c) => sum + c.failures, 0),
+          upstreamCalls,
+          upstreamCallsTotal: Object.values(upstreamCalls).reduce((a, b) => a + b, 0),
+          ratioToMercurius: ratioTo('mercurius-jit'),
+          ratioToSubgraph: ratioTo('subgraph'),
+        });
+      }
+    }
+
+    // ---- added latency over the upstream critical path
+    const overhead: OverheadResult[] = [];
+    const subgraph = running.find((t) => t.name === 'subgraph');
+    const withPath = mix.filter((q) => q.criticalPath);
+    if (subgraph && withPath.length > 0) {
+      const { rate, latencyMs, durationS } = settings.overhead;
+      log(`added latency: ${rate} req/s, ${latencyMs} ms upstream latency, ${durationS} s per run`);
+      await upstreams.request({ cmd: 'latency', ms: latencyMs });
+      const replayPools = new Map<string, Pool>();
+      for (const query of withPath) {
+        // Warm up (and leave a fresh record of each upstream call in the simulators' logs).
+        await openLoop(rate, Math.min(1, durationS), async () => {
+          const { status, text } = await post(subgraph, bodyOf(query, sequence++));
+          return answered(status, text);
+        });
+        const reply = await upstreams.request<Extract<UpstreamMessage, { type: 'reply' }>>({ cmd: 'lastRequests' });
+        const recorded = reply.requests ?? {};
+        const stages = query.criticalPath!.map((stage) =>
+          stage.map((operation) => {
+            const request = recorded[operation];
+            if (!request) throw new Error(`no recorded ${operation} request to replay for ${query.name}`);
+            return request;
+          }),
+        );
+        const replayOnce = async () => {
+          for (const stage of stages) {
+            const oks = await Promise.all(stage.map((request) => replay(replayPools, request)));
+            if (!oks.every(Boolean)) return false;
+          }
+          return true;
+        };
+        // Interleaved: replay, subgraph, replay, subgraph (medians of two each).
+        const replays: OpenLoopResult[] = [];
+        const throughSubgraph: OpenLoopResult[] = [];
+        for (let i = 0; i < 2; i += 1) {
+          replays.push(await openLoop(rate, durationS / 2, replayOnce));
+          throughSubgraph.push(
+            await openLoop(rate, durationS / 2, async () => {
+              const { status, text } = await post(subgraph, bodyOf(query, sequence++));
+              return answered(status, text);
+            }),
+          );
+        }
+        const merge = (runs: OpenLoopResult[]) => ({
+          p50: median(runs.map((r) => r.latency.p50)),
+          p95: median(runs.map((r) => r.latency.p95)),
+          p99: median(runs.map((r) => r.latency.p99)),
+        });
+        const s = merge(throughSubgraph);
+        const r = merge(replays);
+        const result: OverheadResult = {
+          query: query.name,
+          target: 'subgraph',
+          rate,
+          upstreamLatencyMs: latencyMs,
+          criticalPath: query.criticalPath!,
+          requests: throughSubgraph.reduce((sum, run) => sum + run.requests, 0),
+          failures: [...throughSubgraph, ...replays].reduce((sum, run) => sum + run.failures, 0),
+          subgraph: s,
+          replay: r,
+          added: { p50: s.p50 - r.p50, p95: s.p95 - r.p95, p99: s.p99 - r.p99 },
+        };
+        overhead.push(result);
+        log(
+          `  ${query.name.padEnd(28)} subgraph p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} | replay p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} | added p50 ${result.added.p50.toFixed(2)} p99 ${result.added.p99.toFixed(2)} ms`,
+        );
+      }
+      await Promise.all([...replayPools.values()].map((pool) => pool.close()));
+    }
+
+    // ---- start-up to ready
+    const startups: number[] = [];
+    for (let i = 0; i < (smoke ? 1 : 3); i += 1) startups.push(await startupToReady(targetEnv));
+    const startupToReadyMs = median(startups);
+    log(`start-up to ready: ${startups.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+
+    const results: BenchResults = {
+      version: 1,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: {
+        node: process.version,
+        platform: `${process.platform} ${process.arch}`,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGB: Math.round(totalmem() / 2 ** 30),
+      },
+      settings,
+      targets: running.map((t) => ({ name: t.name, description: TARGET_DESCRIPTIONS[t.name], startupMs: t.startupMs })),
+      queries,
+      throughput,
+      cells,
+      overhead,
+      startupToReadyMs,
+      goals: [],
+    };
+    results.goals = goalsOf(results);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(outDir, 'results.md'), renderMarkdown(results));
+    writeFileSync(join(outDir, 'results.svg'), renderSvg(results));
+    log(`\n${renderMarkdown(results)}`);
+    log(
+      `wrote ${join(outDir, 'results.json')}, results.md, results.svg (free memory ${(freemem() / 2 ** 30).toFixed(1)} GiB)`,
+    );
+  } finally {
+    await Promise.all(running.map((t) => t.pool.close()));
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}
+
+const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
+
+/** Sends a recorded upstream request again, as it was (its signature still fresh). */
+async function replay(pools: Map<string, Pool>, request: RecordedRequest): Promise<boolean> {
+  let pool = pools.get(request.origin);
+  if (!pool) pools.set(request.origin, (pool = new Pool(request.origin, { connections: 64 })));
+  const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+  const res = await pool.request({
+    method: request.method as 'GET' | 'POST',
+    path: request.path,
+    headers,
+    ...(request.method === 'GET' ? {} : { body: request.body }),
+  });
+  await res.body.dump();
+  return res.statusCode === 200;
+}
+
+/** Spawns `node src/index.ts` in production mode and times it to a 200 from /readyz. */
+async function startupToReady(env: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  const child = spawn(NODE, [new URL('../src/index.ts', import.meta.url).pathname], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      let buffered = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const match = /"url":"([^"]+)"/.exec(buffered);
+        if (match) resolveUrl(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`node src/index.ts exited with ${code}`)));
+    });
+    const readyz = new URL('/readyz', url);
+    for (;;) {
+      const res = await fetch(readyz).catch(() => null);
+      if (res?.status === 200) return performance.now() - started;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+function goalsOf(results: BenchResults): Goal[] {
+  const goals: Goal[] = [];
+  const mine = results.throughput.filter((t) => t.target === 'subgraph');
+  if (mine.length > 0) {
+    const over = mine.filter((t) => {
+      const q = results.queries.find((x) => x.name === t.query);
+      return !q || JSON.stringify(sortKeys(t.upstreamCalls)) !== JSON.stringify(sortKeys(q.minimumCalls));
+    });
+    goals.push({
+      goal: 'Upstream calls equal the computed minimum, for every query of the mix',
+      measured:
+        over.length === 0
+          ? `${mine.length}/${mine.length} queries at the minimum`
+          : `above the minimum: ${over.map((t) => t.query).join(', ')}`,
+      met: over.length === 0,
+    });
+    const ratios = mine.filter((t) => t.ratioToMercurius !== null);
+    if (ratios.length > 0) {
+      const lowest = ratios.reduce((a, b) => (a.ratioToMercurius! <= b.ratioToMercurius! ? a : b));
+      goals.push({
+        goal: `Throughput ≥ Mercurius + graphql-jit at ${results.settings.latencyMs} ms upstream latency, for every query (ratio ≥ 1.0)`,
+        measured: `lowest ratio ${lowest.ratioToMercurius!.toFixed(2)}× (${lowest.query}); median ${median(ratios.map((t) => t.ratioToMercurius!)).toFixed(2)}×`,
+        met: lowest.ratioToMercurius! >= 1,
+      });
+    }
+    const rss = Math.max(...mine.map((t) => t.rssPeakMB));
+    goals.push({ goal: 'Steady RSS under load ≤ 150 MB', measured: `peak ${rss.toFixed(0)} MB`, met: rss <= 150 });
+  }
+  if (results.overhead.length > 0) {
+    const worstP50 = Math.max(...results.overhead.map((o) => o.added.p50));
+    const worstP99 = Math.max(...results.overhead.map((o) => o.added.p99));
+    const { rate, latencyMs } = results.settings.overhead;
+    goals.push({
+      goal: `Added latency ≤ 2 ms p50 and ≤ 10 ms p99 at ${rate} req/s with ${latencyMs} ms upstream latency`,
+      measured: `worst p50 +${worstP50.toFixed(2)} ms, worst p99 +${worstP99.toFixed(2)} ms`,
+      met: worstP50 <= 2 && worstP99 <= 10,
+    });
+  }
+  goals.push({
+    goal: 'Start-up to ready < 1 s',
+    measured: `${results.startupToReadyMs.toFixed(0)} ms`,
+    met: results.startupToReadyMs < 1000,
+  });
+  return goals;
+}
+
+function sortKeys(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+await main();
