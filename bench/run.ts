@@ -50,6 +50,7 @@ const HELP = `npm run bench -- [options]
   --targets <a,b>          contenders (default all: ${TARGETS.join(', ')})
   --queries <a,b>          queries of the mix (default all)
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
+  --cpu-prof <dir>         write a V8 CPU profile of the subgraph contender to <dir>
   --out <dir>              where results.json, results.md and results.svg go (default bench/)
 `;
 
@@ -67,6 +68,7 @@ const { values: flags } = parseArgs({
     queries: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -132,9 +134,10 @@ class Child {
   readonly #waiting = new Map<number, (message: unknown) => void>();
   readonly #ready: Promise<unknown>;
 
-  constructor(name: string, script: string, args: string[], env: Record<string, string>) {
+  constructor(name: string, script: string, args: string[], env: Record<string, string>, execArgv: string[] = []) {
     this.process = fork(new URL(script, import.meta.url).pathname, args, {
       execPath: NODE,
+      execArgv,
       env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -257,7 +260,9 @@ async function main(): Promise<void> {
   try {
     for (const name of targets) {
       const [script, args] = TARGET_SCRIPTS[name];
-      const child = new Child(name, script, args, targetEnv);
+      const profile =
+        flags['cpu-prof'] && name === 'subgraph' ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags['cpu-prof'])] : [];
+      const child = new Child(name, script, args, targetEnv, profile);
       children.push(child);
       const message = await child.ready<Extract<TargetMessage, { type: 'ready' }>>();
       running.push({

@@ -4,9 +4,13 @@
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Context } from './context.ts';
+import { createJitGateway } from './execution/jitGateway.ts';
 import { ERRORS, isRegistryError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { outcomeLabel, type Metrics } from './metrics.ts';
@@ -155,9 +159,14 @@ export function createApolloServer({
   metrics,
   limits,
 }: CreateApolloServerOptions): ApolloServer<Context> {
+  const apolloLogger = logger.child({ component: 'apollo' });
   return new ApolloServer<Context>({
-    schema,
-    logger: logger.child({ component: 'apollo' }),
+    // The schema, executed by graphql-jit once an operation repeats (src/execution/jitGateway.ts).
+    gateway: createJitGateway(schema, {
+      onCompileError: (error, operationName) =>
+        apolloLogger.warn({ err: error, operationName }, 'compiling the operation failed; it runs on graphql-js'),
+    }),
+    logger: apolloLogger,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
@@ -173,6 +182,9 @@ export function createApolloServer({
     validationRules: limitValidationRules(limits),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Responses are never cacheable (Cache-Control: private, no-store is set by the HTTP layer), so
+      // per-field cache hints would be computed for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin<Context>(schema, limits),
       errorLoggingPlugin(),
       metricsPlugin(metrics),

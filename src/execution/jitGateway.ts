@@ -1,0 +1,162 @@
+/**
+ * A compiled executor for Apollo Server, through its gateway interface (the one seam Apollo
+ * offers for replacing execution). Apollo still parses, validates (with its document cache),
+ * runs every plugin hook, formats errors and writes the response; only execution changes:
+ *
+ * - An operation's first run goes through graphql-js, like stock Apollo. From its second run, the
+ *   document is compiled with graphql-jit (resolvers, `_entities`/`_service`, abstract-type
+ *   resolution and null propagation are the schema's own, so Federation semantics are unchanged)
+ *   and the compiled function runs. Compiling only repeated documents keeps one-off queries from
+ *   costing a compilation each.
+ * - Variables are coerced by graphql-js first, so a bad variable gets the same error (and the same
+ *   HTTP 400) as stock Apollo, and the compiled function only ever sees valid input.
+ * - Requests that ask for a federated trace (`apollo-federation-include-trace: ftv1`) run on
+ *   graphql-js, where Apollo's per-field instrumentation records the trace.
+ *
+ * Compiled functions live as long as Apollo's cached document does (a WeakMap on the document).
+ *
+ * One graphql-jit defect is worked around here: when an item of a list fails asynchronously, the
+ * compiled code appends its null to the list instead of writing it at the item's index, so nulls
+ * land out of place and trailing ones are lost. In a subgraph that would misalign `_entities` with
+ * the router's representations. {@link settleEntities} makes `_entities` settle every item first
+ * and hand over failures as Error values, which both executors report at the item's own path.
+ */
+import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
+import {
+  execute,
+  getVariableValues,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+
+/** Runs before an operation is compiled (graphql-js executes it until then). */
+export const COMPILE_AFTER_RUNS = 1;
+
+interface OperationEntry {
+  runs: number;
+  /** undefined: not compiled yet; null: compilation failed (graphql-js runs it from then on). */
+  compiled: CompiledQuery | null | undefined;
+}
+
+export interface JitExecutorOptions {
+  /** Called when compiling an operation failed (it then always runs on graphql-js). */
+  onCompileError?: (error: unknown, operationName: string | null) => void;
+  /** Called once per operation compiled. */
+  onCompiled?: (operationName: string | null) => void;
+}
+
+export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOptions = {}): GatewayExecutor {
+  settleEntities(schema);
+  const operations = new WeakMap<DocumentNode, Map<string | null, OperationEntry>>();
+
+  const entryFor = (document: DocumentNode, operationName: string | null): OperationEntry => {
+    let byName = operations.get(document);
+    if (!byName) operations.set(document, (byName = new Map()));
+    let entry = byName.get(operationName);
+    if (!entry) byName.set(operationName, (entry = { runs: 0, compiled: undefined }));
+    return entry;
+  };
+
+  const compile = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
+    try {
+      const compiled = compileQuery(schema, document, operationName ?? undefined, {
+        // Errors thrown by resolvers keep their own stack; no extra capture per error.
+        disablingCapturingStackErrors: true,
+      });
+      if (!isCompiledQuery(compiled)) return null;
+      options.onCompiled?.(operationName);
+      return compiled;
+    } catch (error) {
+      options.onCompileError?.(error, operationName);
+      return null;
+    }
+  };
+
+  return async (requestContext) => {
+    const { document, operationName, operation, request, context } = requestContext;
+    const variables = request.variables ?? {};
+    const traced = request.http?.headers.get('apollo-federation-include-trace') === 'ftv1';
+    const entry = entryFor(document, operationName);
+    entry.runs += 1;
+
+    if (!traced && entry.compiled === undefined && entry.runs > COMPILE_AFTER_RUNS) {
+      entry.compiled = compile(document, operationName);
+    }
+    if (traced || !entry.compiled) {
+      return (await execute({
+        schema,
+        document,
+        operationName,
+        variableValues: variables,
+        contextValue: context,
+      })) as ExecutionResult<Record<string, unknown>>;
+    }
+
+    const coerced = coerceVariables(schema, operation, variables);
+    if (coerced) return coerced;
+    return (await entry.compiled.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>;
+  };
+}
+
+const SETTLED = Symbol('entities settled');
+
+/**
+ * Wraps `Query._entities` (in place) so that its list is resolved with every item settled: a value,
+ * or the item's failure as an Error value. graphql-js and graphql-jit both turn an Error item into
+ * null plus an error at that item's path, in order.
+ */
+export function settleEntities(schema: GraphQLSchema): void {
+  const field = schema.getQueryType()?.getFields()['_entities'];
+  const resolve = field?.resolve as (GraphQLFieldResolver<unknown, unknown> & { [SETTLED]?: true }) | undefined;
+  if (!field || !resolve || resolve[SETTLED]) return;
+  const settled: GraphQLFieldResolver<unknown, unknown> & { [SETTLED]?: true } = async (
+    source,
+    args,
+    context,
+    info,
+  ) => {
+    const items = (await resolve(source, args, context, info)) as unknown[];
+    return Promise.all(
+      items.map((item) =>
+        Promise.resolve(item).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+      ),
+    );
+  };
+  settled[SETTLED] = true;
+  field.resolve = settled;
+}
+
+/** graphql-js's own variable coercion: its errors, or null when the variables are valid. */
+function coerceVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): ExecutionResult<Record<string, unknown>> | null {
+  const definitions = operation.variableDefinitions ?? [];
+  if (definitions.length === 0) return null;
+  const coerced = getVariableValues(schema, definitions, variables, { maxErrors: 50 });
+  return coerced.errors ? { errors: coerced.errors } : null;
+}
+
+/** A fixed schema behind Apollo Server's gateway interface, executed by {@link createJitExecutor}. */
+export function createJitGateway(schema: GraphQLSchema, options: JitExecutorOptions = {}): GatewayInterface {
+  const listeners = new Set<Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0]>();
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      listeners.add(callback);
+      return () => listeners.delete(callback);
+    },
+    async load() {
+      // The schema never changes; there is no supergraph (this is a subgraph).
+      for (const listener of listeners) listener({ apiSchema: schema, coreSupergraphSdl: '' });
+      return { executor: createJitExecutor(schema, options) };
+    },
+    async stop() {
+      listeners.clear();
+    },
+  };
+}
