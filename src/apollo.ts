@@ -74,7 +74,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
  * One log line per GraphQL request (request id, operation, duration, outcome, the upstream calls
  * it made), and what formatError hides: unexpected errors in full, upstream errors at warn.
  */
-function errorLoggingPlugin(): ApolloServerPlugin<Context> {
+function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<Context> {
+  // The request line has a fixed set of fields, none at a redacted path (no headers, variables or
+  // credentials), so path redaction could never censor anything in it; skipping it makes the line
+  // about four times cheaper. Everything else goes through the redacting per-request logger.
+  const requestLog = logger.child({}, { redact: { paths: [] } });
   return {
     async requestDidStart() {
       const started = performance.now();
@@ -89,8 +93,9 @@ function errorLoggingPlugin(): ApolloServerPlugin<Context> {
           const codes = [...new Set((body?.errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'UNKNOWN')))];
           const outcome = codes.length === 0 ? 'success' : body?.data ? 'partial' : 'error';
           activeSpan()?.setAttribute('graphql.outcome', outcome);
-          contextValue.log.info(
+          requestLog.info(
             {
+              requestId: contextValue.requestId,
               operationName: operationName ?? null,
               operationType: operation?.operation ?? null,
               durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -186,7 +191,7 @@ export function createApolloServer({
       // per-field cache hints would be computed for nothing.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin<Context>(schema, limits),
-      errorLoggingPlugin(),
+      errorLoggingPlugin(logger),
       metricsPlugin(metrics),
     ],
   });

@@ -39,7 +39,8 @@ export interface CreateContextOptions {
   batching?: boolean;
   observeBatch?: (loader: string, size: number) => void;
   requestId: string;
-  log: Logger;
+  /** The request's logger, or a function that makes it on first use. */
+  log: Logger | (() => Logger);
   now?: () => Date;
   signal?: AbortSignal;
   /** Epoch ms: the request deadline (no retry starts that would end after it). */
@@ -64,7 +65,11 @@ export function createContext(options: CreateContextOptions): Context {
     }),
     callOptions,
     requestId: options.requestId,
-    log: options.log,
+    get log() {
+      const log = typeof options.log === 'function' ? options.log() : options.log;
+      Object.defineProperty(this, 'log', { value: log, enumerable: true });
+      return log;
+    },
     now: options.now ?? (() => new Date()),
   };
 }

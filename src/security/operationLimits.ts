@@ -179,12 +179,33 @@ export function costLimitPlugin<TContext extends BaseContext = BaseContext>(
   schema: GraphQLSchema,
   limits: OperationLimits,
 ): ApolloServerPlugin<TContext> {
+  // Per operation of a cached document (Apollo reuses the parsed document): the limits that depend
+  // on the document alone, and the cost of operations without variables. Cost reads variables
+  // (list sizes, input sizes), and variables may carry secrets (an OAuth code), so costs of
+  // operations with variables are computed per request, never remembered.
+  const staticLimits = new WeakMap<OperationDefinitionNode, LimitName | null>();
+  const constantCosts = new WeakMap<OperationDefinitionNode, number>();
+  const costOf = (document: DocumentNode, operation: OperationDefinitionNode, variables: Variables) => {
+    if ((operation.variableDefinitions?.length ?? 0) > 0) {
+      return operationCost(schema, document, operation.name?.value ?? null, variables);
+    }
+    let cost = constantCosts.get(operation);
+    if (cost === undefined) {
+      constantCosts.set(operation, (cost = operationCost(schema, document, operation.name?.value ?? null, null)));
+    }
+    return cost;
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return; // no such operation: execution answers that itself
-          const exceeded = exceededLimit(schema, limits, document, operation, request.variables);
+          let exceededStatic = staticLimits.get(operation);
+          if (exceededStatic === undefined) {
+            staticLimits.set(operation, (exceededStatic = exceededStaticLimit(limits, document, operation) ?? null));
+          }
+          const exceeded =
+            exceededStatic ?? (costOf(document, operation, request.variables ?? null) > limits.maxCost ? 'cost' : null);
           if (exceeded) throw new OperationLimitError(exceeded);
         },
         async didEncounterErrors({ errors }) {
@@ -195,20 +216,21 @@ export function costLimitPlugin<TContext extends BaseContext = BaseContext>(
   };
 }
 
-/** The first limit the operation exceeds, in the order depth, aliases, directives, cost. */
-function exceededLimit(
-  schema: GraphQLSchema,
+type Variables = Readonly<Record<string, unknown>> | null;
+
+/**
+ * The first limit the operation's document exceeds, in the order depth, aliases, directives. Cost
+ * is checked after these: it is the only one that walks per possible type, and depth bounds its
+ * recursion.
+ */
+function exceededStaticLimit(
   limits: OperationLimits,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  variables: Readonly<Record<string, unknown>> | undefined,
 ): LimitName | undefined {
-  // Cost last: it is the only one that walks per possible type, and depth bounds its recursion.
   if (operationDepth(document, operation) > limits.maxDepth) return 'depth';
   if (operationAliases(document, operation) > limits.maxAliases) return 'aliases';
   if (documentDirectives(document) > limits.maxDirectives) return 'directives';
-  const cost = operationCost(schema, document, operation.name?.value ?? null, variables ?? null);
-  if (cost > limits.maxCost) return 'cost';
   return undefined;
 }
 

@@ -26,6 +26,9 @@ import {
   type Signer,
 } from './signing.ts';
 
+/** An empty or whitespace-only body. */
+const BLANK = /^\s*$/;
+
 /** How one operation goes on the wire. */
 export interface OperationSpec<I, O> {
   /** The operation name, e.g. `GetAppAuthorization`. */
@@ -229,7 +232,8 @@ export class AwsRestJsonClient {
     this.#updateClockOffset(responseHeaders['date']);
     if (response.statusCode >= 300) throw deserializeError(response.statusCode, responseHeaders, text);
     let parsed: unknown = {};
-    if (text.trim() !== '') {
+    // Not `text.trim()`: that would copy a whole list page to look at its first character.
+    if (!BLANK.test(text)) {
       try {
         parsed = JSON.parse(text);
       } catch (error) {

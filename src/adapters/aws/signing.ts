@@ -1,25 +1,81 @@
 /**
  * SigV4 signing for the AWS REST-JSON clients, on `@smithy/signature-v4` with Node's native
- * SHA-256 (`@smithy/hash-node`), exactly as the official SDK configures it for these services:
+ * SHA-256 and HMAC-SHA-256 (see {@link Sha256}), as the official SDK configures it for these services:
  * path labels are already percent-encoded and the signer encodes the path once more
  * (`uriEscapePath`, the default for every non-S3 service); the body is signed as a string;
  * `host` is set before signing to the Host header that goes on the wire.
  */
-import { Hash } from '@smithy/hash-node';
+import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
+  Checksum,
   ChecksumConstructor,
   SourceData,
 } from '@smithy/types';
 
 export type { AwsCredentialIdentity, AwsCredentialIdentityProvider };
 
-/** A SHA-256 constructor in the shape the signer expects, backed by node:crypto. */
-export class Sha256 extends Hash {
+/** Secret keys by the byte array the signer holds them in (it caches each day's signing key). */
+const secretKeys = new WeakMap<object, KeyObject>();
+/**
+ * Secret keys given as strings: the secret access key, which the signer uses on every request to
+ * key its signing-key cache. Few at a time (credentials rotate), so a small bounded map.
+ */
+const stringKeys = new Map<string, KeyObject>();
+const MAX_STRING_KEYS = 8;
+
+function toBuffer(data: SourceData, encoding?: BufferEncoding): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, encoding ?? 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+function secretKeyOf(secret: SourceData): KeyObject {
+  if (typeof secret === 'string') {
+    let key = stringKeys.get(secret);
+    if (!key) {
+      if (stringKeys.size >= MAX_STRING_KEYS) stringKeys.clear();
+      stringKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+    }
+    return key;
+  }
+  let key = secretKeys.get(secret);
+  if (!key) secretKeys.set(secret, (key = createSecretKey(toBuffer(secret))));
+  return key;
+}
+
+/**
+ * SHA-256, or HMAC-SHA-256 with a secret, in the shape the signer expects, on node:crypto. Unlike
+ * `@smithy/hash-node`, it keys HMACs with a KeyObject made once per signing key (node:crypto
+ * validates a raw key on every `createHmac`, which costs several times the HMAC itself) and
+ * creates no hash before one is needed.
+ */
+export class Sha256 implements Checksum {
+  readonly #key: KeyObject | undefined;
+  #hash: Hash | Hmac | undefined;
+
   constructor(secret?: SourceData) {
-    super('sha256', secret);
+    this.#key = secret === undefined ? undefined : secretKeyOf(secret);
+  }
+
+  #current(): Hash | Hmac {
+    return (this.#hash ??= this.#key ? createHmac('sha256', this.#key) : createHash('sha256'));
+  }
+
+  update(data: SourceData, encoding?: 'utf8' | 'ascii' | 'latin1'): void {
+    this.#current().update(toBuffer(data, encoding));
+  }
+
+  async digest(): Promise<Uint8Array> {
+    const digest = this.#current().digest();
+    this.#hash = undefined;
+    return digest;
+  }
+
+  reset(): void {
+    this.#hash = undefined;
   }
 }
 const sha256: ChecksumConstructor = Sha256;

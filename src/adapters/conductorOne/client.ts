@@ -244,7 +244,8 @@ export class ConductorOneClient {
       });
     }
     try {
-      return (text.trim() === '' ? {} : JSON.parse(text)) as T;
+      // Not `text.trim()`: that would copy a whole response to look at its first character.
+      return (/^\s*$/.test(text) ? {} : JSON.parse(text)) as T;
     } catch (error) {
       throw new TransportError('The response body is not JSON.', {
         code: 'INVALID_RESPONSE',
