@@ -50,7 +50,7 @@ const HELP = `npm run bench -- [options]
   --targets <a,b>          contenders (default all: ${TARGETS.join(', ')})
   --queries <a,b>          queries of the mix (default all)
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
-  --cpu-prof <dir>         write a V8 CPU profile of the subgraph contender to <dir>
+  --cpu-prof <dir>         write a V8 CPU profile of each contender to <dir>/<contender>/
   --out <dir>              where results.json, results.md and results.svg go (default bench/)
 `;
 
@@ -260,8 +260,7 @@ async function main(): Promise<void> {
   try {
     for (const name of targets) {
       const [script, args] = TARGET_SCRIPTS[name];
-      const profile =
-        flags['cpu-prof'] && name === 'subgraph' ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags['cpu-prof'])] : [];
+      const profile = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags['cpu-prof'], name)] : [];
       const child = new Child(name, script, args, targetEnv, profile);
       children.push(child);
       const message = await child.ready<Extract<TargetMessage, { type: 'ready' }>>();

@@ -29,7 +29,9 @@ export const REDACT_PATHS = [
 
 /**
  * JSON lines on stdout; human-readable (pino-pretty) only when stdout is a terminal, so log
- * collectors always get JSON. Tests pass their own destination.
+ * collectors always get JSON. Tests pass their own destination. Lines are written asynchronously
+ * (the request path does not wait for the write system call); pino flushes what is pending when
+ * the process exits.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
   const pretty = destination === undefined && process.stdout.isTTY === true;
@@ -44,7 +46,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
         ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
         : {}),
     },
-    ...(pretty ? [] : [destination]),
+    ...(pretty ? [] : [destination ?? pino.destination({ dest: 1, sync: false })]),
   );
 }
 
