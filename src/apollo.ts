@@ -10,11 +10,10 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Context } from './context.ts';
-import { createJitGateway } from './execution/jitGateway.ts';
+import { createJitGateway, type JitExecutorOptions } from './execution/jitGateway.ts';
 import { ERRORS, isRegistryError } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { outcomeLabel, type Metrics } from './metrics.ts';
-import { activeSpan } from './tracing.ts';
+import type { RequestRecorder } from './requestRecorder.ts';
 import {
   costLimitPlugin,
   limitParseOptions,
@@ -70,58 +69,29 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
-/**
- * One log line per GraphQL request (request id, operation, duration, outcome, the upstream calls
- * it made), and what formatError hides: unexpected errors in full, upstream errors at warn.
- */
-function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<Context> {
-  // The request line has a fixed set of fields, none at a redacted path (no headers, variables or
-  // credentials), so path redaction could never censor anything in it; skipping it makes the line
-  // about four times cheaper. Everything else goes through the redacting per-request logger.
-  const requestLog = logger.child({}, { redact: { paths: [] } });
+/** Hands every request to the recorder: span attributes, error logs, the log line, metrics. */
+function recordingPlugin(recorder: RequestRecorder): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
-      const started = performance.now();
+      const startedAt = performance.now();
       return {
         async didResolveOperation({ operation, operationName }) {
-          const span = activeSpan();
-          if (operation) span?.setAttribute('graphql.operation.type', operation.operation);
-          if (operationName) span?.setAttribute('graphql.operation.name', operationName);
-        },
-        async willSendResponse({ contextValue, operation, operationName, response }) {
-          const body = response.body.kind === 'single' ? response.body.singleResult : null;
-          const codes = [...new Set((body?.errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'UNKNOWN')))];
-          const outcome = codes.length === 0 ? 'success' : body?.data ? 'partial' : 'error';
-          activeSpan()?.setAttribute('graphql.outcome', outcome);
-          requestLog.info(
-            {
-              requestId: contextValue.requestId,
-              operationName: operationName ?? null,
-              operationType: operation?.operation ?? null,
-              durationMs: Math.round((performance.now() - started) * 10) / 10,
-              outcome,
-              ...(codes.length > 0 ? { errorCodes: codes } : {}),
-              upstreamCalls: contextValue.upstreamCalls?.calls() ?? {},
-            },
-            'graphql request',
-          );
+          recorder.operationResolved(operation?.operation ?? null, operationName ?? null);
         },
         async didEncounterErrors({ errors, contextValue, operationName }) {
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            const log = contextValue.log;
-            const fields = { operationName: operationName ?? null, path: error.path };
-            if (isRegistryError(original)) {
-              if (original.extensions['upstream']) {
-                log.warn(
-                  { ...fields, code: original.extensions['code'], upstream: original.extensions['upstream'] },
-                  original.message,
-                );
-              }
-            } else if (error.path !== undefined) {
-              log.error({ ...fields, err: original }, 'unexpected resolver error');
-            }
-          }
+          recorder.errorsEncountered(errors, contextValue, operationName ?? null);
+        },
+        async willSendResponse({ contextValue, operation, operationName, response, errors }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : null;
+          recorder.responded({
+            context: contextValue,
+            operationType: operation?.operation ?? null,
+            operationName: operationName ?? null,
+            startedAt,
+            requestErrors: errors,
+            responseErrors: body?.errors,
+            hasData: body?.data !== undefined && body?.data !== null,
+          });
         },
       };
     },
@@ -132,37 +102,19 @@ export interface CreateApolloServerOptions {
   schema: GraphQLSchema;
   production: boolean;
   logger: Logger;
-  metrics: Metrics;
+  recorder: RequestRecorder;
   limits: OperationLimits;
-}
-
-/** GraphQL requests and their duration by operation type and outcome. */
-function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      const started = performance.now();
-      return {
-        async willSendResponse({ operation, response, errors }) {
-          const type = operation?.operation ?? 'unknown';
-          const body = response.body.kind === 'single' ? response.body.singleResult : null;
-          const firstCode = (errors ?? body?.errors ?? [])[0]?.extensions?.['code'];
-          const outcome =
-            errors?.length || body?.errors?.length ? (body?.data ? 'partial' : outcomeLabel(firstCode)) : 'success';
-          const labels = { operation_type: type, outcome };
-          metrics.graphqlRequests.inc(labels);
-          metrics.graphqlDuration.observe(labels, (performance.now() - started) / 1000);
-        },
-      };
-    },
-  };
+  /** Called when an operation has been compiled (the hot path takes it from there). */
+  onCompiled?: JitExecutorOptions['onCompiled'];
 }
 
 export function createApolloServer({
   schema,
   production,
   logger,
-  metrics,
+  recorder,
   limits,
+  onCompiled,
 }: CreateApolloServerOptions): ApolloServer<Context> {
   const apolloLogger = logger.child({ component: 'apollo' });
   return new ApolloServer<Context>({
@@ -170,6 +122,7 @@ export function createApolloServer({
     gateway: createJitGateway(schema, {
       onCompileError: (error, operationName) =>
         apolloLogger.warn({ err: error, operationName }, 'compiling the operation failed; it runs on graphql-js'),
+      ...(onCompiled ? { onCompiled } : {}),
     }),
     logger: apolloLogger,
     introspection: !production,
@@ -191,8 +144,7 @@ export function createApolloServer({
       // per-field cache hints would be computed for nothing.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin<Context>(schema, limits),
-      errorLoggingPlugin(logger),
-      metricsPlugin(metrics),
+      recordingPlugin(recorder),
     ],
   });
 }

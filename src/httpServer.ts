@@ -10,6 +10,7 @@ import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { withRequestSpan } from './tracing.ts';
+import { JSON_CONTENT_TYPE, type HotPath } from './execution/hotPath.ts';
 import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   /** Circuit state per upstream, shown on /readyz without affecting readiness. */
   circuits: () => Record<string, string>;
   metrics: Metrics;
+  /** Answers repeated operations without Apollo's pipeline (src/execution/hotPath.ts); null: off. */
+  hotPath?: HotPath | null;
   createContext: (request: {
     requestId: string;
     /** The request's logger, made on first use. */
@@ -151,9 +154,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
 
     let body: unknown = undefined;
+    const contentType = req.headers['content-type'] ?? '';
     if (method === 'POST') {
       const raw = await readBody(req, options.maxRequestBodyBytes);
-      const contentType = req.headers['content-type'] ?? '';
       if (/^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
         try {
           body = raw === '' ? undefined : JSON.parse(raw);
@@ -183,6 +186,24 @@ export function createHttpServer(options: HttpServerOptions): Server {
     // Made on first use: most requests never log through it (the request line has its own logger).
     let log: Logger | undefined;
     const requestLog = () => (log ??= logger.child({ requestId }));
+    const hot = method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
+    if (hot) {
+      const startedAt = performance.now();
+      const response = await withRequestSpan(req.headers, (span) => {
+        span.setAttribute('http.request_id', requestId);
+        const context = options.createContext({ requestId, log: requestLog, signal, deadline, caller });
+        return options.hotPath!.execute(hot, context, startedAt);
+      });
+      res.writeHead(response.status, {
+        'content-type': JSON_CONTENT_TYPE,
+        // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
+        'cache-control': 'private, no-store',
+        'content-length': Buffer.byteLength(response.body),
+      });
+      res.end(response.body);
+      return;
+    }
+
     const httpGraphQLRequest: HTTPGraphQLRequest = {
       method,
       headers: toHeaderMap(req),

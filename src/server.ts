@@ -10,6 +10,9 @@ import { createContext } from './context.ts';
 import { createHttpServer, type Readiness } from './httpServer.ts';
 import type { Logger } from './logger.ts';
 import { createSchema } from './schema.ts';
+import { createHotPath } from './execution/hotPath.ts';
+import type { CompiledOperation } from './execution/jitGateway.ts';
+import { createRequestRecorder } from './requestRecorder.ts';
 import type { Metrics } from './metrics.ts';
 import { createCursorCodec } from './cursor.ts';
 import { createAuthenticator } from './security/authenticate.ts';
@@ -53,6 +56,11 @@ export interface CreateServerOptions {
   metrics: Metrics;
   /** Circuit state per upstream, for /readyz. */
   circuits?: () => Record<string, string>;
+  /**
+   * Answer repeated operations on the hot path (src/execution/hotPath.ts). Default true; tests
+   * compare both ways.
+   */
+  hotPath?: boolean;
 }
 
 export function createServer({
@@ -63,15 +71,19 @@ export function createServer({
   batching = true,
   metrics,
   circuits = () => ({}),
+  hotPath = true,
 }: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';
   const schema = createSchema({ publishRequiresScopes: config.publishRequiresScopes });
+  const recorder = createRequestRecorder(logger, metrics);
+  const hot = hotPath ? createHotPath({ schema, maxCost: config.operationLimits.maxCost, recorder }) : null;
   const apollo = createApolloServer({
     schema,
     production: config.production,
     logger,
-    metrics,
+    recorder,
     limits: config.operationLimits,
+    ...(hot ? { onCompiled: (operation: CompiledOperation) => hot.remember(operation) } : {}),
   });
   const observeBatch = (loader: string, size: number) => metrics.dataloaderBatchSize.observe({ loader }, size);
   const cursors = createCursorCodec(config.cursorSecret.reveal());
@@ -83,6 +95,7 @@ export function createServer({
     readiness: () => readiness,
     circuits,
     metrics,
+    hotPath: hot,
     authenticator: createAuthenticator(config.auth, config.routerSecret),
     graphiql: config.graphiql,
     createContext: ({ requestId, log, signal, deadline, caller }) =>

@@ -1,8 +1,8 @@
 /**
- * The compiled executor answers every kind of operation exactly as graphql-js does: each query
- * below runs three times through the real server: the first on graphql-js, the next two compiled
- * (src/execution/jitGateway.ts). Status, data, errors (paths, codes, order) and upstream calls
- * must match.
+ * Every way an operation can be executed answers the same. Each query below runs four times
+ * through the real server: the first on graphql-js, the second compiled (src/execution/
+ * jitGateway.ts), the third and fourth on the hot path (src/execution/hotPath.ts). Status, headers,
+ * the body byte for byte (cursors aside), the upstream calls and the request log line must match.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
@@ -13,86 +13,184 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-// Cursors carry the upstream's page token, which differs per call; compare everything else.
-const comparable = (text: string) =>
-  JSON.parse(text, (key, value: unknown) => (key === 'cursor' || key === 'endCursor' ? '<cursor>' : value));
+// Cursors carry the upstream's page token, which differs per call, and a federated trace its
+// timings; compare everything else.
+const comparable = (text: string) => text.replace(/"(cursor|endCursor|ftv1)":"[^"]*"/g, '"$1":"<varies>"');
+const HEADERS = ['content-type', 'content-length', 'cache-control'];
 
-describe('the compiled executor', () => {
-  const cases: Array<[string, () => [string, Record<string, unknown>?]]> = [
-    [
-      'a list with nested relations',
-      () => [
-        `{ connectorDestinations(first: 7) { edges { cursor node { id name authType authConfig { oAuth { authUrl } }
-            cloudConnector { id name endpointType } } } pageInfo { hasNextPage endCursor } } }`,
-      ],
-    ],
-    [
-      '_entities of every type, with malformed and unknown keys among them',
-      () => {
-        const seed = t.sandbox.seed;
-        const credential = seed.conductorOne.credentials[0]!;
-        return [
-          `query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename
-            ... on ConnectorDestination { id name cloudConnector { name } }
-            ... on CloudConnector { id cloudConnectorName: name }
-            ... on ConnectorCredential { id credentialStatus: status app { displayName } connector { syncStatus } }
-            ... on ConductorOneApp { id displayName }
-            ... on ConductorOneConnector { id appId syncStatus }
-            ... on AppAuthorization { arn authorizationStatus: status authType createdAt } } }`,
-          {
-            representations: [
-              { __typename: 'ConnectorDestination', id: 'has spaces/and slashes' },
-              { __typename: 'ConnectorDestination', id: seed.iotManagedIntegrations.connectorDestinations[1]!.Id },
-              { __typename: 'ConnectorDestination', id: 'dest-missing' },
-              { __typename: 'CloudConnector', id: seed.iotManagedIntegrations.cloudConnectors[0]!.Id },
-              {
-                __typename: 'ConnectorCredential',
-                appId: credential.appId,
-                connectorId: credential.connectorId,
-                id: credential.id,
-              },
-              { __typename: 'ConductorOneApp', id: seed.conductorOne.apps[0]!.id },
-              { __typename: 'ConductorOneConnector', appId: '', id: 'conn-github' },
-              { __typename: 'AppAuthorization', arn: seed.appFabric.appAuthorizations[0]!.appAuthorizationArn },
-              { __typename: 'AppAuthorization', arn: 'arn:aws:s3:::not-an-app-authorization' },
-            ],
-          },
-        ];
-      },
-    ],
-    [
-      'a lookup with an invalid argument',
-      () => ['query ($id: ID!) { connectorDestination(id: $id) { id } }', { id: 'no spaces allowed' }],
-    ],
-    [
-      'a variable of the wrong type (HTTP 400)',
-      () => ['query ($first: Int!) { connectorDestinations(first: $first) { nodes { id } } }', { first: 'ten' }],
-    ],
-    [
-      'the mutation refused locally (userErrors)',
-      () => [
-        `mutation ($input: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $input) {
-            appAuthorization { arn } userErrors { code message field } } }`,
-        {
-          input: {
-            appBundleIdentifier: t.sandbox.seed.appFabric.appBundleArns[0],
-            appAuthorizationIdentifier: t.sandbox.seed.appFabric.appAuthorizations[0]!.appAuthorizationArn,
-            authRequest: { redirectUri: 'http://insecure.example.com/cb', code: 'abc' },
-          },
+interface Case {
+  query: string;
+  variables?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Whether the third and later runs are served by the hot path. */
+  hot: boolean;
+}
+
+const cases: Array<[string, () => Case]> = [
+  [
+    'a list with nested relations',
+    () => ({
+      query: `{ connectorDestinations(first: 7) { edges { cursor node { id name authType authConfig { oAuth { authUrl } }
+          cloudConnector { id name endpointType } } } pageInfo { hasNextPage endCursor } } }`,
+      hot: true,
+    }),
+  ],
+  [
+    '_entities of every type, with malformed and unknown keys among them',
+    () => {
+      const seed = t.sandbox.seed;
+      const credential = seed.conductorOne.credentials[0]!;
+      return {
+        query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename
+          ... on ConnectorDestination { id name cloudConnector { name } }
+          ... on CloudConnector { id cloudConnectorName: name }
+          ... on ConnectorCredential { id credentialStatus: status app { displayName } connector { syncStatus } }
+          ... on ConductorOneApp { id displayName }
+          ... on ConductorOneConnector { id appId syncStatus }
+          ... on AppAuthorization { arn authorizationStatus: status authType createdAt } } }`,
+        variables: {
+          representations: [
+            { __typename: 'ConnectorDestination', id: 'has spaces/and slashes' },
+            { __typename: 'ConnectorDestination', id: seed.iotManagedIntegrations.connectorDestinations[1]!.Id },
+            { __typename: 'ConnectorDestination', id: 'dest-missing' },
+            { __typename: 'CloudConnector', id: seed.iotManagedIntegrations.cloudConnectors[0]!.Id },
+            {
+              __typename: 'ConnectorCredential',
+              appId: credential.appId,
+              connectorId: credential.connectorId,
+              id: credential.id,
+            },
+            { __typename: 'ConductorOneApp', id: seed.conductorOne.apps[0]!.id },
+            { __typename: 'ConductorOneConnector', appId: '', id: 'conn-github' },
+            { __typename: 'AppAuthorization', arn: seed.appFabric.appAuthorizations[0]!.appAuthorizationArn },
+            { __typename: 'AppAuthorization', arn: 'arn:aws:s3:::not-an-app-authorization' },
+          ],
         },
-      ],
-    ],
-  ];
+        hot: true,
+      };
+    },
+  ],
+  [
+    'a lookup with an invalid argument (BAD_USER_INPUT at the field)',
+    () => ({
+      query: 'query ($id: ID!) { connectorDestination(id: $id) { id } }',
+      variables: { id: 'no spaces' },
+      hot: true,
+    }),
+  ],
+  [
+    'a named operation of several',
+    () => ({
+      query: `query A { connectorDestination(id: "dest-lumen-eu") { id name } }
+        query B { connectorDestination(id: "dest-lumen-eu") { id description } }`,
+      variables: {},
+      headers: {},
+      hot: true,
+    }),
+  ],
+  [
+    'a variable of the wrong type (HTTP 400, answered by Apollo)',
+    () => ({
+      query: 'query ($first: Int!) { connectorDestinations(first: $first) { nodes { id } } }',
+      variables: { first: 'ten' },
+      hot: false,
+    }),
+  ],
+  [
+    'an operation over the cost limit (answered by Apollo)',
+    () => ({
+      query: 'query ($first: Int!) { connectorDestinations(first: $first) { nodes { id cloudConnector { id } } } }',
+      variables: { first: 1_000_000 },
+      hot: false,
+    }),
+  ],
+  [
+    'a request asking for a federated trace (answered by Apollo)',
+    () => ({
+      query: '{ connectorDestination(id: "dest-lumen-eu") { id } }',
+      headers: { 'apollo-federation-include-trace': 'ftv1' },
+      hot: false,
+    }),
+  ],
+  [
+    'a request accepting application/graphql-response+json (answered by Apollo)',
+    () => ({
+      query: '{ connectorDestination(id: "dest-lumen-eu") { name } }',
+      headers: { accept: 'application/graphql-response+json' },
+      hot: false,
+    }),
+  ],
+  [
+    'the mutation refused locally (userErrors)',
+    () => ({
+      query: `mutation ($input: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $input) {
+          appAuthorization { arn } userErrors { code message field } } }`,
+      variables: {
+        input: {
+          appBundleIdentifier: t.sandbox.seed.appFabric.appBundleArns[0],
+          appAuthorizationIdentifier: t.sandbox.seed.appFabric.appAuthorizations[0]!.appAuthorizationArn,
+          authRequest: { redirectUri: 'http://insecure.example.com/cb', code: 'abc' },
+        },
+      },
+      hot: true,
+    }),
+  ],
+];
 
-  it.each(cases)('%s', async (_name, build) => {
-    const [query, variables] = build();
+async function send({ query, variables, headers = {} }: Case, operationName?: string) {
+  const res = await fetch(t.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables, ...(operationName ? { operationName } : {}) }),
+  });
+  const traced = headers['apollo-federation-include-trace'] !== undefined;
+  return {
+    status: res.status,
+    headers: HEADERS.filter((h) => !(traced && h === 'content-length')).map((h) => [h, res.headers.get(h)]),
+    text: await res.text(),
+  };
+}
+
+describe('graphql-js, the compiled executor and the hot path', () => {
+  it.each(cases)('%s', async (name, build) => {
+    const c = build();
+    const operationName = name.startsWith('a named operation') ? 'B' : undefined;
     const runs = [];
-    for (let run = 0; run < 3; run += 1) {
+    for (let run = 0; run < 4; run += 1) {
       t.resetCalls();
-      const res = await t.query(query, variables);
-      runs.push({ status: res.status, body: comparable(res.text), calls: t.calls() });
+      const logsBefore = t.logs.length;
+      const res = await send(c, operationName);
+      const line = t.logs
+        .slice(logsBefore)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l['msg'] === 'graphql request');
+      expect(line, 'a request log line').toBeDefined();
+      const { hot, durationMs, time, requestId, ...logged } = line!;
+      expect(typeof durationMs).toBe('number');
+      expect(typeof requestId).toBe('string');
+      void time;
+      expect(hot ?? false, `run ${run + 1} on the hot path`).toBe(c.hot && run >= 2);
+      runs.push({ status: res.status, headers: res.headers, body: comparable(res.text), calls: t.calls(), logged });
     }
-    expect(runs[1]).toEqual(runs[0]);
-    expect(runs[2]).toEqual(runs[0]);
+    for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+  });
+
+  it('keeps no hot operation when turned off', async () => {
+    const off = await startTestServer({ hotPath: false });
+    try {
+      const logsBefore = off.logs.length;
+      for (let run = 0; run < 4; run += 1) {
+        const res = await off.query('{ connectorDestination(id: "dest-lumen-eu") { id } }');
+        expect(res.status).toBe(200);
+      }
+      const lines = off.logs
+        .slice(logsBefore)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['msg'] === 'graphql request');
+      expect(lines).toHaveLength(4);
+      expect(lines.some((l) => l['hot'])).toBe(false);
+    } finally {
+      await off.close();
+    }
   });
 });

@@ -46,7 +46,17 @@ export interface JitExecutorOptions {
   /** Called when compiling an operation failed (it then always runs on graphql-js). */
   onCompileError?: (error: unknown, operationName: string | null) => void;
   /** Called once per operation compiled. */
-  onCompiled?: (operationName: string | null) => void;
+  onCompiled?: (operation: CompiledOperation) => void;
+}
+
+/** An operation Apollo parsed, validated and resolved, and that graphql-jit compiled. */
+export interface CompiledOperation {
+  /** The query text it was parsed from. */
+  source: string;
+  operationName: string | null;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  compiled: CompiledQuery;
 }
 
 export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOptions = {}): GatewayExecutor {
@@ -61,14 +71,19 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
     return entry;
   };
 
-  const compile = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
+  const compile = (
+    source: string,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    operationName: string | null,
+  ): CompiledQuery | null => {
     try {
       const compiled = compileQuery(schema, document, operationName ?? undefined, {
         // Errors thrown by resolvers keep their own stack; no extra capture per error.
         disablingCapturingStackErrors: true,
       });
       if (!isCompiledQuery(compiled)) return null;
-      options.onCompiled?.(operationName);
+      options.onCompiled?.({ source, operationName, document, operation, compiled });
       return compiled;
     } catch (error) {
       options.onCompileError?.(error, operationName);
@@ -77,14 +92,14 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
   };
 
   return async (requestContext) => {
-    const { document, operationName, operation, request, context } = requestContext;
+    const { document, operationName, operation, request, context, source } = requestContext;
     const variables = request.variables ?? {};
     const traced = request.http?.headers.get('apollo-federation-include-trace') === 'ftv1';
     const entry = entryFor(document, operationName);
     entry.runs += 1;
 
     if (!traced && entry.compiled === undefined && entry.runs > COMPILE_AFTER_RUNS) {
-      entry.compiled = compile(document, operationName);
+      entry.compiled = compile(source, document, operation, operationName);
     }
     if (traced || !entry.compiled) {
       return (await execute({

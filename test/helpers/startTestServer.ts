@@ -50,6 +50,8 @@ export interface StartTestServerOptions {
   wrapAdapters?: (adapters: Adapters) => Adapters;
   /** false: DataLoader batching, caching and list-backed plans off (the N+1 baseline). */
   batching?: boolean;
+  /** false: every request through Apollo's pipeline (no hot path). */
+  hotPath?: boolean;
 }
 
 export const FIXED_NOW = new Date('2026-11-22T05:31:56Z');
@@ -108,6 +110,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     logger,
     now,
     batching: options.batching ?? true,
+    hotPath: options.hotPath ?? true,
     metrics,
     circuits: created.circuits,
   });

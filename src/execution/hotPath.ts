@@ -1,0 +1,164 @@
+/**
+ * The hot path: repeated operations answered without Apollo Server's request pipeline, with the
+ * same answer it would give.
+ *
+ * Apollo Server spends a fixed cost on every request (hashing the query, negotiating media types,
+ * a dozen plugin hooks, a request context with getters) that, on a subgraph whose operations
+ * repeat, buys nothing the second time. An operation becomes hot once Apollo has parsed,
+ * validated and resolved it, checked its depth, aliases and directives against the limits, and
+ * the compiled executor compiled it (its second run, src/execution/jitGateway.ts). From then on,
+ * a request for that exact query text and operation name skips Apollo and runs:
+ * - the same variable coercion (any failure goes back to Apollo, which answers it);
+ * - the same cost limit (an operation over it goes back to Apollo, which refuses it);
+ * - the same context, resolvers and scope checks, through the compiled operation;
+ * - the same error formatting (Apollo's normalisation, then this subgraph's formatError), and
+ *   the same recording: error logs, the request log line, metrics, span attributes;
+ * - the same response: status, content type and body, byte for byte.
+ *
+ * Everything else stays with Apollo: GET, batches, extensions (persisted queries), `Accept`
+ * headers other than plain JSON, federated tracing (ftv1), and every operation it has not yet
+ * seen twice. Apollo plugins other than this subgraph's own do not run on the hot path: a plugin
+ * added to src/apollo.ts must also be called from here, or `hotPath: false` passed to the server.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { getVariableValues, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { formatError } from '../apollo.ts';
+import type { Context } from '../context.ts';
+import type { RequestRecorder } from '../requestRecorder.ts';
+import { operationCost } from '../security/operationLimits.ts';
+import type { CompiledOperation } from './jitGateway.ts';
+
+/** Operations kept hot; the least recently used is dropped beyond this. */
+export const HOT_OPERATIONS = 1000;
+
+/** `Accept` headers under which Apollo answers `application/json` (anything else goes to Apollo). */
+const PLAIN_JSON_ACCEPT = new Set([
+  '*/*',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json, */*',
+]);
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+interface HotOperation extends CompiledOperation {
+  /** The cost when the operation has no variables (it cannot change), else null. */
+  constantCost: number | null;
+}
+
+export interface HotRequest {
+  operation: HotOperation;
+  variables: Record<string, unknown>;
+}
+
+export interface HotResponse {
+  status: number;
+  body: string;
+}
+
+export interface HotPath {
+  /** Makes a compiled operation hot. */
+  remember(operation: CompiledOperation): void;
+  /** The request, prepared, when the hot path answers it exactly as Apollo would; null otherwise. */
+  match(contentType: string, body: unknown, headers: IncomingHttpHeaders): HotRequest | null;
+  execute(request: HotRequest, context: Context, startedAt: number): Promise<HotResponse>;
+}
+
+export interface HotPathOptions {
+  schema: GraphQLSchema;
+  /** The operation cost limit (the other limits are checked before an operation can be hot). */
+  maxCost: number;
+  recorder: RequestRecorder;
+  capacity?: number;
+}
+
+const keyOf = (query: string, operationName: string | null) => `${operationName ?? ''}\u0000${query}`;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERATIONS }: HotPathOptions): HotPath {
+  const operations = new Map<string, HotOperation>();
+
+  /** Apollo's error normalisation (errorNormalize.ts), then this subgraph's formatError. */
+  const format = (error: GraphQLError): GraphQLFormattedError => {
+    try {
+      const extensions: Record<string, unknown> = {
+        ...error.extensions,
+        code: error.extensions['code'] ?? 'INTERNAL_SERVER_ERROR',
+      };
+      delete extensions['http'];
+      return formatError({ ...error.toJSON(), extensions }, error);
+    } catch {
+      return { message: 'Internal server error' };
+    }
+  };
+
+  return {
+    remember(compiled) {
+      // Operations Apollo answers with an error before execution never reach the compiler.
+      const constantCost =
+        (compiled.operation.variableDefinitions?.length ?? 0) === 0
+          ? operationCost(schema, compiled.document, compiled.operationName, null)
+          : null;
+      const key = keyOf(compiled.source, compiled.operationName);
+      operations.delete(key);
+      operations.set(key, { ...compiled, constantCost });
+      if (operations.size > capacity) operations.delete(operations.keys().next().value!);
+    },
+
+    match(contentType, body, headers) {
+      if (!contentType.startsWith('application/json')) return null;
+      if (headers['apollo-federation-include-trace'] !== undefined) return null;
+      const accept = headers['accept'];
+      if (accept !== undefined && !PLAIN_JSON_ACCEPT.has(accept.trim().toLowerCase())) return null;
+      if (!isPlainObject(body) || body['extensions'] !== undefined) return null;
+      const { query, operationName, variables } = body;
+      if (typeof query !== 'string') return null;
+      if (!(
+        operationName === undefined ||
+        operationName === null ||
+        (typeof operationName === 'string' && operationName !== '')
+      )) {
+        return null;
+      }
+      if (!(variables === undefined || variables === null || isPlainObject(variables))) return null;
+
+      const key = keyOf(query, operationName ?? null);
+      const operation = operations.get(key);
+      if (!operation) return null;
+      // Most recently used last.
+      operations.delete(key);
+      operations.set(key, operation);
+
+      const raw = variables ?? {};
+      const definitions = operation.operation.variableDefinitions ?? [];
+      if (definitions.length > 0 && getVariableValues(schema, definitions, raw, { maxErrors: 1 }).errors) return null;
+      const cost = operation.constantCost ?? operationCost(schema, operation.document, operation.operationName, raw);
+      if (cost > maxCost) return null;
+      return { operation, variables: raw };
+    },
+
+    async execute({ operation, variables }, context, startedAt) {
+      recorder.operationResolved(operation.operation.operation, operation.operationName);
+      const result = await operation.compiled.query(undefined, context, variables);
+      const errors = result.errors && result.errors.length > 0 ? result.errors : undefined;
+      if (errors) recorder.errorsEncountered(errors, context, operation.operationName);
+      const formatted = errors?.map((error) =>
+        format(error instanceof GraphQLError ? error : new GraphQLError(String(error))),
+      );
+      const body = `${JSON.stringify({ errors: formatted, data: result.data, extensions: result.extensions })}\n`;
+      recorder.responded({
+        context,
+        operationType: operation.operation.operation,
+        operationName: operation.operationName,
+        startedAt,
+        responseErrors: formatted,
+        hasData: result.data !== undefined && result.data !== null,
+        hot: true,
+      });
+      return { status: 200, body };
+    },
+  };
+}
