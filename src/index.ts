@@ -44,6 +44,8 @@ if (sandbox) {
     'Serving the EMBEDDED SANDBOX with demo data (no upstream credentials used). See README "Sandbox".',
   );
 }
+// Log lines are written in batches (src/logger.ts); the start-up lines go out now.
+logger.flush();
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -29,10 +29,19 @@ export const REDACT_PATHS = [
 
 /**
  * JSON lines on stdout; human-readable (pino-pretty) only when stdout is a terminal, so log
- * collectors always get JSON. Tests pass their own destination. Lines are written asynchronously
- * (the request path does not wait for the write system call); pino flushes what is pending when
- * the process exits.
+ * collectors always get JSON. Tests pass their own destination.
+ *
+ * Lines are written asynchronously and in batches: they collect in a buffer that is written when it
+ * holds {@link LOG_BATCH_BYTES}, or every {@link LOG_FLUSH_MS} ms, whichever comes first. One write
+ * system call per request line (a pipe write, and a wake-up of the log collector) cost more than
+ * the rest of the logging; batched, a line waits at most {@link LOG_FLUSH_MS} ms. What is pending is
+ * written when the process exits (pino flushes its destinations on exit).
  */
+/** Bytes of log lines gathered before one write. */
+export const LOG_BATCH_BYTES = 4096;
+/** The longest a line waits in the batch, in ms. */
+export const LOG_FLUSH_MS = 200;
+
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
   const pretty = destination === undefined && process.stdout.isTTY === true;
   return pino(
@@ -46,7 +55,12 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
         ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
         : {}),
     },
-    ...(pretty ? [] : [destination ?? pino.destination({ dest: 1, sync: false })]),
+    ...(pretty
+      ? []
+      : [
+          destination ??
+            pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
+        ]),
   );
 }
 

@@ -4,15 +4,42 @@
  * `traceparent`). Without a registered SDK every call here is a no-op; the README shows how to
  * register one that exports over OTLP.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ProxyTracerProvider,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 
 export const tracer = trace.getTracer('connector-auth-subgraph', '0.1.0');
+
+/** The API's no-op provider: what the global provider delegates to until an SDK registers one. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+/** The span `fn` gets when nothing traces. */
+const NON_RECORDING_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Whether an SDK registered a tracer provider or a propagator. When neither is, every span and
+ * context operation is a no-op, and skipping them saves their allocations on every request and
+ * upstream call. Checked per call, so an SDK registered after start-up takes effect at once.
+ */
+export function tracingEnabled(): boolean {
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  return delegate !== NOOP_PROVIDER || propagation.fields().length > 0;
+}
 
 /** Runs `fn` in a SERVER span continuing the trace named by the request's headers. */
 export function withRequestSpan<T>(
   headers: Record<string, string | string[] | undefined>,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!tracingEnabled()) return fn(NON_RECORDING_SPAN);
   const parent = propagation.extract(context.active(), headers);
   return context.with(parent, () =>
     tracer.startActiveSpan('graphql.request', { kind: SpanKind.SERVER }, async (span) => {
@@ -32,6 +59,7 @@ export function withUpstreamSpan<T>(
   fn: () => Promise<T>,
   outcomeOf: (error: unknown) => string,
 ): Promise<T> {
+  if (!tracingEnabled()) return fn();
   return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     try {
       const result = await fn();

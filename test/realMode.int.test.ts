@@ -254,9 +254,10 @@ describe('real ConductorOne mode, configured from the environment', () => {
       'PLANTED-UPSTREAM',
       ...accessTokens,
     ];
-    const seen = [JSON.stringify(responses), ...subgraph.output].join('\n');
+    const output = await subgraph.settledOutput();
+    const seen = [JSON.stringify(responses), ...output].join('\n');
     for (const value of planted) expect(seen, `planted value leaked: ${value.slice(0, 12)}…`).not.toContain(value);
-    expect(subgraph.output.some((line) => line.includes('upstream call failed'))).toBe(true);
+    expect(output.some((line) => line.includes('upstream call failed'))).toBe(true);
   });
 });
 

@@ -25,7 +25,7 @@ import { getVariableValues, GraphQLError, type GraphQLFormattedError, type Graph
 import { formatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
-import { operationCost } from '../security/operationLimits.ts';
+import { createCostEstimator } from '../security/cost.ts';
 import type { CompiledOperation } from './jitGateway.ts';
 
 /** Operations kept hot; the least recently used is dropped beyond this. */
@@ -41,13 +41,8 @@ const PLAIN_JSON_ACCEPT = new Set([
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-interface HotOperation extends CompiledOperation {
-  /** The cost when the operation has no variables (it cannot change), else null. */
-  constantCost: number | null;
-}
-
 export interface HotRequest {
-  operation: HotOperation;
+  operation: CompiledOperation;
   variables: Record<string, unknown>;
 }
 
@@ -72,6 +67,8 @@ export interface HotPathOptions {
   capacity?: number;
 }
 
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
+
 const keyOf = (query: string, operationName: string | null) => `${operationName ?? ''}\u0000${query}`;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -79,7 +76,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERATIONS }: HotPathOptions): HotPath {
-  const operations = new Map<string, HotOperation>();
+  const operations = new Map<string, CompiledOperation>();
+  const estimateCost = createCostEstimator(schema);
 
   /** Apollo's error normalisation (errorNormalize.ts), then this subgraph's formatError. */
   const format = (error: GraphQLError): GraphQLFormattedError => {
@@ -98,13 +96,9 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
   return {
     remember(compiled) {
       // Operations Apollo answers with an error before execution never reach the compiler.
-      const constantCost =
-        (compiled.operation.variableDefinitions?.length ?? 0) === 0
-          ? operationCost(schema, compiled.document, compiled.operationName, null)
-          : null;
       const key = keyOf(compiled.source, compiled.operationName);
       operations.delete(key);
-      operations.set(key, { ...compiled, constantCost });
+      operations.set(key, compiled);
       if (operations.size > capacity) operations.delete(operations.keys().next().value!);
     },
 
@@ -134,9 +128,13 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
 
       const raw = variables ?? {};
       const definitions = operation.operation.variableDefinitions ?? [];
-      if (definitions.length > 0 && getVariableValues(schema, definitions, raw, { maxErrors: 1 }).errors) return null;
-      const cost = operation.constantCost ?? operationCost(schema, operation.document, operation.operationName, raw);
-      if (cost > maxCost) return null;
+      let coerced: Record<string, unknown> = NO_VARIABLES;
+      if (definitions.length > 0) {
+        const coercion = getVariableValues(schema, definitions, raw, { maxErrors: 1 });
+        if (coercion.errors) return null;
+        coerced = coercion.coerced;
+      }
+      if (estimateCost(operation.document, operation.operation, coerced) > maxCost) return null;
       return { operation, variables: raw };
     },
 

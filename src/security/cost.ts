@@ -47,6 +47,7 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
   type VariableDefinitionNode,
@@ -98,6 +99,23 @@ export function operationCost(
 ): number {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return 0;
+  return costOf(
+    schema,
+    document,
+    operation,
+    coerceVariables(schema, operation.variableDefinitions ?? [], variables ?? {}),
+    options,
+  );
+}
+
+/** The cost of `operation` with variables already coerced (defaults applied). */
+function costOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+  options: CostOptions,
+): number {
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return 0;
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -107,7 +125,7 @@ export function operationCost(
   const context: CostContext = {
     schema,
     fragments,
-    variables: coerceVariables(schema, operation.variableDefinitions ?? [], variables ?? {}),
+    variables,
     defaultListSize: options.defaultListSize ?? DEFAULT_LIST_SIZE,
     queryType: schema.getQueryType(),
   };
@@ -115,11 +133,85 @@ export function operationCost(
   return base + selectionSetCost(context, rootType, [operation.selectionSet], undefined);
 }
 
+/** Costs an operation of a validated document, with its coerced variables. */
+export type CostEstimator = (
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  coercedVariables: Readonly<Record<string, unknown>>,
+) => number;
+
+/** The variable values one cost computation read, and the cost they gave. */
+interface RememberedCost {
+  names: string[];
+  values: unknown[];
+  cost: number;
+}
+
+/**
+ * {@link operationCost} for repeated operations: per operation (of a cached document), the last
+ * cost is kept with the variable values its computation read (list sizes, `@skip`/`@include`
+ * flags), and a request whose values for those variables are the same gets it without a walk of
+ * the selections. The computation is deterministic in the document and the values it reads, so
+ * the answer is the one a walk would give.
+ *
+ * Only numbers, booleans and null are kept. When a computation read a string, a list or an input
+ * object (variables may carry secrets, such as an OAuth code, which must not outlive the request),
+ * its cost is not kept, and the next request walks again.
+ */
+export function createCostEstimator(schema: GraphQLSchema, options: CostOptions = {}): CostEstimator {
+  const remembered = new WeakMap<OperationDefinitionNode, RememberedCost>();
+  return (document, operation, coercedVariables) => {
+    const last = remembered.get(operation);
+    if (last) {
+      let same = true;
+      for (let i = 0; i < last.names.length; i += 1) {
+        if (coercedVariables[last.names[i]!] !== last.values[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last.cost;
+    }
+    const read = new Map<string, unknown>();
+    let keepable = true;
+    const note = (name: string | symbol, value: unknown) => {
+      if (typeof name !== 'string') return;
+      if (!(value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean')) {
+        keepable = false;
+      }
+      read.set(name, value);
+    };
+    const recording = new Proxy(coercedVariables as Variables, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        note(name, value);
+        return value;
+      },
+      has(target, name) {
+        note(name, (target as Record<string | symbol, unknown>)[name]);
+        return Reflect.has(target, name);
+      },
+      getOwnPropertyDescriptor(target, name) {
+        note(name, (target as Record<string | symbol, unknown>)[name]);
+        return Reflect.getOwnPropertyDescriptor(target, name);
+      },
+      ownKeys(target) {
+        keepable = false; // read as a whole
+        return Reflect.ownKeys(target);
+      },
+    });
+    const cost = costOf(schema, document, operation, recording, options);
+    if (keepable) remembered.set(operation, { names: [...read.keys()], values: [...read.values()], cost });
+    else remembered.delete(operation);
+    return cost;
+  };
+}
+
 /**
  * The variables as execution will see them (defaults applied). When they do not coerce (execution
  * will reject them), the raw values, with the definitions' defaults for the missing ones.
  */
-function coerceVariables(
+export function coerceVariables(
   schema: GraphQLSchema,
   definitions: readonly VariableDefinitionNode[],
   inputs: Readonly<Record<string, unknown>>,
@@ -251,8 +343,8 @@ function fieldCost(
 
   const namedType = getNamedType(field.type);
   const weight = costWeight(field.astNode?.directives) ?? costOfType(namedType) ?? (isCompositeType(namedType) ? 1 : 0);
-  const args = argumentValues(context, field, first);
   const listSize = readListSize(field.astNode?.directives);
+  const args = argumentValues(context, field, first, listSize?.slicingArguments ?? []);
 
   let childSizes: Map<string, number> | undefined;
   if (listSize && listSize.sizedFields.length > 0) {
@@ -287,16 +379,24 @@ function fieldCost(
 }
 
 /**
- * The field's argument values, each coerced on its own (so one invalid argument does not hide the
- * others), with the schema's default for an absent or invalid one.
+ * The values of the field's arguments that can change its cost, each coerced on its own (so one
+ * invalid argument does not hide the others), with the schema's default for an absent or invalid
+ * one: slicing arguments, input objects, and arguments with a `@cost` weight. The others (ids,
+ * names, plain lists of scalars) cost nothing whatever their value, and are not read.
  */
 function argumentValues(
   context: CostContext,
   field: GraphQLField<unknown, unknown>,
   node: FieldNode,
+  slicingArguments: readonly string[],
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const arg of field.args) {
+    const costs =
+      slicingArguments.includes(arg.name) ||
+      isInputObjectType(getNamedType(arg.type)) ||
+      costWeight(arg.astNode?.directives) !== undefined;
+    if (!costs) continue;
     const argumentNode = node.arguments?.find((candidate) => candidate.name.value === arg.name);
     let value: unknown;
     if (argumentNode) {

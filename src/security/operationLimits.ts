@@ -46,7 +46,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { ERRORS } from '../errors.ts';
-import { operationCost } from './cost.ts';
+import { coerceVariables, createCostEstimator, operationCost } from './cost.ts';
 
 export { operationCost, DEFAULT_LIST_SIZE, MUTATION_BASE_COST } from './cost.ts';
 
@@ -180,21 +180,12 @@ export function costLimitPlugin<TContext extends BaseContext = BaseContext>(
   limits: OperationLimits,
 ): ApolloServerPlugin<TContext> {
   // Per operation of a cached document (Apollo reuses the parsed document): the limits that depend
-  // on the document alone, and the cost of operations without variables. Cost reads variables
-  // (list sizes, input sizes), and variables may carry secrets (an OAuth code), so costs of
-  // operations with variables are computed per request, never remembered.
+  // on the document alone. Costs are remembered by the estimator for the variable values they read,
+  // never for strings, lists or input objects (variables may carry secrets, such as an OAuth code).
   const staticLimits = new WeakMap<OperationDefinitionNode, LimitName | null>();
-  const constantCosts = new WeakMap<OperationDefinitionNode, number>();
-  const costOf = (document: DocumentNode, operation: OperationDefinitionNode, variables: Variables) => {
-    if ((operation.variableDefinitions?.length ?? 0) > 0) {
-      return operationCost(schema, document, operation.name?.value ?? null, variables);
-    }
-    let cost = constantCosts.get(operation);
-    if (cost === undefined) {
-      constantCosts.set(operation, (cost = operationCost(schema, document, operation.name?.value ?? null, null)));
-    }
-    return cost;
-  };
+  const estimateCost = createCostEstimator(schema);
+  const costOf = (document: DocumentNode, operation: OperationDefinitionNode, variables: Variables) =>
+    estimateCost(document, operation, coerceVariables(schema, operation.variableDefinitions ?? [], variables ?? {}));
   return {
     async requestDidStart() {
       return {

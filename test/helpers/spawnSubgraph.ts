@@ -6,12 +6,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LOG_FLUSH_MS } from '../../src/logger.ts';
 
 export interface SpawnedSubgraph {
   url: string;
   child: ChildProcess;
-  /** Every stdout/stderr line so far. */
+  /** Every stdout/stderr line so far (log lines arrive in batches: see {@link settledOutput}). */
   output: string[];
+  /**
+   * Every line logged so far: waits until the batches pending in the process have been written
+   * (the logger writes at least every LOG_FLUSH_MS ms), then returns {@link output}.
+   */
+  settledOutput(): Promise<string[]>;
   stop(): Promise<number | null>;
 }
 
@@ -62,6 +69,10 @@ export async function spawnSubgraph(env: Record<string, string>, timeoutMs = 15_
     url,
     child,
     output,
+    settledOutput: async () => {
+      await sleep(LOG_FLUSH_MS * 3);
+      return output;
+    },
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);

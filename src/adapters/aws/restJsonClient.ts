@@ -9,6 +9,7 @@ import { buildQueryString } from '@smithy/querystring-builder';
 import { Pool, type Dispatcher } from 'undici';
 import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
+import { exchange, type ExchangeResponse } from '../http/exchange.ts';
 import { TransportError, toTransportError, waitBeforeRetry } from '../http/transport.ts';
 import { AwsServiceException, deserializeError } from './errors.ts';
 import {
@@ -213,21 +214,20 @@ export class AwsRestJsonClient {
     );
     const queryString = buildQueryString(query);
 
-    let response: Dispatcher.ResponseData;
-    let text: string;
+    let response: ExchangeResponse;
     try {
-      response = await this.#dispatcher.request({
+      response = await exchange(this.#dispatcher, {
         origin: endpoint.origin,
         method: spec.method,
         path: queryString ? `${path}?${queryString}` : path,
         headers: signed,
-        ...(body !== undefined ? { body } : {}),
-        ...(signal ? { signal } : {}),
+        body,
+        signal,
       });
-      text = await response.body.text();
     } catch (error) {
       throw toTransportError(error, signal);
     }
+    const { text } = response;
     const responseHeaders = response.headers as Record<string, string | undefined>;
     this.#updateClockOffset(responseHeaders['date']);
     if (response.statusCode >= 300) throw deserializeError(response.statusCode, responseHeaders, text);

@@ -9,6 +9,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { injectTraceHeaders } from '../../tracing.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
+import { exchange, type ExchangeResponse } from '../http/exchange.ts';
 import { fullJitter, toTransportError, TransportError, waitBeforeRetry } from '../http/transport.ts';
 import type { TokenSource } from './tokenSource.ts';
 import type {
@@ -203,10 +204,9 @@ export class ConductorOneClient {
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
     const trace: Record<string, string> = {};
     injectTraceHeaders(trace);
-    let response: Dispatcher.ResponseData;
-    let text: string;
+    let response: ExchangeResponse;
     try {
-      response = await this.#dispatcher.request({
+      response = await exchange(this.#dispatcher, {
         origin: this.#options.origin,
         method: call.method,
         path: call.path,
@@ -217,13 +217,13 @@ export class ConductorOneClient {
           ...trace,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
-        ...(body !== undefined ? { body } : {}),
-        ...(signal ? { signal } : {}),
+        body,
+        signal,
       });
-      text = await response.body.text();
     } catch (error) {
       throw toTransportError(error, signal);
     }
+    const { text } = response;
     const headers = response.headers as Record<string, string | undefined>;
     if (response.statusCode === 401) this.#options.tokens.invalidate(token);
     if (response.statusCode < 200 || response.statusCode >= 300) {

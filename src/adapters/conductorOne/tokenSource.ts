@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { exchange } from '../http/exchange.ts';
 import { toTransportError } from '../http/transport.ts';
 
 /** Parsed `<name>@<host>/<use-case>`; the host names the tenant and is the assertion's audience. */
@@ -159,16 +160,16 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
     let status: number;
     let text: string;
     try {
-      const response = await options.dispatcher.request({
+      const response = await exchange(options.dispatcher, {
         origin: options.origin,
         method: 'POST',
         path: '/auth/v1/token',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),
-        ...(signal ? { signal } : {}),
+        signal,
       });
       status = response.statusCode;
-      text = await response.body.text();
+      text = response.text;
     } catch (error) {
       throw toTransportError(error, signal);
     }

@@ -1,8 +1,19 @@
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
-import { buildSchema, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import {
+  buildSchema,
+  getOperationAST,
+  getVariableValues,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatError } from '../../apollo.ts';
 import { createSchema } from '../../schema.ts';
+import { createCostEstimator } from '../cost.ts';
 import {
   costLimitPlugin,
   countTokens,
@@ -528,5 +539,73 @@ describe('operationCost arithmetic', () => {
         appBundleIdentifier: "b", appAuthorizationIdentifier: "a", authRequest: { redirectUri: "https://x", code: "c" } }) {
         appAuthorization { arn tenant { tenantIdentifier } } userErrors { code } } }`),
     ).toBe(10 + (1 + 1) + 1 + (1 + 1) + 10 * 1);
+  });
+});
+
+describe('createCostEstimator (costs remembered by the variable values they read)', () => {
+  const OPERATION = `query Q($first: Int = 10, $withCloud: Boolean!, $skipNodes: Boolean = false, $id: ID!) {
+    connectorDestinations(first: $first) {
+      nodes @skip(if: $skipNodes) { id cloudConnector @include(if: $withCloud) { id } }
+      pageInfo { hasNextPage }
+    }
+    connectorDestination(id: $id) { id }
+  }`;
+
+  function coerce(document: DocumentNode, variables: Record<string, unknown>): Record<string, unknown> {
+    const operation = getOperationAST(document)!;
+    const result = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+    if (result.errors) throw result.errors[0];
+    return result.coerced;
+  }
+
+  it('answers as a walk would, for any sequence of variable values (hits and misses alike)', () => {
+    const document = parse(OPERATION);
+    const operation = getOperationAST(document)!;
+    const estimate = createCostEstimator(schema);
+    const variables = fc.record(
+      {
+        first: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+        withCloud: fc.boolean(),
+        skipNodes: fc.boolean(),
+        id: fc.constantFrom('a', 'b', 'c'),
+      },
+      { requiredKeys: ['withCloud', 'id'] },
+    );
+    fc.assert(
+      fc.property(fc.array(variables, { minLength: 1, maxLength: 20 }), (sequence) => {
+        for (const values of sequence) {
+          const raw = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+          expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'Q', raw));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives a later, different first its own cost (no stale answer)', () => {
+    const document = parse(OPERATION);
+    const operation = getOperationAST(document)!;
+    const estimate = createCostEstimator(schema);
+    const small = estimate(document, operation, coerce(document, { first: 1, withCloud: true, id: 'a' }));
+    const large = estimate(document, operation, coerce(document, { first: 100, withCloud: true, id: 'a' }));
+    expect(large).toBeGreaterThan(small);
+    expect(estimate(document, operation, coerce(document, { first: 1, withCloud: true, id: 'b' }))).toBe(small);
+  });
+
+  it('costs operations whose cost reads strings or input objects (the mutation) correctly on every call', () => {
+    const document = parse(`mutation M($input: ConnectAppAuthorizationInput!) {
+      connectAppAuthorization(input: $input) { appAuthorization { arn } userErrors { code } } }`);
+    const operation = getOperationAST(document)!;
+    const estimate = createCostEstimator(schema);
+    for (const code of ['first-code', 'second-code']) {
+      const raw = {
+        input: {
+          appBundleIdentifier: 'b',
+          appAuthorizationIdentifier: 'a',
+          authRequest: { redirectUri: 'https://x', code },
+        },
+      };
+      expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'M', raw));
+    }
   });
 });

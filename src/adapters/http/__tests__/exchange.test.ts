@@ -1,0 +1,149 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchange, MAX_RESPONSE_BYTES, ResponseTooLargeError } from '../exchange.ts';
+
+let server: Server;
+let origin: string;
+let pool: Pool;
+const received: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> = [];
+
+function route(req: IncomingMessage, res: ServerResponse, body: string): void {
+  received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+  switch (req.url) {
+    case '/echo':
+      res.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'r-1', 'set-cookie': ['a=1', 'b=2'] });
+      res.end(JSON.stringify({ method: req.method, body }));
+      return;
+    case '/chunked':
+      // Many chunks, multi-byte characters split across them.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < 50; i += 1) res.write(Buffer.from('é'.repeat(1000)).subarray(0, 1999 + (i % 2)));
+      res.end();
+      return;
+    case '/empty':
+      res.writeHead(204);
+      res.end();
+      return;
+    case '/huge': {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x61);
+      let sent = 0;
+      const pump = () => {
+        while (sent <= MAX_RESPONSE_BYTES) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
+    case '/slow':
+      setTimeout(() => res.end('late'), 5_000).unref();
+      return;
+    default:
+      res.writeHead(404);
+      res.end('no');
+  }
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => route(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  pool = new Pool(origin, { connections: 4 });
+});
+
+afterAll(async () => {
+  await pool.close();
+  server.closeAllConnections();
+  server.close();
+});
+
+describe('exchange', () => {
+  it('sends method, path, headers and body; returns status, lower-case headers and the whole body', async () => {
+    const response = await exchange(pool, {
+      origin,
+      method: 'POST',
+      path: '/echo',
+      headers: { 'content-type': 'application/json', 'x-trace': 't-1' },
+      body: '{"ünïcode":"✓"}',
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['x-request-id']).toBe('r-1');
+    expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(JSON.parse(response.text)).toEqual({ method: 'POST', body: '{"ünïcode":"✓"}' });
+    expect(received.at(-1)!.headers['x-trace']).toBe('t-1');
+  });
+
+  it('joins a body sent in many chunks, characters split across chunks included', async () => {
+    const response = await exchange(pool, { origin, method: 'GET', path: '/chunked', headers: {} });
+    const expected = Array.from({ length: 50 }, (_, i) => Buffer.from('é'.repeat(1000)).subarray(0, 1999 + (i % 2)));
+    expect(response.text).toBe(Buffer.concat(expected).toString('utf8'));
+  });
+
+  it('answers an empty body as the empty string', async () => {
+    const response = await exchange(pool, { origin, method: 'GET', path: '/empty', headers: {} });
+    expect(response).toMatchObject({ statusCode: 204, text: '' });
+  });
+
+  it(`fails a response larger than ${MAX_RESPONSE_BYTES} bytes instead of buffering it`, async () => {
+    await expect(exchange(pool, { origin, method: 'GET', path: '/huge', headers: {} })).rejects.toBeInstanceOf(
+      ResponseTooLargeError,
+    );
+  });
+
+  it('rejects at once, sending nothing, when the signal has already aborted', async () => {
+    const before = received.length;
+    const controller = new AbortController();
+    const reason = new DOMException('deadline', 'TimeoutError');
+    controller.abort(reason);
+    await expect(
+      exchange(pool, { origin, method: 'GET', path: '/echo', headers: {}, signal: controller.signal }),
+    ).rejects.toBe(reason);
+    expect(received.length).toBe(before);
+  });
+
+  it('aborts every in-flight exchange of a signal with one listener, and leaves the others alone', async () => {
+    const controller = new AbortController();
+    let listeners = 0;
+    const addEventListener = controller.signal.addEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof addEventListener>) => {
+      listeners += 1;
+      addEventListener(...args);
+    }) as typeof addEventListener;
+    const slow = [1, 2, 3].map(() =>
+      exchange(pool, { origin, method: 'GET', path: '/slow', headers: {}, signal: controller.signal }),
+    );
+    const other = exchange(pool, { origin, method: 'GET', path: '/echo', headers: {} });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const reason = new Error('client closed the connection');
+    const started = performance.now();
+    controller.abort(reason);
+    for (const call of slow) await expect(call).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(listeners).toBe(1);
+    expect((await other).statusCode).toBe(201);
+  });
+
+  it('completed exchanges are not aborted later by their signal', async () => {
+    const controller = new AbortController();
+    const response = await exchange(pool, {
+      origin,
+      method: 'GET',
+      path: '/echo',
+      headers: {},
+      signal: controller.signal,
+    });
+    controller.abort(new Error('late'));
+    expect(response.statusCode).toBe(201);
+  });
+});
