@@ -198,9 +198,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
         'content-type': JSON_CONTENT_TYPE,
         // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
         'cache-control': 'private, no-store',
-        'content-length': Buffer.byteLength(response.body),
+        'content-length': Buffer.byteLength(response.json) + 1,
       });
-      res.end(response.body);
+      // Headers, body and newline in one write.
+      res.cork();
+      res.write(response.json);
+      res.end('\n');
+      res.uncork();
       return;
     }
 

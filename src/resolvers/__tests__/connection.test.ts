@@ -142,4 +142,30 @@ describe('loadConnection', () => {
     });
     expect(c.pageInfo).toEqual({ hasNextPage: false, endCursor: c.edges[2]!.cursor });
   });
+
+  it('signs an edge cursor only when it is read, once, and the same as an eager signing would', async () => {
+    let signed = 0;
+    const counting = {
+      encode: (...args: Parameters<typeof cursors.encode>) => {
+        signed += 1;
+        return cursors.encode(...args);
+      },
+      decode: cursors.decode,
+    };
+    const c = await loadConnection({
+      first: 50,
+      after: null,
+      scope,
+      cursors: counting,
+      upstreamMaxResults: 100,
+      fetchPage: upstream(80).fetchPage,
+    });
+    expect(signed).toBe(1); // endCursor
+    expect(c.nodes).toHaveLength(50);
+    const cursor = c.edges[10]!.cursor;
+    expect(c.edges[10]!.cursor).toBe(cursor);
+    expect(signed).toBe(2);
+    expect(cursors.decode(cursor, scope)).toEqual({ token: null, skip: 11 });
+    expect(JSON.parse(JSON.stringify(c.edges[3]))).toEqual({ node: 'item-3' });
+  });
 });
