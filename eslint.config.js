@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   // deploy/ holds examples for other tools (deploy/hive/gateway.config.ts imports @graphql-hive/gateway,
   // which this repository does not install); test/deploy.test.ts checks them instead.
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'src/__generated__/', 'deploy/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'src/__generated__/', 'deploy/', '.tmp/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

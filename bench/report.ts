@@ -120,6 +120,8 @@ export function renderMarkdown(results: BenchResults): string {
     `${compact(settings.durationS)} s per cell after ${compact(settings.warmupS)} s warm-up, ` +
       `${settings.rounds} rounds, ${settings.connections} connections, ${compact(settings.latencyMs)} ms upstream latency`,
   ];
+  if (settings.nodeOptions && settings.nodeOptions.length > 0)
+    header.push(`Node options \`${settings.nodeOptions.join(' ')}\``);
   if (settings.smoke) header.unshift('**Smoke run** (short, not representative)');
   out.push(header.join(' · '), '');
   out.push(
@@ -196,7 +198,7 @@ export function renderMarkdown(results: BenchResults): string {
   );
 
   // ---- resources
-  out.push('### Resources: CPU per request (ms, user + system) / peak RSS (MB)', '');
+  out.push('### Resources: CPU per request (ms, user + system) / steady RSS (MB, median sample) / peak RSS (MB)', '');
   out.push(
     table(
       ['Query', ...targets.map((t) => code(t))],
@@ -205,7 +207,7 @@ export function renderMarkdown(results: BenchResults): string {
         ...targets.map((t) => {
           const s = get(q, t);
           // CPU per request is usually well under a millisecond: two decimals.
-          return s ? `${fixed(s.cpuMsPerRequest, 2)} / ${int(s.rssPeakMB)}` : DASH;
+          return s ? `${fixed(s.cpuMsPerRequest, 2)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}` : DASH;
         }),
       ]),
       ['l', ...targets.map(() => 'r' as const)],
@@ -293,7 +295,7 @@ export function renderMarkdown(results: BenchResults): string {
   // ---- start-up
   out.push('## Start-up', '');
   out.push(
-    `\`node src/index.ts\` (production mode), spawn to a 200 from \`/readyz\`: **${fixed(results.startupToReadyMs)} ms**.`,
+    `The compiled entry (as the image runs \`dist/index.js\`, production mode and NODE_OPTIONS), spawn to a 200 from \`/readyz\`: **${fixed(results.startupToReadyMs)} ms**.`,
     '',
   );
   if (results.targets.length > 0) {

@@ -22,6 +22,8 @@ export interface Cell {
   cpuMsPerRequest: number;
   /** Highest RSS sampled during the run, bytes. */
   rssPeak: number;
+  /** Median of the RSS samples of the run (every 250 ms), bytes: the steady RSS under load. */
+  rssSteady: number;
 }
 
 /** A contender's medians over the rounds for one query. */
@@ -33,6 +35,8 @@ export interface ThroughputSummary {
   cpuMsPerRequest: number;
   /** Highest over the rounds, MB (10^6 bytes). */
   rssPeakMB: number;
+  /** Median over the rounds of each run's median RSS sample, MB (10^6 bytes). */
+  rssSteadyMB: number;
   failures: number;
   /** Upstream calls one request of this query made, by `upstream/Operation` (the token endpoint excluded). */
   upstreamCalls: Record<string, number>;
@@ -90,6 +94,8 @@ export interface BenchResults {
     /** Upstream latency of the throughput phase, ms. */
     latencyMs: number;
     overhead: { rate: number; latencyMs: number; durationS: number };
+    /** Node options every contender ran with (none: Node's defaults). */
+    nodeOptions?: string[];
   };
   targets: Array<{ name: TargetName; description: string; startupMs: number }>;
   queries: QueryInfo[];

@@ -12,12 +12,12 @@
  *    medians over the rounds.
  * 4. Added latency: at a fixed arrival rate with a fixed upstream latency, single lookups through
  *    the subgraph against a replay of the same upstream calls (the critical path) at the same rate.
- * 5. Start-up to ready of `node src/index.ts`.
+ * 5. Start-up to ready of the compiled entry, as the image starts it.
  * Then writes results.json, results.md and results.svg (bench/ by default).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,7 @@ const HELP = `npm run bench -- [options]
   --queries <a,b>          queries of the mix (default all)
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
   --cpu-prof <dir>         write a V8 CPU profile of each contender to <dir>/<contender>/
+  --node-options "<opts>"  Node options for every contender, e.g. "--max-semi-space-size=16"
   --out <dir>              where results.json, results.md and results.svg go (default bench/)
 `;
 
@@ -69,6 +70,7 @@ const { values: flags } = parseArgs({
     smoke: { type: 'boolean', default: false },
     out: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'node-options': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -126,6 +128,22 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const NODE = process.execPath;
 const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
 
+/**
+ * The contenders run compiled, as the production image does (`dist/`): src/ and bench/targets/
+ * are built with tsc into .tmp/bench-build/ (with the SDL files beside them), so no contender pays
+ * for Node's TypeScript stripping in its start-up or its memory.
+ */
+const REPO = new URL('..', import.meta.url).pathname;
+const BUILD = join(REPO, '.tmp', 'bench-build');
+
+function buildContenders(): void {
+  rmSync(BUILD, { recursive: true, force: true });
+  execFileSync(NODE, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'bench/tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
+  cpSync(join(REPO, 'schema'), join(BUILD, 'schema'), { recursive: true });
+}
+
 /** A child with an IPC channel: requests carry an id, replies echo it. */
 class Child {
   readonly process: ChildProcess;
@@ -135,7 +153,7 @@ class Child {
   readonly #ready: Promise<unknown>;
 
   constructor(name: string, script: string, args: string[], env: Record<string, string>, execArgv: string[] = []) {
-    this.process = fork(new URL(script, import.meta.url).pathname, args, {
+    this.process = fork(script, args, {
       execPath: NODE,
       execArgv,
       env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
@@ -191,12 +209,16 @@ class Child {
   }
 }
 
+/** Each contender's compiled script and arguments. All run with Node's defaults (`--node-options` adds to them). */
 const TARGET_SCRIPTS: Record<TargetName, [string, string[]]> = {
-  subgraph: ['targets/subgraph.ts', []],
-  'subgraph-n1': ['targets/subgraph.ts', ['--n-plus-one']],
-  'apollo-stock': ['targets/apolloStock.ts', []],
-  'mercurius-jit': ['targets/mercurius.ts', []],
+  subgraph: ['bench/targets/subgraph.js', []],
+  'subgraph-n1': ['bench/targets/subgraph.js', ['--n-plus-one']],
+  'apollo-stock': ['bench/targets/apolloStock.js', []],
+  'mercurius-jit': ['bench/targets/mercurius.js', []],
 };
+
+/** Node options for every contender and the start-up measurement, e.g. heap limits (--node-options). */
+const nodeOptions = (flags['node-options'] ?? '').split(' ').filter(Boolean);
 
 interface RunningTarget {
   name: TargetName;
@@ -243,7 +265,9 @@ async function main(): Promise<void> {
     `bench: ${targets.length} contenders × ${mix.length} queries, ${settings.rounds} round(s) of ${settings.durationS.toFixed(2)} s${smoke ? ' (smoke)' : ''}`,
   );
 
-  const upstreams = new Child('upstreams', 'upstreams.ts', [], {});
+  log('building the contenders (tsc → .tmp/bench-build)');
+  buildContenders();
+  const upstreams = new Child('upstreams', new URL('upstreams.ts', import.meta.url).pathname, [], {});
   const ready = await upstreams.ready<Extract<UpstreamMessage, { type: 'ready' }>>();
   const targetEnv = {
     NODE_ENV: 'production',
@@ -261,7 +285,7 @@ async function main(): Promise<void> {
     for (const name of targets) {
       const [script, args] = TARGET_SCRIPTS[name];
       const profile = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags['cpu-prof'], name)] : [];
-      const child = new Child(name, script, args, targetEnv, profile);
+      const child = new Child(name, join(BUILD, script), args, targetEnv, [...nodeOptions, ...profile]);
       children.push(child);
       const message = await child.ready<Extract<TargetMessage, { type: 'ready' }>>();
       running.push({
@@ -320,11 +344,9 @@ async function main(): Promise<void> {
     const cells: Cell[] = [];
     const cellOf = async (target: RunningTarget, query: MixQuery, round: number, durationS: number): Promise<Cell> => {
       const before = await stats(target.child);
-      let rssPeak = before.memory.rss;
+      const rssSamples: number[] = [];
       const sampler = setInterval(() => {
-        void stats(target.child).then((s) => {
-          rssPeak = Math.max(rssPeak, s.memory.rss);
-        });
+        void stats(target.child).then((s) => rssSamples.push(s.memory.rss));
       }, 250);
       const base = bodyOf(query, sequence++);
       const path = new URL(target.url).pathname;
@@ -343,7 +365,7 @@ async function main(): Promise<void> {
       });
       clearInterval(sampler);
       const after = await stats(target.child);
-      rssPeak = Math.max(rssPeak, after.memory.rss);
+      rssSamples.push(after.memory.rss);
       const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
       return {
         target: target.name,
@@ -354,7 +376,8 @@ async function main(): Promise<void> {
         rps: result.rps,
         latency: result.latency,
         cpuMsPerRequest: result.requests > 0 ? cpuMs / result.requests : 0,
-        rssPeak,
+        rssPeak: Math.max(...rssSamples),
+        rssSteady: median(rssSamples),
       };
     };
 
@@ -401,6 +424,7 @@ async function main(): Promise<void> {
           },
           cpuMsPerRequest: median(mine.map((c) => c.cpuMsPerRequest)),
           rssPeakMB: Math.max(0, ...mine.map((c) => c.rssPeak)) / 1e6,
+          rssSteadyMB: median(mine.map((c) => c.rssSteady)) / 1e6,
           failures: mine.reduce((sum, c) => sum + c.failures, 0),
           upstreamCalls,
           upstreamCallsTotal: Object.values(upstreamCalls).reduce((a, b) => a + b, 0),
@@ -497,7 +521,7 @@ async function main(): Promise<void> {
         cpuModel: cpus()[0]?.model ?? 'unknown',
         memoryGB: Math.round(totalmem() / 2 ** 30),
       },
-      settings,
+      settings: { ...settings, nodeOptions },
       targets: running.map((t) => ({ name: t.name, description: TARGET_DESCRIPTIONS[t.name], startupMs: t.startupMs })),
       queries,
       throughput,
@@ -515,6 +539,19 @@ async function main(): Promise<void> {
     log(
       `wrote ${join(outDir, 'results.json')}, results.md, results.svg (free memory ${(freemem() / 2 ** 30).toFixed(1)} GiB)`,
     );
+    // The benchmark's own checks (the goals are reported, not enforced): this subgraph answered
+    // every request, and at the minimum of upstream calls.
+    const failed = [
+      ...throughput
+        .filter((t) => t.target === 'subgraph' && t.failures > 0)
+        .map((t) => `${t.query}: ${t.failures} failed`),
+      ...overhead.filter((o) => o.failures > 0).map((o) => `${o.query} (added latency): ${o.failures} failed`),
+      ...results.goals.filter((g) => g.goal.startsWith('Upstream calls') && !g.met).map((g) => g.measured),
+    ];
+    if (failed.length > 0) {
+      log(`bench: FAILED: ${failed.join('; ')}`);
+      process.exitCode = 1;
+    }
   } finally {
     await Promise.all(running.map((t) => t.pool.close()));
     await Promise.all(children.map((c) => c.stop()));
@@ -522,6 +559,13 @@ async function main(): Promise<void> {
 }
 
 const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
+
+/**
+ * Operations whose replay the upstream refuses by design: a replayed ConnectAppAuthorization
+ * carries an OAuth code that is already used, and is answered 400 after the same latency, signature
+ * check and parsing as the original. For these, the 400 is the expected answer of a replay.
+ */
+const SINGLE_USE: ReadonlySet<string> = new Set(['ConnectAppAuthorization']);
 
 /** Sends a recorded upstream request again, as it was (its signature still fresh). */
 async function replay(pools: Map<string, Pool>, request: RecordedRequest): Promise<boolean> {
@@ -535,13 +579,19 @@ async function replay(pools: Map<string, Pool>, request: RecordedRequest): Promi
     ...(request.method === 'GET' ? {} : { body: request.body }),
   });
   await res.body.dump();
-  return res.statusCode === 200;
+  return (
+    res.statusCode === 200 ||
+    (request.operation !== undefined && SINGLE_USE.has(request.operation) && res.statusCode === 400)
+  );
 }
 
-/** Spawns `node src/index.ts` in production mode and times it to a 200 from /readyz. */
+/**
+ * Spawns the compiled entry (`src/index.js` of the build, as the image runs `dist/index.js`) in
+ * production mode, and times it to a 200 from /readyz.
+ */
 async function startupToReady(env: Record<string, string>): Promise<number> {
   const started = performance.now();
-  const child = spawn(NODE, [new URL('../src/index.ts', import.meta.url).pathname], {
+  const child = spawn(NODE, [...nodeOptions, join(BUILD, 'src/index.js')], {
     env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -591,8 +641,13 @@ function goalsOf(results: BenchResults): Goal[] {
         met: lowest.ratioToMercurius! >= 1,
       });
     }
-    const rss = Math.max(...mine.map((t) => t.rssPeakMB));
-    goals.push({ goal: 'Steady RSS under load ≤ 150 MB', measured: `peak ${rss.toFixed(0)} MB`, met: rss <= 150 });
+    const steady = mine.reduce((a, b) => (a.rssSteadyMB >= b.rssSteadyMB ? a : b));
+    const peak = Math.max(...mine.map((t) => t.rssPeakMB));
+    goals.push({
+      goal: 'Steady RSS under load ≤ 150 MB (median RSS sample of a run; the highest query)',
+      measured: `steady ${steady.rssSteadyMB.toFixed(0)} MB (${steady.query}); peak ${peak.toFixed(0)} MB`,
+      met: steady.rssSteadyMB <= 150,
+    });
   }
   if (results.overhead.length > 0) {
     const worstP50 = Math.max(...results.overhead.map((o) => o.added.p50));

@@ -35,10 +35,24 @@ const conductorOne = await startConductorOneSimulator({
 function lastRequests(): Record<string, RecordedRequest> {
   const last: Record<string, RecordedRequest> = {};
   for (const r of aws.requests) {
-    last[r.operation] = { origin: aws.url, method: r.method, path: r.path, headers: r.headers, body: r.body };
+    last[r.operation] = {
+      operation: r.operation,
+      origin: aws.url,
+      method: r.method,
+      path: r.path,
+      headers: r.headers,
+      body: r.body,
+    };
   }
   for (const r of conductorOne.requests) {
-    last[r.operation] = { origin: conductorOne.url, method: r.method, path: r.path, headers: r.headers, body: r.body };
+    last[r.operation] = {
+      operation: r.operation,
+      origin: conductorOne.url,
+      method: r.method,
+      path: r.path,
+      headers: r.headers,
+      body: r.body,
+    };
   }
   return last;
 }

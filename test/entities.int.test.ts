@@ -163,6 +163,23 @@ describe('_entities', () => {
     });
   });
 
+  it('fails the whole field for a representation of an unknown type, as @apollo/subgraph does, without an upstream call', async () => {
+    for (let run = 0; run < 3; run += 1) {
+      // Runs 1 and 2 go through graphql-js and graphql-jit; run 3 through the hot path.
+      const { res } = await entities([
+        { __typename: 'NoSuchType', id: 'x' },
+        { __typename: 'CloudConnector', id: t.sandbox.seed.iotManagedIntegrations.cloudConnectors[0]!.Id },
+      ]);
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors![0]).toMatchObject({
+        path: ['_entities'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
+    }
+    expect(t.calls()).toEqual({ iotManagedIntegrations: {}, appFabric: {}, conductorOne: {} });
+  });
+
   it('rejects malformed representation keys per entity, without calling upstream for them', async () => {
     const good = t.sandbox.seed.iotManagedIntegrations.connectorDestinations[0]!.Id;
     const { res, list } = await entities([

@@ -71,6 +71,20 @@ const cases: Array<[string, () => Case]> = [
     },
   ],
   [
+    '_entities with a representation of an unknown type (an unexpected error failing the whole field)',
+    () => ({
+      query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename
+        ... on CloudConnector { id } } }`,
+      variables: {
+        representations: [
+          { __typename: 'NoSuchType', id: 'x' },
+          { __typename: 'CloudConnector', id: t.sandbox.seed.iotManagedIntegrations.cloudConnectors[0]!.Id },
+        ],
+      },
+      hot: true,
+    }),
+  ],
+  [
     'a lookup with an invalid argument (BAD_USER_INPUT at the field)',
     () => ({
       query: 'query ($id: ID!) { connectorDestination(id: $id) { id } }',

@@ -19,6 +19,7 @@ function summary(
     latency: { p50: rps / 1000, p95: rps / 500, p99: rps / 250 },
     cpuMsPerRequest: 0.42,
     rssPeakMB: 123.4,
+    rssSteadyMB: 101.2,
     failures: 0,
     upstreamCalls: { 'aws/GetConnector': upstreamCallsTotal },
     upstreamCallsTotal,

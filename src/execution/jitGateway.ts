@@ -25,9 +25,13 @@ import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-i
 import {
   execute,
   getVariableValues,
+  GraphQLError,
   type DocumentNode,
   type ExecutionResult,
+  isInterfaceType,
+  isObjectType,
   type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -113,36 +117,109 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
 
     const coerced = coerceVariables(schema, operation, variables);
     if (coerced) return coerced;
-    return (await entry.compiled.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>;
+    return withGraphQLErrors(
+      (await entry.compiled.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>,
+    );
   };
+}
+
+/**
+ * graphql-jit's errors are GraphQLErrors without `extensions` when the resolver's error had none
+ * (any unexpected error), where graphql-js always gives an object. Apollo's error handling and
+ * this subgraph's formatting read `extensions.code`; such errors are rebuilt as graphql-js would
+ * make them (same message, locations, path and original error), so every executor answers an
+ * unexpected error the same way.
+ */
+export function withGraphQLErrors<T extends ExecutionResult<Record<string, unknown>>>(result: T): T {
+  if (!result.errors?.some((error) => error.extensions === undefined)) return result;
+  const errors = result.errors.map((error) => {
+    if (error.extensions !== undefined) return error;
+    const rebuilt = new GraphQLError(error.message, {
+      ...(error.path ? { path: error.path } : {}),
+      ...(error.originalError ? { originalError: error.originalError } : {}),
+    });
+    (rebuilt as { locations: GraphQLError['locations'] }).locations = error.locations;
+    return rebuilt;
+  });
+  return { ...result, errors };
 }
 
 const SETTLED = Symbol('entities settled');
 
+type ResolveReference = (reference: unknown, context: unknown, info: GraphQLResolveInfo) => unknown;
+
 /**
- * Wraps `Query._entities` (in place) so that its list is resolved with every item settled: a value,
- * or the item's failure as an Error value. graphql-js and graphql-jit both turn an Error item into
- * null plus an error at that item's path, in order.
+ * Replaces `Query._entities` (in place) with a resolver that resolves the list with every item
+ * settled: a value, or the item's failure as an Error value. graphql-js and graphql-jit both turn
+ * an Error item into null plus an error at that item's path, in order.
+ *
+ * For entities of object types (every entity of this schema) it does what @apollo/subgraph's
+ * `_entities` resolver does, with one promise per item where that resolver and a settling wrapper
+ * around it took three: the type named by `__typename` (an unknown one fails the whole field, with
+ * @apollo/subgraph's message), its `__resolveReference` (else the representation itself), and
+ * `__typename` on the result, as @apollo/subgraph adds it. A representation of an interface type
+ * goes to @apollo/subgraph's own resolver, which resolves its runtime type.
  */
 export function settleEntities(schema: GraphQLSchema): void {
   const field = schema.getQueryType()?.getFields()['_entities'];
-  const resolve = field?.resolve as (GraphQLFieldResolver<unknown, unknown> & { [SETTLED]?: true }) | undefined;
-  if (!field || !resolve || resolve[SETTLED]) return;
+  const original = field?.resolve as (GraphQLFieldResolver<unknown, unknown> & { [SETTLED]?: true }) | undefined;
+  if (!field || !original || original[SETTLED]) return;
+
+  const settle = async (value: unknown, typename: string | null): Promise<unknown> => {
+    try {
+      const resolved = await value;
+      return typename === null ? resolved : withTypename(resolved, typename);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
+
+  // Async: a failure of the whole field (an unknown type) is a rejection, never a synchronous
+  // throw, which graphql-jit does not report as a field error.
   const settled: GraphQLFieldResolver<unknown, unknown> & { [SETTLED]?: true } = async (
     source,
     args,
     context,
     info,
   ) => {
-    const items = (await resolve(source, args, context, info)) as unknown[];
-    return Promise.all(
-      items.map((item) =>
-        Promise.resolve(item).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-      ),
-    );
+    const representations = (args as { representations: Array<{ __typename?: unknown }> }).representations;
+    const items = representations.map((reference) => {
+      const typename = reference.__typename;
+      const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
+      if (isObjectType(type)) {
+        const resolveReference = (
+          type.extensions as { apollo?: { subgraph?: { resolveReference?: ResolveReference } } }
+        ).apollo?.subgraph?.resolveReference;
+        let result: unknown;
+        try {
+          result = resolveReference ? resolveReference(reference, context, info) : reference;
+        } catch (error) {
+          result = Promise.reject(error);
+        }
+        return settle(result, type.name);
+      }
+      if (isInterfaceType(type)) {
+        const [item] = original(source, { representations: [reference] }, context, info) as unknown[];
+        return settle(item, null);
+      }
+      throw new Error(
+        `The _entities resolver tried to load an entity for type "${String(typename)}", but no object or interface type of that name was found in the schema`,
+      );
+    });
+    return Promise.all(items);
   };
   settled[SETTLED] = true;
   field.resolve = settled;
+}
+
+/** @apollo/subgraph's `__typename` on a resolved entity: kept when equal, else set (or copied). */
+function withTypename(value: unknown, typename: string): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const current = (value as { __typename?: unknown }).__typename;
+  if (current === typename) return value;
+  if ('__typename' in value) return { ...value, __typename: typename };
+  Object.defineProperty(value, '__typename', { value: typename });
+  return value;
 }
 
 /** graphql-js's own variable coercion: its errors, or null when the variables are valid. */
