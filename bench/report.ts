@@ -295,7 +295,7 @@ export function renderMarkdown(results: BenchResults): string {
   // ---- start-up
   out.push('## Start-up', '');
   out.push(
-    `The compiled entry (as the image runs \`dist/index.js\`, production mode and NODE_OPTIONS), spawn to a 200 from \`/readyz\`: **${fixed(results.startupToReadyMs)} ms**.`,
+    `The compiled entry (as the image runs \`dist/index.js\`, in production mode), spawn to a 200 from \`/readyz\`: **${fixed(results.startupToReadyMs)} ms**.`,
     '',
   );
   if (results.targets.length > 0) {
