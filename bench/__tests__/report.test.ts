@@ -134,7 +134,8 @@ describe('renderMarkdown', () => {
 
   it('renders latency and resources', () => {
     expect(md).toContain('| `connectorDestinations` | 4.3 / 8.6 / 17.3 |');
-    expect(md).toContain('0.42 / 123');
+    // CPU ms per request / steady RSS / peak RSS
+    expect(md).toContain('0.42 / 101 / 123');
   });
 
   it('marks upstream calls equal to the minimum, and only those', () => {
