@@ -44,7 +44,7 @@ export type UpstreamCommand =
 /** A request as an upstream received it: enough to send it again, byte for byte. */
 export interface RecordedRequest {
   /** The upstream operation, e.g. `GetConnectorDestination`. */
-  operation?: string;
+  operation: string;
   origin: string;
   method: string;
   path: string;

@@ -34,25 +34,13 @@ const conductorOne = await startConductorOneSimulator({
 
 function lastRequests(): Record<string, RecordedRequest> {
   const last: Record<string, RecordedRequest> = {};
-  for (const r of aws.requests) {
-    last[r.operation] = {
-      operation: r.operation,
-      origin: aws.url,
-      method: r.method,
-      path: r.path,
-      headers: r.headers,
-      body: r.body,
-    };
-  }
-  for (const r of conductorOne.requests) {
-    last[r.operation] = {
-      operation: r.operation,
-      origin: conductorOne.url,
-      method: r.method,
-      path: r.path,
-      headers: r.headers,
-      body: r.body,
-    };
+  for (const [origin, requests] of [
+    [aws.url, aws.requests],
+    [conductorOne.url, conductorOne.requests],
+  ] as const) {
+    for (const { operation, method, path, headers, body } of requests) {
+      last[operation] = { operation, origin, method, path, headers, body };
+    }
   }
   return last;
 }

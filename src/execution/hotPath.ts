@@ -21,18 +21,12 @@
  * added to src/apollo.ts must also be called from here, or `hotPath: false` passed to the server.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  getVariableValues,
-  GraphQLError,
-  type ExecutionResult,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
+import { getVariableValues, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { formatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
 import { createCostEstimator } from '../security/cost.ts';
-import { withGraphQLErrors, type CompiledOperation } from './jitGateway.ts';
+import { runCompiled, type CompiledOperation } from './jitGateway.ts';
 
 /** Operations kept hot; the least recently used is dropped beyond this. */
 export const HOT_OPERATIONS = 1000;
@@ -150,9 +144,7 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
 
     async execute({ operation, variables }, context, startedAt) {
       recorder.operationResolved(operation.operation.operation, operation.operationName);
-      const result = withGraphQLErrors(
-        (await operation.compiled.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>,
-      );
+      const result = await runCompiled(operation.compiled, context, variables);
       const errors = result.errors && result.errors.length > 0 ? result.errors : undefined;
       if (errors) recorder.errorsEncountered(errors, context, operation.operationName);
       const formatted = errors?.map((error) =>

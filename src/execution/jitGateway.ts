@@ -117,10 +117,19 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
 
     const coerced = coerceVariables(schema, operation, variables);
     if (coerced) return coerced;
-    return withGraphQLErrors(
-      (await entry.compiled.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>,
-    );
+    return runCompiled(entry.compiled, context, variables);
   };
+}
+
+/** Runs a compiled operation, its errors as graphql-js makes them ({@link withGraphQLErrors}). */
+export async function runCompiled(
+  compiled: CompiledQuery,
+  context: unknown,
+  variables: Record<string, unknown>,
+): Promise<ExecutionResult<Record<string, unknown>>> {
+  return withGraphQLErrors(
+    (await compiled.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>,
+  );
 }
 
 /**
@@ -130,7 +139,7 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
  * make them (same message, locations, path and original error), so every executor answers an
  * unexpected error the same way.
  */
-export function withGraphQLErrors<T extends ExecutionResult<Record<string, unknown>>>(result: T): T {
+function withGraphQLErrors<T extends ExecutionResult<Record<string, unknown>>>(result: T): T {
   if (!result.errors?.some((error) => error.extensions === undefined)) return result;
   const errors = result.errors.map((error) => {
     if (error.extensions !== undefined) return error;
