@@ -174,13 +174,13 @@ export function settleEntities(schema: GraphQLSchema): void {
   const original = field?.resolve as (GraphQLFieldResolver<unknown, unknown> & { [SETTLED]?: true }) | undefined;
   if (!field || !original || original[SETTLED]) return;
 
-  const settle = async (value: unknown, typename: string | null): Promise<unknown> => {
-    try {
-      const resolved = await value;
-      return typename === null ? resolved : withTypename(resolved, typename);
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
+  // One fulfilment handler per entity type (it adds that type's `__typename`), so an item costs
+  // one `then` and no closure of its own.
+  const typenameAdders = new Map<string, (value: unknown) => unknown>();
+  const addTypename = (typename: string) => {
+    let add = typenameAdders.get(typename);
+    if (!add) typenameAdders.set(typename, (add = (value: unknown) => withTypename(value, typename)));
+    return add;
   };
 
   // Async: a failure of the whole field (an unknown type) is a rejection, never a synchronous
@@ -192,33 +192,46 @@ export function settleEntities(schema: GraphQLSchema): void {
     info,
   ) => {
     const representations = (args as { representations: Array<{ __typename?: unknown }> }).representations;
-    const items = representations.map((reference) => {
+    const items = new Array<unknown>(representations.length);
+    for (let index = 0; index < representations.length; index++) {
+      const reference = representations[index]!;
       const typename = reference.__typename;
       const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
+      let result: unknown;
       if (isObjectType(type)) {
         const resolveReference = (
           type.extensions as { apollo?: { subgraph?: { resolveReference?: ResolveReference } } }
         ).apollo?.subgraph?.resolveReference;
-        let result: unknown;
         try {
           result = resolveReference ? resolveReference(reference, context, info) : reference;
         } catch (error) {
-          result = Promise.reject(error);
+          items[index] = asError(error);
+          continue;
         }
-        return settle(result, type.name);
-      }
-      if (isInterfaceType(type)) {
+        items[index] = isPromiseLike(result)
+          ? result.then(addTypename(type.name), asError)
+          : withTypename(result, type.name);
+      } else if (isInterfaceType(type)) {
         const [item] = original(source, { representations: [reference] }, context, info) as unknown[];
-        return settle(item, null);
+        items[index] = isPromiseLike(item) ? item.then(undefined, asError) : item;
+      } else {
+        throw new Error(
+          `The _entities resolver tried to load an entity for type "${String(typename)}", but no object or interface type of that name was found in the schema`,
+        );
       }
-      throw new Error(
-        `The _entities resolver tried to load an entity for type "${String(typename)}", but no object or interface type of that name was found in the schema`,
-      );
-    });
+    }
     return Promise.all(items);
   };
   settled[SETTLED] = true;
   field.resolve = settled;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** @apollo/subgraph's `__typename` on a resolved entity: kept when equal, else set (or copied). */

@@ -37,7 +37,7 @@ export function loadAppAuthorization(
 }
 
 export const AppAuthorization: AppAuthorizationResolvers = {
-  async __resolveReference({ arn }, context, info) {
+  __resolveReference({ arn }, context, info) {
     return loadAppAuthorization(context, info, arn);
   },
   authType: async (authorization, _args, context) => (await detailOf(authorization, context))?.authType ?? null,

@@ -2,7 +2,7 @@ import type { CloudConnectorResolvers } from '../__generated__/resolvers-types.t
 import { iotManagedIntegrationsId } from '../validation.ts';
 
 export const CloudConnector: CloudConnectorResolvers = {
-  async __resolveReference({ id }, { loaders }) {
+  __resolveReference({ id }, { loaders }) {
     return loaders.cloudConnectorById.load(iotManagedIntegrationsId(id, 'id'));
   },
 };

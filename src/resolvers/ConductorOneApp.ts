@@ -2,7 +2,7 @@ import type { ConductorOneAppResolvers } from '../__generated__/resolvers-types.
 import { conductorOneId } from '../validation.ts';
 
 export const ConductorOneApp: ConductorOneAppResolvers = {
-  async __resolveReference({ id }, { loaders }) {
+  __resolveReference({ id }, { loaders }) {
     return loaders.appById.load(conductorOneId(id, 'id'));
   },
 };

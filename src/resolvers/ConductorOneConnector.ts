@@ -2,7 +2,7 @@ import type { ConductorOneConnectorResolvers } from '../__generated__/resolvers-
 import { conductorOneId } from '../validation.ts';
 
 export const ConductorOneConnector: ConductorOneConnectorResolvers = {
-  async __resolveReference({ appId, id }, { loaders }) {
+  __resolveReference({ appId, id }, { loaders }) {
     return loaders.connectorByKey.load({ appId: conductorOneId(appId, 'appId'), id: conductorOneId(id, 'id') });
   },
 };

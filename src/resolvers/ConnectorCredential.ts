@@ -3,7 +3,7 @@ import type { ConnectorCredentialResolvers } from '../__generated__/resolvers-ty
 import { conductorOneId } from '../validation.ts';
 
 export const ConnectorCredential: ConnectorCredentialResolvers = {
-  async __resolveReference({ appId, connectorId, id }, { loaders }) {
+  __resolveReference({ appId, connectorId, id }, { loaders }) {
     return loaders.credentialByKey.load({
       appId: conductorOneId(appId, 'appId'),
       connectorId: conductorOneId(connectorId, 'connectorId'),

@@ -21,10 +21,10 @@ async function detailOf(
   return (await loaders.connectorDestinationById.load(destination.id))?.detail ?? null;
 }
 
-// __resolveReference is async everywhere: a synchronous throw would fail the whole _entities list
-// instead of the one malformed representation.
+// A __resolveReference may throw synchronously (a malformed key): the `_entities` resolver
+// (src/execution/jitGateway.ts, settleEntities) turns that into the one entity's error.
 export const ConnectorDestination: ConnectorDestinationResolvers = {
-  async __resolveReference({ id }, { loaders }, info) {
+  __resolveReference({ id }, { loaders }, info) {
     const valid = iotManagedIntegrationsId(id, 'id');
     return selectsAnyOf(info, 'ConnectorDestination', DESTINATION_DETAIL_FIELDS)
       ? loaders.connectorDestinationById.load(valid)
