@@ -81,6 +81,8 @@ interface CostContext {
   schema: GraphQLSchema;
   fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   variables: Variables;
+  /** The size of the list a variable holds (`_entities` representations). */
+  lengthOf: (name: string) => number;
   defaultListSize: number;
   queryType: GraphQLObjectType | null | undefined;
 }
@@ -115,6 +117,7 @@ function costOf(
   operation: OperationDefinitionNode,
   variables: Variables,
   options: CostOptions,
+  lengthOf: (name: string) => number = (name) => sizeOfList(variables[name]),
 ): number {
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return 0;
@@ -126,6 +129,7 @@ function costOf(
     schema,
     fragments,
     variables,
+    lengthOf,
     defaultListSize: options.defaultListSize ?? DEFAULT_LIST_SIZE,
     queryType: schema.getQueryType(),
   };
@@ -140,39 +144,34 @@ export type CostEstimator = (
   coercedVariables: Readonly<Record<string, unknown>>,
 ) => number;
 
-/** The variable values one cost computation read, and the cost they gave. */
+/** The variable values one cost computation read, the list sizes it read, and the cost they gave. */
 interface RememberedCost {
   names: string[];
   values: unknown[];
+  listNames: string[];
+  listSizes: number[];
   cost: number;
 }
 
 /**
  * {@link operationCost} for repeated operations: per operation (of a cached document), the last
- * cost is kept with the variable values its computation read (list sizes, `@skip`/`@include`
- * flags), and a request whose values for those variables are the same gets it without a walk of
- * the selections. The computation is deterministic in the document and the values it reads, so
- * the answer is the one a walk would give.
+ * cost is kept with the variable values its computation read (slicing arguments, `@skip`/`@include`
+ * flags) and the sizes of the lists it read only for their size (`_entities` representations), and
+ * a request whose values and sizes for those variables are the same gets it without a walk of the
+ * selections. The computation is deterministic in the document and what it reads, so the answer is
+ * the one a walk would give.
  *
- * Only numbers, booleans and null are kept. When a computation read a string, a list or an input
- * object (variables may carry secrets, such as an OAuth code, which must not outlive the request),
- * its cost is not kept, and the next request walks again.
+ * Only numbers, booleans, null and list sizes are kept, never a list's items. When a computation
+ * read a string, a list's items or an input object (variables may carry secrets, such as an OAuth
+ * code, which must not outlive the request), its cost is not kept, and the next request walks again.
  */
 export function createCostEstimator(schema: GraphQLSchema, options: CostOptions = {}): CostEstimator {
   const remembered = new WeakMap<OperationDefinitionNode, RememberedCost>();
   return (document, operation, coercedVariables) => {
     const last = remembered.get(operation);
-    if (last) {
-      let same = true;
-      for (let i = 0; i < last.names.length; i += 1) {
-        if (coercedVariables[last.names[i]!] !== last.values[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return last.cost;
-    }
+    if (last && sameReads(last, coercedVariables)) return last.cost;
     const read = new Map<string, unknown>();
+    const sizes = new Map<string, number>();
     let keepable = true;
     const note = (name: string | symbol, value: unknown) => {
       if (typeof name !== 'string') return;
@@ -200,11 +199,38 @@ export function createCostEstimator(schema: GraphQLSchema, options: CostOptions 
         return Reflect.ownKeys(target);
       },
     });
-    const cost = costOf(schema, document, operation, recording, options);
-    if (keepable) remembered.set(operation, { names: [...read.keys()], values: [...read.values()], cost });
-    else remembered.delete(operation);
+    // A list read for its size only: the size is kept, never the items.
+    const lengthOf = (name: string) => {
+      const size = sizeOfList(Object.hasOwn(coercedVariables, name) ? coercedVariables[name] : undefined);
+      sizes.set(name, size);
+      return size;
+    };
+    const cost = costOf(schema, document, operation, recording, options, lengthOf);
+    if (keepable) {
+      remembered.set(operation, {
+        names: [...read.keys()],
+        values: [...read.values()],
+        listNames: [...sizes.keys()],
+        listSizes: [...sizes.values()],
+        cost,
+      });
+    } else {
+      remembered.delete(operation);
+    }
     return cost;
   };
+}
+
+/** True when `variables` hold what a remembered computation read: the same values and list sizes. */
+function sameReads(last: RememberedCost, variables: Readonly<Record<string, unknown>>): boolean {
+  for (let i = 0; i < last.names.length; i += 1) {
+    if (variables[last.names[i]!] !== last.values[i]) return false;
+  }
+  for (let i = 0; i < last.listNames.length; i += 1) {
+    const name = last.listNames[i]!;
+    if (sizeOfList(Object.hasOwn(variables, name) ? variables[name] : undefined) !== last.listSizes[i]) return false;
+  }
+  return true;
 }
 
 /**
@@ -433,15 +459,18 @@ function representationCount(context: CostContext, node: FieldNode): number {
   return listLength(context, argument.value);
 }
 
+/** How many items a list value holds; a single value is a list of one (input coercion). */
+function sizeOfList(value: unknown): number {
+  if (Array.isArray(value)) return value.length;
+  return value === null || value === undefined ? 0 : 1;
+}
+
 function listLength(context: CostContext, value: ValueNode): number {
   switch (value.kind) {
     case Kind.LIST:
       return value.values.length;
-    case Kind.VARIABLE: {
-      const variable = context.variables[value.name.value];
-      if (Array.isArray(variable)) return variable.length;
-      return variable === null || variable === undefined ? 0 : 1;
-    }
+    case Kind.VARIABLE:
+      return context.lengthOf(value.name.value);
     case Kind.NULL:
       return 0;
     default:

@@ -10,7 +10,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatError } from '../../apollo.ts';
 import { createSchema } from '../../schema.ts';
 import { createCostEstimator } from '../cost.ts';
@@ -590,6 +590,51 @@ describe('createCostEstimator (costs remembered by the variable values they read
     const large = estimate(document, operation, coerce(document, { first: 100, withCloud: true, id: 'a' }));
     expect(large).toBeGreaterThan(small);
     expect(estimate(document, operation, coerce(document, { first: 1, withCloud: true, id: 'b' }))).toBe(small);
+  });
+
+  it('remembers an _entities cost by the number of representations, and walks again for another number', () => {
+    const document = parse(`query E($representations: [_Any!]!) {
+      _entities(representations: $representations) { ... on ConductorOneApp { id displayName } ... on CloudConnector { id } } }`);
+    const operation = getOperationAST(document)!;
+    const estimate = createCostEstimator(schema);
+    const apps = (ids: string[]) => ({ representations: ids.map((id) => ({ __typename: 'ConductorOneApp', id })) });
+    const expectedThree = operationCost(schema, document, 'E', apps(['a', 'b', 'c']));
+    const expectedFive = operationCost(schema, document, 'E', apps(['a', 'b', 'c', 'd', 'e']));
+    expect(expectedFive).toBeGreaterThan(expectedThree);
+    const walks = vi.spyOn(schema, 'getRootType');
+    try {
+      expect(estimate(document, operation, coerce(document, apps(['a', 'b', 'c'])))).toBe(expectedThree);
+      expect(walks).toHaveBeenCalledTimes(1);
+      // Same size, other items: remembered (no walk).
+      expect(estimate(document, operation, coerce(document, apps(['x', 'y', 'z'])))).toBe(expectedThree);
+      expect(walks).toHaveBeenCalledTimes(1);
+      // Another size: walked, and costed for that size.
+      expect(estimate(document, operation, coerce(document, apps(['a', 'b', 'c', 'd', 'e'])))).toBe(expectedFive);
+      expect(walks).toHaveBeenCalledTimes(2);
+    } finally {
+      walks.mockRestore();
+    }
+  });
+
+  it('answers _entities costs as a walk would, for any sequence of batch sizes', () => {
+    const document = parse(`query E($representations: [_Any!]!) {
+      _entities(representations: $representations) { ... on ConnectorDestination { id cloudConnector { id } } } }`);
+    const operation = getOperationAST(document)!;
+    const estimate = createCostEstimator(schema);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 10 }), (sizes) => {
+        for (const size of sizes) {
+          const raw = {
+            representations: Array.from({ length: size }, (_, i) => ({
+              __typename: 'ConnectorDestination',
+              id: `d${i}`,
+            })),
+          };
+          expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'E', raw));
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('costs operations whose cost reads strings or input objects (the mutation) correctly on every call', () => {
