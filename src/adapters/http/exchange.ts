@@ -44,26 +44,38 @@ export class ResponseTooLargeError extends Error {
 
 type Abort = (reason: unknown) => void;
 
-/** The in-flight exchanges of each signal, aborted together by the signal's one listener. */
-const inFlight = new WeakMap<AbortSignal, Set<Abort>>();
+/**
+ * The in-flight exchanges of a signal, aborted together by the signal's one listener. The Set
+ * lives on the signal itself, not in a WeakMap keyed by signals: V8's young-generation collector
+ * keeps a WeakMap's young keys (and what they reach) alive, so every request's signal, and with it
+ * its first exchange's state and response body, used to survive into the old generation.
+ */
+const IN_FLIGHT = Symbol('in-flight exchanges');
+
+type TrackedSignal = AbortSignal & { [IN_FLIGHT]?: Set<Abort> };
 
 function track(signal: AbortSignal, abort: Abort): () => void {
-  let aborts = inFlight.get(signal);
+  const tracked = signal as TrackedSignal;
+  let aborts = tracked[IN_FLIGHT];
   if (!aborts) {
-    const set = (aborts = new Set<Abort>());
-    inFlight.set(signal, set);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const each of set) each(signal.reason);
-        set.clear();
-      },
-      { once: true },
-    );
+    aborts = tracked[IN_FLIGHT] = new Set<Abort>();
+    abortAllOn(signal, aborts);
   }
   const set = aborts;
   set.add(abort);
   return () => set.delete(abort);
+}
+
+/** The signal's listener; its own function, so that it holds only the signal and the Set. */
+function abortAllOn(signal: AbortSignal, aborts: Set<Abort>): void {
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const each of aborts) each(signal.reason);
+      aborts.clear();
+    },
+    { once: true },
+  );
 }
 
 function asError(reason: unknown): Error {
