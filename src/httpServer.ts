@@ -10,7 +10,7 @@ import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { withRequestSpan } from './tracing.ts';
-import { JSON_CONTENT_TYPE, type HotPath } from './execution/hotPath.ts';
+import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
 import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
@@ -121,6 +121,41 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
+/** What a GraphQL request's context is made from. */
+type RequestScope = Parameters<HttpServerOptions['createContext']>[0];
+
+/*
+ * The helpers below make the closures that can outlive a request's execution (the deadline timer,
+ * the close listener, the lazy logger) in scopes of their own, so they hold only what they use.
+ * Made inside the request handler, they would share its closure scope and keep the parsed request
+ * body reachable, past the young generation's collections.
+ */
+
+/**
+ * The request's deadline: its signal aborts upstream calls when the deadline passes, or when the
+ * client goes away before the response is written. One controller and one timer (cheaper than
+ * AbortSignal.any over AbortSignal.timeout).
+ */
+function requestDeadline(res: ServerResponse, timeoutMs: number): { signal: AbortSignal; deadline: number } {
+  const abort = new AbortController();
+  const timer = setTimeout(abortOnDeadline, timeoutMs, abort);
+  res.once('close', () => {
+    clearTimeout(timer);
+    if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+  });
+  return { signal: abort.signal, deadline: Date.now() + timeoutMs };
+}
+
+function abortOnDeadline(abort: AbortController): void {
+  abort.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
+}
+
+/** The request's logger, made on first use: most requests never log through it (the request line has its own). */
+function lazyChildLogger(logger: Logger, requestId: string): () => Logger {
+  let log: Logger | undefined;
+  return () => (log ??= logger.child({ requestId }));
+}
+
 export function createHttpServer(options: HttpServerOptions): Server {
   const { apollo, logger } = options;
   // Read once here, so a missing package fails start-up rather than the first page view.
@@ -169,56 +204,56 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
     }
 
-    // Aborts upstream calls when the deadline passes, or when the client goes away before the
-    // response is written.
-    // One controller and one timer (cheaper than AbortSignal.any over AbortSignal.timeout).
-    const abort = new AbortController();
-    const timer = setTimeout(
-      () => abort.abort(new DOMException('The request deadline passed.', 'TimeoutError')),
-      options.requestTimeoutMs,
-    );
-    res.once('close', () => {
-      clearTimeout(timer);
-      if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
-    });
-    const deadline = Date.now() + options.requestTimeoutMs;
-    const signal = abort.signal;
-    // Made on first use: most requests never log through it (the request line has its own logger).
-    let log: Logger | undefined;
-    const requestLog = () => (log ??= logger.child({ requestId }));
+    const request: RequestScope = {
+      requestId,
+      log: lazyChildLogger(logger, requestId),
+      ...requestDeadline(res, options.requestTimeoutMs),
+      caller,
+    };
     const hot = method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
-    if (hot) {
-      const startedAt = performance.now();
-      const response = await withRequestSpan(req.headers, (span) => {
-        span.setAttribute('http.request_id', requestId);
-        const context = options.createContext({ requestId, log: requestLog, signal, deadline, caller });
-        return options.hotPath!.execute(hot, context, startedAt);
-      });
-      res.writeHead(response.status, {
-        'content-type': JSON_CONTENT_TYPE,
-        // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
-        'cache-control': 'private, no-store',
-        'content-length': Buffer.byteLength(response.json) + 1,
-      });
-      // Headers, body and newline in one write.
-      res.cork();
-      res.write(response.json);
-      res.end('\n');
-      res.uncork();
-      return;
-    }
+    if (hot) return serveHot(req, res, hot, request);
+    return serveApollo(req, res, url, body, request);
+  }
 
+  /** A repeated operation, answered by the hot path (src/execution/hotPath.ts). */
+  async function serveHot(req: IncomingMessage, res: ServerResponse, hot: HotRequest, request: RequestScope) {
+    const startedAt = performance.now();
+    const response = await withRequestSpan(req.headers, (span) => {
+      span.setAttribute('http.request_id', request.requestId);
+      return options.hotPath!.execute(hot, options.createContext(request), startedAt);
+    });
+    res.writeHead(response.status, {
+      'content-type': JSON_CONTENT_TYPE,
+      // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
+      'cache-control': 'private, no-store',
+      'content-length': Buffer.byteLength(response.json) + 1,
+    });
+    // Headers, body and newline in one write.
+    res.cork();
+    res.write(response.json);
+    res.end('\n');
+    res.uncork();
+  }
+
+  /** Everything else, through Apollo Server's pipeline. */
+  async function serveApollo(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: unknown,
+    request: RequestScope,
+  ): Promise<void> {
     const httpGraphQLRequest: HTTPGraphQLRequest = {
-      method,
+      method: req.method ?? 'GET',
       headers: toHeaderMap(req),
       search: url.search,
       body,
     };
     const response = await withRequestSpan(req.headers, (span) => {
-      span.setAttribute('http.request_id', requestId);
+      span.setAttribute('http.request_id', request.requestId);
       return apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
-        context: async () => options.createContext({ requestId, log: requestLog, signal, deadline, caller }),
+        context: async () => options.createContext(request),
       });
     });
     res.statusCode = response.status ?? 200;
