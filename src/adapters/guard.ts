@@ -12,7 +12,8 @@ import type { CallOptions, UpstreamCallBudget } from './types.ts';
 export class UpstreamBudget implements UpstreamCallBudget {
   readonly #max: number;
   #used = 0;
-  readonly #calls = new Map<string, number>();
+  /** By upstream, then operation; kept in the shape the request's log line writes. */
+  readonly #calls: Record<string, Record<string, number>> = {};
   constructor(max: number) {
     this.#max = max;
   }
@@ -20,13 +21,8 @@ export class UpstreamBudget implements UpstreamCallBudget {
     return this.#used;
   }
   /** Upstream calls made so far, by upstream and operation (for the request's log line). */
-  calls(): Record<string, Record<string, number>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const [key, n] of this.#calls) {
-      const [upstream, operation] = key.split(' ') as [string, string];
-      (out[upstream] ??= {})[operation] = n;
-    }
-    return out;
+  calls(): Readonly<Record<string, Readonly<Record<string, number>>>> {
+    return this.#calls;
   }
   take(upstream: UpstreamName, operation: string): void {
     if (this.#used >= this.#max) {
@@ -36,8 +32,8 @@ export class UpstreamBudget implements UpstreamCallBudget {
       );
     }
     this.#used += 1;
-    const key = `${upstream} ${operation}`;
-    this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
+    const byOperation = (this.#calls[upstream] ??= {});
+    byOperation[operation] = (byOperation[operation] ?? 0) + 1;
   }
 }
 
