@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Context } from './context.ts';
+import { DeadlineQueue } from './deadlines.ts';
 import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -132,22 +133,17 @@ type RequestScope = Parameters<HttpServerOptions['createContext']>[0];
  */
 
 /**
- * The request's deadline: its signal aborts upstream calls when the deadline passes, or when the
- * client goes away before the response is written. One controller and one timer (cheaper than
- * AbortSignal.any over AbortSignal.timeout).
+ * The request's deadline (one timer for all requests, src/deadlines.ts): its signal aborts
+ * upstream calls when the deadline passes, or when the client goes away before the response is
+ * written.
  */
-function requestDeadline(res: ServerResponse, timeoutMs: number): { signal: AbortSignal; deadline: number } {
-  const abort = new AbortController();
-  const timer = setTimeout(abortOnDeadline, timeoutMs, abort);
-  res.once('close', () => {
-    clearTimeout(timer);
-    if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+function requestDeadline(res: ServerResponse, deadlines: DeadlineQueue): { signal: AbortSignal; deadline: number } {
+  const request = deadlines.start();
+  res.on('close', () => {
+    if (res.writableFinished) request.end();
+    else request.abort(new Error('client closed the connection'));
   });
-  return { signal: abort.signal, deadline: Date.now() + timeoutMs };
-}
-
-function abortOnDeadline(abort: AbortController): void {
-  abort.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
+  return { signal: request.signal, deadline: request.deadline };
 }
 
 /** The request's logger, made on first use: most requests never log through it (the request line has its own). */
@@ -158,6 +154,7 @@ function lazyChildLogger(logger: Logger, requestId: string): () => Logger {
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { apollo, logger } = options;
+  const deadlines = new DeadlineQueue(options.requestTimeoutMs);
   // Read once here, so a missing package fails start-up rather than the first page view.
   const graphiql = options.graphiql ? createGraphiQL() : null;
 
@@ -207,7 +204,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const request: RequestScope = {
       requestId,
       log: lazyChildLogger(logger, requestId),
-      ...requestDeadline(res, options.requestTimeoutMs),
+      ...requestDeadline(res, deadlines),
       caller,
     };
     const hot = method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
@@ -308,6 +305,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       else res.destroy();
     });
   });
+  server.on('close', () => deadlines.close());
   // Above the idle pool time of routers (Apollo Router closes idle connections after 5 s; others up to 60 s).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DeadlineQueue } from '../deadlines.ts';
+
+/** A manual monotonic clock with fake timers behind it. */
+function fakeClock() {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  let now = 0;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+      vi.advanceTimersByTime(ms);
+    },
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('DeadlineQueue', () => {
+  it('aborts a running request with a TimeoutError when its deadline passes, not before', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const request = queue.start();
+    clock.advance(999);
+    expect(request.signal.aborted).toBe(false);
+    clock.advance(1);
+    expect(request.signal.aborted).toBe(true);
+    expect((request.signal.reason as Error).name).toBe('TimeoutError');
+    expect((request.signal.reason as Error).message).toBe('The request deadline passed.');
+    expect(queue.size).toBe(0);
+  });
+
+  it('gives the deadline on the epoch clock', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(2_500, { now: clock.now });
+    expect(queue.start().deadline).toBe(Date.now() + 2_500);
+  });
+
+  it('never aborts a request that ended, and forgets it', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const request = queue.start();
+    request.end();
+    expect(queue.size).toBe(0);
+    clock.advance(5_000);
+    expect(request.signal.aborted).toBe(false);
+  });
+
+  it('aborts each request at its own deadline, whatever ended around it', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const first = queue.start();
+    clock.advance(300);
+    const second = queue.start();
+    clock.advance(300);
+    const third = queue.start();
+    first.end(); // the timer was armed for the first one's deadline
+    clock.advance(400); // t = 1000: the first one's deadline, which no longer applies
+    expect([second.signal.aborted, third.signal.aborted]).toEqual([false, false]);
+    clock.advance(299); // t = 1299
+    expect(second.signal.aborted).toBe(false);
+    clock.advance(1); // t = 1300: the second one's
+    expect([second.signal.aborted, third.signal.aborted]).toEqual([true, false]);
+    clock.advance(300); // t = 1600: the third one's
+    expect(third.signal.aborted).toBe(true);
+    expect(queue.size).toBe(0);
+  });
+
+  it('aborts with the given reason when the client goes away, and not again at the deadline', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const request = queue.start();
+    const reasons: unknown[] = [];
+    request.signal.addEventListener('abort', () => reasons.push(request.signal.reason));
+    const gone = new Error('client closed the connection');
+    request.abort(gone);
+    request.abort(new Error('twice'));
+    clock.advance(2_000);
+    expect(reasons).toEqual([gone]);
+  });
+
+  it('starts the timer again after the queue ran empty', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(100, { now: clock.now });
+    const early = queue.start();
+    clock.advance(100);
+    expect(early.signal.aborted).toBe(true);
+    const later = queue.start();
+    clock.advance(99);
+    expect(later.signal.aborted).toBe(false);
+    clock.advance(1);
+    expect(later.signal.aborted).toBe(true);
+  });
+
+  it('keeps about as many entries as requests run, across many short requests', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(10_000, { now: clock.now });
+    const slow = queue.start(); // stays at the head for a while
+    for (let i = 0; i < 5_000; i += 1) {
+      queue.start().end();
+      clock.advance(1);
+    }
+    // Ended requests behind a running one wait for it to leave the head.
+    expect(queue.size).toBe(5_001);
+    slow.end();
+    queue.start().end();
+    expect(queue.size).toBe(0);
+  });
+
+  it('stops its timer on close', () => {
+    const clock = fakeClock();
+    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const request = queue.start();
+    queue.close();
+    clock.advance(2_000);
+    expect(request.signal.aborted).toBe(false);
+  });
+
+  it('refuses a timeout that is not positive', () => {
+    expect(() => new DeadlineQueue(0)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Request deadlines on one timer.
+ *
+ * Every GraphQL request gets the same timeout (REQUEST_TIMEOUT_MS), so deadlines fall due in the
+ * order requests start: they queue first in, first out, and one timer, armed for the oldest
+ * running request, is enough for all of them. A request costs an entry in the queue instead of a
+ * timer of its own (Node's timers each take a list insertion, an async resource and a removal).
+ *
+ * A request that ends leaves its entry behind, emptied; emptied entries at the head are dropped
+ * whenever a request starts or ends, so the queue holds about as many entries as requests run.
+ */
+
+/** The reason a request's signal aborts with when its deadline passes. */
+export function deadlineExceeded(): DOMException {
+  return new DOMException('The request deadline passed.', 'TimeoutError');
+}
+
+export interface RequestDeadline {
+  /** Aborts when the deadline passes (a `TimeoutError`), or when {@link abort} is called. */
+  readonly signal: AbortSignal;
+  /** The deadline, in epoch milliseconds (`Date.now()`'s clock). */
+  readonly deadline: number;
+  /** Aborts the request now (the client went away), unless it already ended. */
+  abort(reason: unknown): void;
+  /** The request is over: its deadline no longer applies. */
+  end(): void;
+}
+
+interface Entry {
+  /** null once the request ended or was aborted. */
+  controller: AbortController | null;
+  /** When the deadline passes, on the monotonic clock. */
+  dueAt: number;
+}
+
+export interface DeadlineQueueOptions {
+  /** The monotonic clock in ms (default `performance.now`). */
+  now?: () => number;
+}
+
+export class DeadlineQueue {
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  /** Entries from {@link #head} on are queued; the ones before it are spent. */
+  #entries: Entry[] = [];
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(timeoutMs: number, options: DeadlineQueueOptions = {}) {
+    if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
+    this.#timeoutMs = timeoutMs;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Requests whose deadline is still pending (ended ones may linger until they reach the head). */
+  get size(): number {
+    return this.#entries.length - this.#head;
+  }
+
+  /** Starts a request's deadline: {@link DeadlineQueue}'s timeout from now. */
+  start(): RequestDeadline {
+    const controller = new AbortController();
+    const entry: Entry = { controller, dueAt: this.#now() + this.#timeoutMs };
+    this.#dropSpent();
+    this.#entries.push(entry);
+    this.#timer ??= this.#arm(this.#timeoutMs);
+    return {
+      signal: controller.signal,
+      deadline: Date.now() + this.#timeoutMs,
+      abort: (reason) => {
+        const running = entry.controller;
+        if (!running) return;
+        entry.controller = null;
+        running.abort(reason);
+        this.#dropSpent();
+      },
+      end: () => {
+        entry.controller = null;
+        this.#dropSpent();
+      },
+    };
+  }
+
+  #arm(delayMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(delayMs)));
+    // Running requests keep the process alive through their sockets; this timer never does.
+    timer.unref();
+    return timer;
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = this.#now();
+    while (this.#head < this.#entries.length) {
+      const entry = this.#entries[this.#head]!;
+      const controller = entry.controller;
+      if (controller) {
+        if (entry.dueAt > now) break;
+        entry.controller = null;
+        controller.abort(deadlineExceeded());
+      }
+      this.#head += 1;
+    }
+    this.#compact();
+    const next = this.#entries[this.#head];
+    if (next) this.#timer = this.#arm(next.dueAt - now);
+  }
+
+  /** Drops ended requests from the head of the queue. */
+  #dropSpent(): void {
+    while (this.#head < this.#entries.length && this.#entries[this.#head]!.controller === null) this.#head += 1;
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#head === this.#entries.length) {
+      this.#entries = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Stops the timer (the server closed). Requests still queued never time out. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
