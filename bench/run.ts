@@ -46,7 +46,7 @@ const HELP = `npm run bench -- [options]
   --latency <ms>           upstream latency of the throughput phase (default 0)
   --overhead-rate <n>      arrivals per second of the added-latency phase (default 200)
   --overhead-latency <ms>  upstream latency of the added-latency phase (default 20)
-  --overhead-duration <s>  seconds per added-latency run (default 10)
+  --overhead-duration <s>  seconds per added-latency run (default 20)
   --targets <a,b>          contenders (default all: ${TARGETS.join(', ')})
   --queries <a,b>          queries of the mix (default all)
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
@@ -116,7 +116,7 @@ const settings = {
   overhead: {
     rate: numberFlag('overhead-rate', 200, 1, 10_000),
     latencyMs: numberFlag('overhead-latency', 20, 0, 10_000),
-    durationS: smoke ? 0.5 : numberFlag('overhead-duration', 10, 0.1, 600),
+    durationS: smoke ? 0.5 : numberFlag('overhead-duration', 20, 0.1, 600),
   },
 };
 const outDir = resolve(flags.out ?? new URL('.', import.meta.url).pathname);
