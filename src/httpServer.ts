@@ -126,7 +126,7 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
 type RequestScope = Parameters<HttpServerOptions['createContext']>[0];
 
 /*
- * The helpers below make the closures that can outlive a request's execution (the deadline timer,
+ * The helpers below make the closures that can outlive a request's execution (the deadline's,
  * the close listener, the lazy logger) in scopes of their own, so they hold only what they use.
  * Made inside the request handler, they would share its closure scope and keep the parsed request
  * body reachable, past the young generation's collections.
