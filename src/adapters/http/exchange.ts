@@ -46,9 +46,10 @@ type Abort = (reason: unknown) => void;
 
 /**
  * The in-flight exchanges of a signal, aborted together by the signal's one listener. The Set
- * lives on the signal itself, not in a WeakMap keyed by signals: V8's young-generation collector
- * keeps a WeakMap's young keys (and what they reach) alive, so every request's signal, and with it
- * its first exchange's state and response body, used to survive into the old generation.
+ * lives on the signal itself (no WeakMap lookup per call), and the listener is made in a function
+ * of its own: made here, it would share this scope, which holds the first exchange's abort callback
+ * and through it that exchange's whole state, response body included, for as long as the signal
+ * lives. Under load that kept young objects alive across collections and promoted them.
  */
 const IN_FLIGHT = Symbol('in-flight exchanges');
 
