@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { Kind, parse, visit, type DirectiveNode, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { settleEntities } from './execution/jitGateway.ts';
 import { resolvers } from './resolvers/index.ts';
 import { enforceScopes } from './security/scopes.ts';
 
@@ -74,6 +75,13 @@ function withRequiresScopes(document: DocumentNode): DocumentNode {
   });
 }
 
+/**
+ * The executable subgraph schema: resolvers, scope enforcement, and an `_entities` that settles
+ * each representation on its own (a malformed or failing one is that entity's error, never the
+ * whole list's; the resolvers' `__resolveReference`s rely on it).
+ */
 export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
-  return enforceScopes(buildSubgraphSchema([{ typeDefs: loadTypeDefs(options), resolvers }]));
+  const schema = enforceScopes(buildSubgraphSchema([{ typeDefs: loadTypeDefs(options), resolvers }]));
+  settleEntities(schema);
+  return schema;
 }
