@@ -21,6 +21,8 @@ export type ParentCommand = { id: number; cmd: 'stats' } | { id: number; cmd: 's
 export interface ProcessStats {
   cpu: { user: number; system: number };
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  /** Garbage collections since the process started, and their pauses in total, ms (contenders only). */
+  gc?: { count: number; pauseMs: number };
 }
 
 /** Contender → parent. */

@@ -198,7 +198,10 @@ export function renderMarkdown(results: BenchResults): string {
   );
 
   // ---- resources
-  out.push('### Resources: CPU per request (ms, user + system) / steady RSS (MB, median sample) / peak RSS (MB)', '');
+  out.push(
+    '### Resources: CPU per request (ms, user + system) / GC pauses per request (ms) / steady RSS (MB, median sample) / peak RSS (MB)',
+    '',
+  );
   out.push(
     table(
       ['Query', ...targets.map((t) => code(t))],
@@ -207,7 +210,9 @@ export function renderMarkdown(results: BenchResults): string {
         ...targets.map((t) => {
           const s = get(q, t);
           // CPU per request is usually well under a millisecond: two decimals.
-          return s ? `${fixed(s.cpuMsPerRequest, 2)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}` : DASH;
+          return s
+            ? `${fixed(s.cpuMsPerRequest, 2)} / ${fixed(s.gcMsPerRequest, 3)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}`
+            : DASH;
         }),
       ]),
       ['l', ...targets.map(() => 'r' as const)],

@@ -20,6 +20,8 @@ export interface Cell {
   latency: Percentiles;
   /** CPU time of the contender's process (user + system) per request, ms. */
   cpuMsPerRequest: number;
+  /** Garbage-collection pause time of the contender's process per request, ms. */
+  gcMsPerRequest: number;
   /** Highest RSS sampled during the run, bytes. */
   rssPeak: number;
   /** Median of the RSS samples of the run (every 250 ms), bytes: the steady RSS under load. */
@@ -33,6 +35,8 @@ export interface ThroughputSummary {
   rps: number;
   latency: Percentiles;
   cpuMsPerRequest: number;
+  /** Garbage-collection pauses per request, ms (part of the CPU time). */
+  gcMsPerRequest: number;
   /** Highest over the rounds, MB (10^6 bytes). */
   rssPeakMB: number;
   /** Median over the rounds of each run's median RSS sample, MB (10^6 bytes). */

@@ -230,7 +230,7 @@ interface RunningTarget {
 
 async function stats(child: Child): Promise<ProcessStats> {
   const reply = await child.request<ProcessStats>({ cmd: 'stats' });
-  return { cpu: reply.cpu, memory: reply.memory };
+  return { cpu: reply.cpu, memory: reply.memory, ...(reply.gc ? { gc: reply.gc } : {}) };
 }
 
 // ------------------------------------------------------------------ requests
@@ -367,6 +367,7 @@ async function main(): Promise<void> {
       const after = await stats(target.child);
       rssSamples.push(after.memory.rss);
       const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
+      const gcMs = (after.gc?.pauseMs ?? 0) - (before.gc?.pauseMs ?? 0);
       return {
         target: target.name,
         query: query.name,
@@ -376,6 +377,7 @@ async function main(): Promise<void> {
         rps: result.rps,
         latency: result.latency,
         cpuMsPerRequest: result.requests > 0 ? cpuMs / result.requests : 0,
+        gcMsPerRequest: result.requests > 0 ? gcMs / result.requests : 0,
         rssPeak: Math.max(...rssSamples),
         rssSteady: median(rssSamples),
       };
@@ -423,6 +425,7 @@ async function main(): Promise<void> {
             p99: median(mine.map((c) => c.latency.p99)),
           },
           cpuMsPerRequest: median(mine.map((c) => c.cpuMsPerRequest)),
+          gcMsPerRequest: median(mine.map((c) => c.gcMsPerRequest)),
           rssPeakMB: Math.max(0, ...mine.map((c) => c.rssPeak)) / 1e6,
           rssSteadyMB: median(mine.map((c) => c.rssSteady)) / 1e6,
           failures: mine.reduce((sum, c) => sum + c.failures, 0),

@@ -18,6 +18,7 @@ function summary(
     rps,
     latency: { p50: rps / 1000, p95: rps / 500, p99: rps / 250 },
     cpuMsPerRequest: 0.42,
+    gcMsPerRequest: 0.05,
     rssPeakMB: 123.4,
     rssSteadyMB: 101.2,
     failures: 0,
@@ -135,7 +136,7 @@ describe('renderMarkdown', () => {
   it('renders latency and resources', () => {
     expect(md).toContain('| `connectorDestinations` | 4.3 / 8.6 / 17.3 |');
     // CPU ms per request / steady RSS / peak RSS
-    expect(md).toContain('0.42 / 101 / 123');
+    expect(md).toContain('0.42 / 0.050 / 101 / 123');
   });
 
   it('marks upstream calls equal to the minimum, and only those', () => {

@@ -2,7 +2,17 @@
  * The part every contender process shares: report readiness to `bench/run.ts`, answer its
  * resource questions, stop when told (or when the parent goes away).
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { ParentCommand, TargetMessage } from '../protocol.ts';
+
+/** Garbage-collection pauses of this process, as Node's `gc` performance entries report them. */
+const gc = { count: 0, pauseMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.pauseMs += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 export interface StartedTarget {
   url: string;
@@ -34,6 +44,7 @@ export async function runTarget(name: string, start: () => Promise<StartedTarget
         id: message.id,
         cpu: process.cpuUsage(),
         memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
+        gc: { ...gc },
       });
     } else if (message.cmd === 'stop') {
       void stop();
