@@ -129,6 +129,11 @@ export function isRegistryError(error: unknown): error is GraphQLError {
   );
 }
 
+/** A thrown or rejected value as an Error (an Error as it is; anything else by its string form). */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
 /** Shorthand for the most common input error. */
 export function badUserInput(message: string, argumentPath?: readonly string[]): GraphQLError {
   return ERRORS.BAD_USER_INPUT.err(message, argumentPath ? { argumentPath } : {});

@@ -14,14 +14,19 @@ function fakeClock() {
   };
 }
 
+/** A queue with the given timeout on a fake clock. */
+function queueOnFakeClock(timeoutMs: number) {
+  const clock = fakeClock();
+  return { clock, queue: new DeadlineQueue(timeoutMs, { now: clock.now }) };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('DeadlineQueue', () => {
   it('aborts a running request with a TimeoutError when its deadline passes, not before', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const { clock, queue } = queueOnFakeClock(1_000);
     const request = queue.start();
     clock.advance(999);
     expect(request.signal.aborted).toBe(false);
@@ -33,14 +38,12 @@ describe('DeadlineQueue', () => {
   });
 
   it('gives the deadline on the epoch clock', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(2_500, { now: clock.now });
+    const { queue } = queueOnFakeClock(2_500);
     expect(queue.start().deadline).toBe(Date.now() + 2_500);
   });
 
   it('never aborts a request that ended, and forgets it', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const { clock, queue } = queueOnFakeClock(1_000);
     const request = queue.start();
     request.end();
     expect(queue.size).toBe(0);
@@ -49,8 +52,7 @@ describe('DeadlineQueue', () => {
   });
 
   it('aborts each request at its own deadline, whatever ended around it', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const { clock, queue } = queueOnFakeClock(1_000);
     const first = queue.start();
     clock.advance(300);
     const second = queue.start();
@@ -69,8 +71,7 @@ describe('DeadlineQueue', () => {
   });
 
   it('aborts with the given reason when the client goes away, and not again at the deadline', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const { clock, queue } = queueOnFakeClock(1_000);
     const request = queue.start();
     const reasons: unknown[] = [];
     request.signal.addEventListener('abort', () => reasons.push(request.signal.reason));
@@ -82,8 +83,7 @@ describe('DeadlineQueue', () => {
   });
 
   it('starts the timer again after the queue ran empty', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(100, { now: clock.now });
+    const { clock, queue } = queueOnFakeClock(100);
     const early = queue.start();
     clock.advance(100);
     expect(early.signal.aborted).toBe(true);
@@ -95,8 +95,7 @@ describe('DeadlineQueue', () => {
   });
 
   it('keeps about as many entries as requests run, across many short requests', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(10_000, { now: clock.now });
+    const { clock, queue } = queueOnFakeClock(10_000);
     const slow = queue.start(); // stays at the head for a while
     for (let i = 0; i < 5_000; i += 1) {
       queue.start().end();
@@ -110,8 +109,7 @@ describe('DeadlineQueue', () => {
   });
 
   it('stops its timer on close', () => {
-    const clock = fakeClock();
-    const queue = new DeadlineQueue(1_000, { now: clock.now });
+    const { clock, queue } = queueOnFakeClock(1_000);
     const request = queue.start();
     queue.close();
     clock.advance(2_000);

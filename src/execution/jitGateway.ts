@@ -36,6 +36,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { toError } from '../errors.ts';
 
 /** Runs before an operation is compiled (graphql-js executes it until then). */
 export const COMPILE_AFTER_RUNS = 1;
@@ -205,15 +206,15 @@ export function settleEntities(schema: GraphQLSchema): void {
         try {
           result = resolveReference ? resolveReference(reference, context, info) : reference;
         } catch (error) {
-          items[index] = asError(error);
+          items[index] = toError(error);
           continue;
         }
         items[index] = isPromiseLike(result)
-          ? result.then(addTypename(type.name), asError)
+          ? result.then(addTypename(type.name), toError)
           : withTypename(result, type.name);
       } else if (isInterfaceType(type)) {
         const [item] = original(source, { representations: [reference] }, context, info) as unknown[];
-        items[index] = isPromiseLike(item) ? item.then(undefined, asError) : item;
+        items[index] = isPromiseLike(item) ? item.then(undefined, toError) : item;
       } else {
         throw new Error(
           `The _entities resolver tried to load an entity for type "${String(typename)}", but no object or interface type of that name was found in the schema`,
@@ -224,10 +225,6 @@ export function settleEntities(schema: GraphQLSchema): void {
   };
   settled[SETTLED] = true;
   field.resolve = settled;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -1,3 +1,5 @@
+import { toError } from '../errors.ts';
+
 /**
  * For upstreams without a batch read: one call per distinct key, at most `concurrency` at a time.
  * A key whose call fails gets its own Error, as DataLoader's batch contract expects, so one bad
@@ -16,7 +18,7 @@ export async function fanOut<K, V>(
       try {
         results[index] = await load(keys[index]!);
       } catch (error) {
-        results[index] = error instanceof Error ? error : new Error(String(error));
+        results[index] = toError(error);
       }
     }
   }

@@ -12,6 +12,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { toError } from '../../errors.ts';
 
 /** An upstream response larger than this fails with code `RESPONSE_TOO_LARGE`. */
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -79,13 +80,9 @@ function abortAllOn(signal: AbortSignal, aborts: Set<Abort>): void {
   );
 }
 
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
-}
-
 export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Promise<ExchangeResponse> {
   const { signal } = request;
-  if (signal?.aborted) return Promise.reject(asError(signal.reason));
+  if (signal?.aborted) return Promise.reject(toError(signal.reason));
   return new Promise<ExchangeResponse>((resolve, reject) => {
     let controller: Dispatcher.DispatchController | null = null;
     let pendingAbort: Error | null = null;
@@ -97,7 +94,7 @@ export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Prom
 
     const untrack = signal
       ? track(signal, (reason) => {
-          const error = asError(reason);
+          const error = toError(reason);
           // Before the request started there is no controller yet: abort when it arrives.
           if (controller) controller.abort(error);
           else pendingAbort = error;
@@ -156,7 +153,7 @@ export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Prom
         handler,
       );
     } catch (error) {
-      fail(asError(error));
+      fail(toError(error));
     }
   });
 }
