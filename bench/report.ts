@@ -255,7 +255,8 @@ export function renderMarkdown(results: BenchResults): string {
   else {
     out.push(
       'Fixed arrival rate; the subgraph against a replay of its own upstream critical path (the same ' +
-        'requests, stage by stage, parallel within a stage). Added = subgraph − replay, ms.',
+        'requests, stage by stage, parallel within a stage). Added = subgraph − replay, ms. ' +
+        overheadRounds(results.settings.overhead),
       '',
     );
     out.push(
@@ -484,4 +485,11 @@ export function renderSvg(results: BenchResults): string {
 
   parts.push('</svg>');
   return parts.join('\n') + '\n';
+}
+
+function overheadRounds({ durationS, rounds = 2 }: BenchResults['settings']['overhead']): string {
+  return (
+    `${compact(durationS)} s of load per query on each side, in ${int(rounds)} interleaved rounds ` +
+    '(replay, subgraph, replay, …); each percentile is the median of the rounds’ percentiles.'
+  );
 }

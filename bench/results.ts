@@ -97,7 +97,8 @@ export interface BenchResults {
     connections: number;
     /** Upstream latency of the throughput phase, ms. */
     latencyMs: number;
-    overhead: { rate: number; latencyMs: number; durationS: number };
+    /** Added-latency phase: arrival rate, upstream latency, seconds per query, interleaved rounds. */
+    overhead: { rate: number; latencyMs: number; durationS: number; rounds?: number };
     /** Node options every contender ran with (none: Node's defaults). */
     nodeOptions?: string[];
   };

@@ -46,7 +46,10 @@ const HELP = `npm run bench -- [options]
   --latency <ms>           upstream latency of the throughput phase (default 0)
   --overhead-rate <n>      arrivals per second of the added-latency phase (default 200)
   --overhead-latency <ms>  upstream latency of the added-latency phase (default 20)
-  --overhead-duration <s>  seconds per added-latency run (default 20)
+  --overhead-duration <s>  seconds of load on the subgraph per query in the added-latency phase,
+                           split over its rounds; the replay gets as much (default 20)
+  --overhead-rounds <n>    interleaved replay/subgraph rounds of the added-latency phase; medians
+                           are quoted (default 4)
   --targets <a,b>          contenders (default all: ${TARGETS.join(', ')})
   --queries <a,b>          queries of the mix (default all)
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
@@ -65,6 +68,7 @@ const { values: flags } = parseArgs({
     'overhead-rate': { type: 'string' },
     'overhead-latency': { type: 'string' },
     'overhead-duration': { type: 'string' },
+    'overhead-rounds': { type: 'string' },
     targets: { type: 'string' },
     queries: { type: 'string' },
     smoke: { type: 'boolean', default: false },
@@ -117,6 +121,7 @@ const settings = {
     rate: numberFlag('overhead-rate', 200, 1, 10_000),
     latencyMs: numberFlag('overhead-latency', 20, 0, 10_000),
     durationS: smoke ? 0.5 : numberFlag('overhead-duration', 20, 0.1, 600),
+    rounds: smoke ? 1 : numberFlag('overhead-rounds', 4, 1, 100),
   },
 };
 const outDir = resolve(flags.out ?? new URL('.', import.meta.url).pathname);
@@ -442,8 +447,10 @@ async function main(): Promise<void> {
     const subgraph = running.find((t) => t.name === 'subgraph');
     const withPath = mix.filter((q) => q.criticalPath);
     if (subgraph && withPath.length > 0) {
-      const { rate, latencyMs, durationS } = settings.overhead;
-      log(`added latency: ${rate} req/s, ${latencyMs} ms upstream latency, ${durationS} s per run`);
+      const { rate, latencyMs, durationS, rounds } = settings.overhead;
+      log(
+        `added latency: ${rate} req/s, ${latencyMs} ms upstream latency, ${durationS} s per query in ${rounds} rounds`,
+      );
       await upstreams.request({ cmd: 'latency', ms: latencyMs });
       const replayPools = new Map<string, Pool>();
       for (const query of withPath) {
@@ -468,13 +475,14 @@ async function main(): Promise<void> {
           }
           return true;
         };
-        // Interleaved: replay, subgraph, replay, subgraph (medians of two each).
+        // Interleaved: replay, subgraph, replay, subgraph, … (a percentile is the median of the
+        // rounds' percentiles, so one noisy window on this shared machine does not decide it).
         const replays: OpenLoopResult[] = [];
         const throughSubgraph: OpenLoopResult[] = [];
-        for (let i = 0; i < 2; i += 1) {
-          replays.push(await openLoop(rate, durationS / 2, replayOnce));
+        for (let i = 0; i < rounds; i += 1) {
+          replays.push(await openLoop(rate, durationS / rounds, replayOnce));
           throughSubgraph.push(
-            await openLoop(rate, durationS / 2, async () => {
+            await openLoop(rate, durationS / rounds, async () => {
               const { status, text } = await post(subgraph, bodyOf(query, sequence++));
               return answered(status, text);
             }),

@@ -161,9 +161,13 @@ interface RememberedCost {
  * selections. The computation is deterministic in the document and what it reads, so the answer is
  * the one a walk would give.
  *
- * Only numbers, booleans, null and list sizes are kept, never a list's items. When a computation
- * read a string, a list's items or an input object (variables may carry secrets, such as an OAuth
- * code, which must not outlive the request), its cost is not kept, and the next request walks again.
+ * Variables may carry secrets (an OAuth code) that must not outlive the request, and a cost never
+ * depends on a string's value, an input object's leaf values or a list's items, only on which of
+ * them are present and how many there are. So numbers, booleans and null are kept as they are;
+ * strings, input objects and lists as their {@link shapeOf shape} (field names, list lengths, and
+ * a placeholder for every string); a list read only for its size, as its size. When the variables
+ * did not coerce ({@link coerceVariables} hands back the raw values, whose field names are the
+ * client's), or a computation read them as a whole, its cost is not kept.
  */
 export function createCostEstimator(schema: GraphQLSchema, options: CostOptions = {}): CostEstimator {
   const remembered = new WeakMap<OperationDefinitionNode, RememberedCost>();
@@ -172,13 +176,9 @@ export function createCostEstimator(schema: GraphQLSchema, options: CostOptions 
     if (last && sameReads(last, coercedVariables)) return last.cost;
     const read = new Map<string, unknown>();
     const sizes = new Map<string, number>();
-    let keepable = true;
+    let keepable = !(RAW in coercedVariables);
     const note = (name: string | symbol, value: unknown) => {
-      if (typeof name !== 'string') return;
-      if (!(value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean')) {
-        keepable = false;
-      }
-      read.set(name, value);
+      if (typeof name === 'string' && !read.has(name)) read.set(name, value);
     };
     const recording = new Proxy(coercedVariables as Variables, {
       get(target, name, receiver) {
@@ -209,7 +209,7 @@ export function createCostEstimator(schema: GraphQLSchema, options: CostOptions 
     if (keepable) {
       remembered.set(operation, {
         names: [...read.keys()],
-        values: [...read.values()],
+        values: Array.from(read.values(), shapeOf),
         listNames: [...sizes.keys()],
         listSizes: [...sizes.values()],
         cost,
@@ -224,13 +224,41 @@ export function createCostEstimator(schema: GraphQLSchema, options: CostOptions 
 /** True when `variables` hold what a remembered computation read: the same values and list sizes. */
 function sameReads(last: RememberedCost, variables: Readonly<Record<string, unknown>>): boolean {
   for (let i = 0; i < last.names.length; i += 1) {
-    if (variables[last.names[i]!] !== last.values[i]) return false;
+    if (shapeOf(variables[last.names[i]!]) !== last.values[i]) return false;
   }
   for (let i = 0; i < last.listNames.length; i += 1) {
     const name = last.listNames[i]!;
     if (sizeOfList(Object.hasOwn(variables, name) ? variables[name] : undefined) !== last.listSizes[i]) return false;
   }
   return true;
+}
+
+/** Marks variables that did not coerce: the raw values ({@link coerceVariables}). */
+const RAW = Symbol('raw variables');
+
+/** The placeholder a string stands as in a {@link shapeOf shape}. */
+const STRING = '\u0000s';
+
+/**
+ * What of a variable's value a cost can depend on: a number, boolean, null or undefined as itself;
+ * anything else as a string that names its kind and structure but holds no string value: `STRING`
+ * for a string, `[…]` with each item's shape for a list, `{name:shape,…}` for an input object.
+ * Two values with the same shape cost the same in every operation.
+ */
+export function shapeOf(value: unknown): unknown {
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return STRING;
+  if (Array.isArray(value)) {
+    let shape = '[';
+    for (const item of value) shape += `${String(shapeOf(item))},`;
+    return `${shape}]`;
+  }
+  if (typeof value === 'object') {
+    let shape = '{';
+    for (const key in value) shape += `${key}:${String(shapeOf((value as Record<string, unknown>)[key]))},`;
+    return `${shape}}`;
+  }
+  return NaN; // anything else (never in coerced variables): equal to nothing, so never remembered
 }
 
 /**
@@ -249,6 +277,7 @@ export function coerceVariables(
     // fall through
   }
   const variables: Variables = { ...inputs };
+  Object.defineProperty(variables, RAW, { value: true });
   for (const definition of definitions) {
     const name = definition.variable.name.value;
     const type = typeFromAST(schema, definition.type);

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatError } from '../../apollo.ts';
 import { createSchema } from '../../schema.ts';
-import { createCostEstimator } from '../cost.ts';
+import { coerceVariables, createCostEstimator, shapeOf } from '../cost.ts';
 import {
   costLimitPlugin,
   countTokens,
@@ -542,7 +542,7 @@ describe('operationCost arithmetic', () => {
   });
 });
 
-describe('createCostEstimator (costs remembered by the variable values they read)', () => {
+describe('createCostEstimator (costs remembered by the variable values, or their shapes, they read)', () => {
   const OPERATION = `query Q($first: Int = 10, $withCloud: Boolean!, $skipNodes: Boolean = false, $id: ID!) {
     connectorDestinations(first: $first) {
       nodes @skip(if: $skipNodes) { id cloudConnector @include(if: $withCloud) { id } }
@@ -637,20 +637,110 @@ describe('createCostEstimator (costs remembered by the variable values they read
     );
   });
 
-  it('costs operations whose cost reads strings or input objects (the mutation) correctly on every call', () => {
-    const document = parse(`mutation M($input: ConnectAppAuthorizationInput!) {
-      connectAppAuthorization(input: $input) { appAuthorization { arn } userErrors { code } } }`);
+  const CONNECT = `mutation M($input: ConnectAppAuthorizationInput!) {
+    connectAppAuthorization(input: $input) { appAuthorization { arn } userErrors { code } } }`;
+  const connectInput = (code: string | null, redirectUri = 'https://app.example/callback') => ({
+    input: {
+      appBundleIdentifier: 'b',
+      appAuthorizationIdentifier: 'a',
+      ...(code === null ? {} : { authRequest: { redirectUri, code } }),
+    },
+  });
+
+  it('remembers the mutation by its input shape: another code costs no walk, another shape does', () => {
+    const document = parse(CONNECT);
     const operation = getOperationAST(document)!;
     const estimate = createCostEstimator(schema);
-    for (const code of ['first-code', 'second-code']) {
-      const raw = {
-        input: {
-          appBundleIdentifier: 'b',
-          appAuthorizationIdentifier: 'a',
-          authRequest: { redirectUri: 'https://x', code },
-        },
-      };
-      expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'M', raw));
+    const withCode = operationCost(schema, document, 'M', connectInput('first-code'));
+    const withoutCode = operationCost(schema, document, 'M', connectInput(null));
+    expect(withCode).toBeGreaterThan(withoutCode);
+    const walks = vi.spyOn(schema, 'getRootType');
+    try {
+      expect(estimate(document, operation, coerce(document, connectInput('first-code')))).toBe(withCode);
+      expect(estimate(document, operation, coerce(document, connectInput('second-code', 'https://b')))).toBe(withCode);
+      expect(walks).toHaveBeenCalledTimes(1);
+      expect(estimate(document, operation, coerce(document, connectInput(null)))).toBe(withoutCode);
+      expect(walks).toHaveBeenCalledTimes(2);
+    } finally {
+      walks.mockRestore();
     }
+  });
+
+  it('answers the mutation as a walk would, for any sequence of inputs', () => {
+    const document = parse(CONNECT);
+    const operation = getOperationAST(document)!;
+    const estimate = createCostEstimator(schema);
+    const input = fc.tuple(fc.option(fc.string(), { nil: null }), fc.webUrl());
+    fc.assert(
+      fc.property(fc.array(input, { minLength: 1, maxLength: 10 }), (sequence) => {
+        for (const [code, redirectUri] of sequence) {
+          const raw = connectInput(code, redirectUri);
+          expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'M', raw));
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('walks again for variables that did not coerce (their field names are the client’s)', () => {
+    const document = parse(CONNECT);
+    const operation = getOperationAST(document)!;
+    const estimate = createCostEstimator(schema);
+    const raw = { input: { appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a', planted_secret_field: 1 } };
+    const variables = coerceVariables(schema, operation.variableDefinitions ?? [], raw);
+    const cost = operationCost(schema, document, 'M', raw);
+    const walks = vi.spyOn(schema, 'getRootType');
+    try {
+      expect(estimate(document, operation, variables)).toBe(cost);
+      expect(estimate(document, operation, variables)).toBe(cost);
+      expect(walks).toHaveBeenCalledTimes(2);
+    } finally {
+      walks.mockRestore();
+    }
+  });
+});
+
+describe('shapeOf (what a remembered cost keeps of a variable)', () => {
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => /^[A-Za-z_]\w*$/.test(k)), tie('value'), {
+        maxKeys: 4,
+      }),
+    ),
+  })).value;
+
+  it('keeps no string value: a planted code never appears in a shape', () => {
+    const code = 'planted-oauth-code-7f3a9c';
+    const shape = shapeOf({ authRequest: { code, redirectUri: `https://x/${code}` }, list: [code, { code }] });
+    expect(String(shape)).not.toContain('planted');
+    expect(shapeOf(code)).not.toBe(code);
+  });
+
+  it('gives values with strings swapped the same shape, and keeps numbers, booleans and null as they are', () => {
+    const swapStrings = (value: unknown): unknown =>
+      typeof value === 'string'
+        ? `${value}!`
+        : Array.isArray(value)
+          ? value.map(swapStrings)
+          : value !== null && typeof value === 'object'
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swapStrings(v)]))
+            : value;
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(shapeOf(swapStrings(value))).toBe(shapeOf(value));
+      }),
+    );
+    for (const primitive of [0, 7, true, false, null, undefined]) expect(shapeOf(primitive)).toBe(primitive);
+  });
+
+  it('tells apart list lengths, field sets and kinds', () => {
+    const shapes = [[], ['a'], ['a', 'b'], {}, { code: 'a' }, { code: null }, { code: 1 }, { uri: 'a' }, 'a', [[]], [{}]];
+    expect(new Set(shapes.map(shapeOf)).size).toBe(shapes.length);
   });
 });
