@@ -42,7 +42,7 @@ function fixture(): BenchResults {
       rounds: 5,
       connections: 50,
       latencyMs: 5,
-      overhead: { rate: 200, latencyMs: 5, durationS: 10 },
+      overhead: { rate: 200, latencyMs: 5, durationS: 10, rounds: 4 },
     },
     targets: TARGETS.map((name, i) => ({ name, description: `${name} description`, startupMs: 100 + i * 10.25 })),
     queries: [
@@ -150,6 +150,13 @@ describe('renderMarkdown', () => {
     expect(md).toContain(
       '| `connectorDestinations` | `subgraph` | 200 | 5.0 | GetCredentials → SearchApps ∥ GetConnector | 12.3 / 18.8 | 11.1 / 15.2 | +1.2 / +3.6 |',
     );
+  });
+
+  it('says how the added latency was sampled (results from before the rounds setting had two)', () => {
+    expect(md).toContain('10 s of load per query on each side, in 4 interleaved rounds');
+    const older = fixture();
+    delete older.settings.overhead.rounds;
+    expect(renderMarkdown(older)).toContain('in 2 interleaved rounds');
   });
 
   it('renders start-up', () => {
