@@ -709,9 +709,13 @@ describe('shapeOf (what a remembered cost keeps of a variable)', () => {
       fc.boolean(),
       fc.constant(null),
       fc.array(tie('value'), { maxLength: 4 }),
-      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => /^[A-Za-z_]\w*$/.test(k)), tie('value'), {
-        maxKeys: 4,
-      }),
+      fc.dictionary(
+        fc.string({ minLength: 1, maxLength: 8 }).filter((k) => /^[A-Za-z_]\w*$/.test(k)),
+        tie('value'),
+        {
+          maxKeys: 4,
+        },
+      ),
     ),
   })).value;
 
@@ -740,7 +744,19 @@ describe('shapeOf (what a remembered cost keeps of a variable)', () => {
   });
 
   it('tells apart list lengths, field sets and kinds', () => {
-    const shapes = [[], ['a'], ['a', 'b'], {}, { code: 'a' }, { code: null }, { code: 1 }, { uri: 'a' }, 'a', [[]], [{}]];
+    const shapes = [
+      [],
+      ['a'],
+      ['a', 'b'],
+      {},
+      { code: 'a' },
+      { code: null },
+      { code: 1 },
+      { uri: 'a' },
+      'a',
+      [[]],
+      [{}],
+    ];
     expect(new Set(shapes.map(shapeOf)).size).toBe(shapes.length);
   });
 });
