@@ -255,7 +255,9 @@ export function renderMarkdown(results: BenchResults): string {
   else {
     out.push(
       'Fixed arrival rate; the subgraph against a replay of its own upstream critical path (the same ' +
-        'requests, stage by stage, parallel within a stage). Added = subgraph − replay, ms. ' +
+        'requests, stage by stage, parallel within a stage). Added = target − replay, ms. ' +
+        'Mercurius, where measured, serves the same queries at the same rate, interleaved with the subgraph: ' +
+        'a reference for what the fastest Node stack adds on this machine under the same load generator. ' +
         overheadRounds(results.settings.overhead),
       '',
     );
@@ -267,7 +269,7 @@ export function renderMarkdown(results: BenchResults): string {
           'Rate (req/s)',
           'Upstream latency (ms)',
           'Critical path',
-          'Subgraph p50 / p99',
+          'Target p50 / p99',
           'Replay p50 / p99',
           'Added p50 / p99',
         ],
@@ -489,7 +491,7 @@ export function renderSvg(results: BenchResults): string {
 
 function overheadRounds({ durationS, rounds = 2 }: BenchResults['settings']['overhead']): string {
   return (
-    `${compact(durationS)} s of load per query on each side, in ${int(rounds)} interleaved rounds ` +
+    `${compact(durationS)} s of load per query on each side, in ${int(rounds)} interleaved round${rounds === 1 ? '' : 's'} ` +
     '(replay, subgraph, replay, …); each percentile is the median of the rounds’ percentiles.'
   );
 }

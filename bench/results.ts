@@ -59,9 +59,13 @@ export interface QueryInfo {
   minimumTotal: number;
 }
 
-/** Open-model (fixed arrival rate) latency of one query against the replay of its upstream critical path. */
+/**
+ * Open-model (fixed arrival rate) latency of one query through one target (this subgraph, or a
+ * peer measured the same way for reference) against the replay of its upstream critical path.
+ */
 export interface OverheadResult {
   query: string;
+  /** The target the requests went through (the goal is this subgraph's). */
   target: TargetName;
   /** Arrivals per second. */
   rate: number;
@@ -69,10 +73,12 @@ export interface OverheadResult {
   /** The replayed critical path: stages of upstream operations (calls within a stage run in parallel). */
   criticalPath: string[][];
   requests: number;
+  /** The target's failed requests, and the replay's. */
   failures: number;
+  /** Latency through the target (`target`; the field keeps its first name, from when only the subgraph was measured). */
   subgraph: Percentiles;
   replay: Percentiles;
-  /** subgraph − replay, per percentile, ms. */
+  /** target − replay, per percentile, ms. */
   added: Percentiles;
 }
 
