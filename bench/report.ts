@@ -117,7 +117,8 @@ export function renderMarkdown(results: BenchResults): string {
   const header = [
     `**${formatDate(results.startedAt)}**${took ? ` (${took})` : ''}`,
     `Node ${machine.node} on ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ${compact(machine.memoryGB)} GB`,
-    `${compact(settings.durationS)} s per cell after ${compact(settings.warmupS)} s warm-up, ` +
+    `${compact(settings.durationS)} s per cell after ${compact(settings.warmupS)} s warm-up` +
+      (settings.settleS ? ` (and ${compact(settings.settleS)} s unmeasured before each cell), ` : ', ') +
       `${settings.rounds} rounds, ${settings.connections} connections, ${compact(settings.latencyMs)} ms upstream latency`,
   ];
   if (settings.nodeOptions && settings.nodeOptions.length > 0)

@@ -99,6 +99,8 @@ export interface BenchResults {
     /** Seconds per throughput cell. */
     durationS: number;
     warmupS: number;
+    /** Unmeasured seconds of the same load right before every measured cell (absent: none). */
+    settleS?: number;
     rounds: number;
     connections: number;
     /** Upstream latency of the throughput phase, ms. */

@@ -42,6 +42,8 @@ const HELP = `npm run bench -- [options]
 
   --duration <s>           seconds per throughput run (default 3)
   --warmup <s>             warm-up seconds per contender and query before the first round (default 1)
+  --settle <s>             unmeasured seconds of the same load right before every measured run
+                           (default 1; see docs/performance.md)
   --rounds <n>             interleaved rounds; medians are quoted (default 3)
   --connections <n>        autocannon connections (default 10)
   --latency <ms>           upstream latency of the throughput phase (default 0)
@@ -64,6 +66,7 @@ const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string' },
     warmup: { type: 'string' },
+    settle: { type: 'string' },
     rounds: { type: 'string' },
     connections: { type: 'string' },
     latency: { type: 'string' },
@@ -116,6 +119,7 @@ const settings = {
   // The smoke spreads about two seconds of load per contender over the mix.
   durationS: smoke ? Math.max(0.1, 2 / mix.length) : numberFlag('duration', 3, 0.1, 600),
   warmupS: smoke ? 0 : numberFlag('warmup', 1, 0, 600),
+  settleS: smoke ? 0 : numberFlag('settle', 1, 0, 600),
   rounds: smoke ? 1 : numberFlag('rounds', 3, 1, 100),
   connections: numberFlag('connections', 10, 1, 1000),
   latencyMs: numberFlag('latency', 0, 0, 10_000),
@@ -403,6 +407,10 @@ async function main(): Promise<void> {
         // Rotate the order, so no contender always runs first (or right after the heaviest).
         const order = running.map((_, i) => running[(i + qi + round) % running.length]!);
         for (const target of order) {
+          // While the others ran, V8 may have shrunk this contender's young generation (it does
+          // after a quiet spell, depending on how full it was when the quiet began); a moment of
+          // the same load first measures every contender with the heap sizing of sustained load.
+          if (settings.settleS > 0) await cellOf(target, query, round, settings.settleS);
           const cell = await cellOf(target, query, round, settings.durationS);
           cells.push(cell);
           log(

@@ -35,6 +35,14 @@ describe('renderMarkdown', () => {
     expect(md).toContain('![Throughput](results.svg)');
   });
 
+  it('says when every cell was preceded by unmeasured load', () => {
+    const results = fixture();
+    results.settings.settleS = 0.5;
+    expect(renderMarkdown(results)).toContain(
+      '10 s per cell after 3 s warm-up (and 0.5 s unmeasured before each cell), 5 rounds',
+    );
+  });
+
   it('renders the goals table with ✅ and ❌', () => {
     expect(md).toContain('| Goal | Measured | Met |');
     expect(md).toContain('| subgraph ≥ 1.2× mercurius-jit | 1.23× (median over queries) | ✅ |');
