@@ -493,6 +493,6 @@ export function renderSvg(results: BenchResults): string {
 function overheadRounds({ durationS, rounds = 2 }: BenchResults['settings']['overhead']): string {
   return (
     `${compact(durationS)} s of load per query on each side, in ${int(rounds)} interleaved round${rounds === 1 ? '' : 's'} ` +
-    '(replay, subgraph, replay, …); each percentile is the median of the rounds’ percentiles.'
+    '(the replay, then each target); each percentile is the median of the rounds’ percentiles.'
   );
 }
