@@ -558,28 +558,49 @@ describe('createCostEstimator (costs remembered by the variable values, or their
     return result.coerced;
   }
 
-  it('answers as a walk would, for any sequence of variable values (hits and misses alike)', () => {
-    const document = parse(OPERATION);
+  /** Runs `body` with a count of cost walks (each walk starts at the schema's root type). */
+  function countingWalks(body: (walks: () => number) => void): void {
+    const spy = vi.spyOn(schema, 'getRootType');
+    try {
+      body(() => spy.mock.calls.length);
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  /** For any sequence of raw variables, one estimator answers each as a fresh walk would. */
+  function expectSameAsWalks(
+    source: string,
+    raws: fc.Arbitrary<Record<string, unknown>>,
+    { maxLength, numRuns }: { maxLength: number; numRuns: number },
+  ): void {
+    const document = parse(source);
     const operation = getOperationAST(document)!;
+    const name = operation.name?.value;
     const estimate = createCostEstimator(schema);
-    const variables = fc.record(
-      {
-        first: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-        withCloud: fc.boolean(),
-        skipNodes: fc.boolean(),
-        id: fc.constantFrom('a', 'b', 'c'),
-      },
-      { requiredKeys: ['withCloud', 'id'] },
-    );
     fc.assert(
-      fc.property(fc.array(variables, { minLength: 1, maxLength: 20 }), (sequence) => {
-        for (const values of sequence) {
-          const raw = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-          expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'Q', raw));
+      fc.property(fc.array(raws, { minLength: 1, maxLength }), (sequence) => {
+        for (const raw of sequence) {
+          expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, name, raw));
         }
       }),
-      { numRuns: 200 },
+      { numRuns },
     );
+  }
+
+  it('answers as a walk would, for any sequence of variable values (hits and misses alike)', () => {
+    const variables = fc
+      .record(
+        {
+          first: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+          withCloud: fc.boolean(),
+          skipNodes: fc.boolean(),
+          id: fc.constantFrom('a', 'b', 'c'),
+        },
+        { requiredKeys: ['withCloud', 'id'] },
+      )
+      .map((values) => Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)));
+    expectSameAsWalks(OPERATION, variables, { maxLength: 20, numRuns: 200 });
   });
 
   it('gives a later, different first its own cost (no stale answer)', () => {
@@ -601,39 +622,27 @@ describe('createCostEstimator (costs remembered by the variable values, or their
     const expectedThree = operationCost(schema, document, 'E', apps(['a', 'b', 'c']));
     const expectedFive = operationCost(schema, document, 'E', apps(['a', 'b', 'c', 'd', 'e']));
     expect(expectedFive).toBeGreaterThan(expectedThree);
-    const walks = vi.spyOn(schema, 'getRootType');
-    try {
+    countingWalks((walks) => {
       expect(estimate(document, operation, coerce(document, apps(['a', 'b', 'c'])))).toBe(expectedThree);
-      expect(walks).toHaveBeenCalledTimes(1);
+      expect(walks()).toBe(1);
       // Same size, other items: remembered (no walk).
       expect(estimate(document, operation, coerce(document, apps(['x', 'y', 'z'])))).toBe(expectedThree);
-      expect(walks).toHaveBeenCalledTimes(1);
+      expect(walks()).toBe(1);
       // Another size: walked, and costed for that size.
       expect(estimate(document, operation, coerce(document, apps(['a', 'b', 'c', 'd', 'e'])))).toBe(expectedFive);
-      expect(walks).toHaveBeenCalledTimes(2);
-    } finally {
-      walks.mockRestore();
-    }
+      expect(walks()).toBe(2);
+    });
   });
 
   it('answers _entities costs as a walk would, for any sequence of batch sizes', () => {
-    const document = parse(`query E($representations: [_Any!]!) {
-      _entities(representations: $representations) { ... on ConnectorDestination { id cloudConnector { id } } } }`);
-    const operation = getOperationAST(document)!;
-    const estimate = createCostEstimator(schema);
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 10 }), (sizes) => {
-        for (const size of sizes) {
-          const raw = {
-            representations: Array.from({ length: size }, (_, i) => ({
-              __typename: 'ConnectorDestination',
-              id: `d${i}`,
-            })),
-          };
-          expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'E', raw));
-        }
-      }),
-      { numRuns: 100 },
+    const batches = fc.integer({ min: 0, max: 120 }).map((size) => ({
+      representations: Array.from({ length: size }, (_, i) => ({ __typename: 'ConnectorDestination', id: `d${i}` })),
+    }));
+    expectSameAsWalks(
+      `query E($representations: [_Any!]!) {
+        _entities(representations: $representations) { ... on ConnectorDestination { id cloudConnector { id } } } }`,
+      batches,
+      { maxLength: 10, numRuns: 100 },
     );
   });
 
@@ -654,32 +663,20 @@ describe('createCostEstimator (costs remembered by the variable values, or their
     const withCode = operationCost(schema, document, 'M', connectInput('first-code'));
     const withoutCode = operationCost(schema, document, 'M', connectInput(null));
     expect(withCode).toBeGreaterThan(withoutCode);
-    const walks = vi.spyOn(schema, 'getRootType');
-    try {
+    countingWalks((walks) => {
       expect(estimate(document, operation, coerce(document, connectInput('first-code')))).toBe(withCode);
       expect(estimate(document, operation, coerce(document, connectInput('second-code', 'https://b')))).toBe(withCode);
-      expect(walks).toHaveBeenCalledTimes(1);
+      expect(walks()).toBe(1);
       expect(estimate(document, operation, coerce(document, connectInput(null)))).toBe(withoutCode);
-      expect(walks).toHaveBeenCalledTimes(2);
-    } finally {
-      walks.mockRestore();
-    }
+      expect(walks()).toBe(2);
+    });
   });
 
   it('answers the mutation as a walk would, for any sequence of inputs', () => {
-    const document = parse(CONNECT);
-    const operation = getOperationAST(document)!;
-    const estimate = createCostEstimator(schema);
-    const input = fc.tuple(fc.option(fc.string(), { nil: null }), fc.webUrl());
-    fc.assert(
-      fc.property(fc.array(input, { minLength: 1, maxLength: 10 }), (sequence) => {
-        for (const [code, redirectUri] of sequence) {
-          const raw = connectInput(code, redirectUri);
-          expect(estimate(document, operation, coerce(document, raw))).toBe(operationCost(schema, document, 'M', raw));
-        }
-      }),
-      { numRuns: 50 },
-    );
+    const inputs = fc
+      .tuple(fc.option(fc.string(), { nil: null }), fc.webUrl())
+      .map(([code, redirectUri]) => connectInput(code, redirectUri));
+    expectSameAsWalks(CONNECT, inputs, { maxLength: 10, numRuns: 50 });
   });
 
   it('walks again for variables that did not coerce (their field names are the client’s)', () => {
@@ -689,14 +686,11 @@ describe('createCostEstimator (costs remembered by the variable values, or their
     const raw = { input: { appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a', planted_secret_field: 1 } };
     const variables = coerceVariables(schema, operation.variableDefinitions ?? [], raw);
     const cost = operationCost(schema, document, 'M', raw);
-    const walks = vi.spyOn(schema, 'getRootType');
-    try {
+    countingWalks((walks) => {
       expect(estimate(document, operation, variables)).toBe(cost);
       expect(estimate(document, operation, variables)).toBe(cost);
-      expect(walks).toHaveBeenCalledTimes(2);
-    } finally {
-      walks.mockRestore();
-    }
+      expect(walks()).toBe(2);
+    });
   });
 });
 
