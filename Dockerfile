@@ -18,9 +18,12 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 # --- runtime: production dependencies, the compiled code and the SDL -----------------------------
 FROM node:24-slim AS runtime
 # No secrets and no deployment settings here: those come from the environment at run time.
+# MALLOC_ARENA_MAX=2: glibc gives each of V8's and libuv's threads a malloc arena of its own by
+# default; two are enough for this process and keep about 6-12 MB less resident (docs/performance.md).
 ENV NODE_ENV=production \
     PORT=4001 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only (never the `node` devDependency). No production dependency needs an
@@ -39,4 +42,9 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # Exec form: node is PID 1 with no shell in between, so SIGTERM reaches its handler and the
 # graceful drain runs (readiness fails, in-flight requests finish, then exit). It starts no child
 # processes, so no init process is needed.
-CMD ["node", "dist/index.js"]
+# The heap options keep memory under load at about 160-175 MB RSS instead of 370-410 MB, at no
+# measurable CPU cost (docs/performance.md, *Memory*): a 16 MB young generation instead of V8's
+# 64 MB on a large host, and an old generation that starts at 32 MB and grows by 40 % after each
+# collection instead of up to 4x. They set no hard cap: in a container, Node still sizes the
+# heap's ceiling from the memory limit. `npm run start:dist` starts Node with the same options.
+CMD ["node", "--max-semi-space-size=16", "--initial-old-space-size=32", "--heap-growing-percent=40", "dist/index.js"]

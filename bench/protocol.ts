@@ -8,7 +8,7 @@ export const TARGETS = ['subgraph', 'subgraph-n1', 'apollo-stock', 'mercurius-ji
 export type TargetName = (typeof TARGETS)[number];
 
 export const TARGET_DESCRIPTIONS: Record<TargetName, string> = {
-  subgraph: 'this subgraph, production mode',
+  subgraph: 'this subgraph, production mode, as the image starts it',
   'subgraph-n1': 'this subgraph with loaders off (N+1)',
   'apollo-stock': 'stock Apollo Server 5 + @apollo/subgraph, same resolvers',
   'mercurius-jit': 'Mercurius + graphql-jit (Federation 1), same resolvers',

@@ -121,6 +121,15 @@ export function renderMarkdown(results: BenchResults): string {
       (settings.settleS ? ` (and ${compact(settings.settleS)} s unmeasured before each cell), ` : ', ') +
       `${settings.rounds} rounds, ${settings.connections} connections, ${compact(settings.latencyMs)} ms upstream latency`,
   ];
+  if (settings.image) {
+    const env = Object.entries(settings.image.env).map(([name, value]) => `${name}=${value}`);
+    const options = [...env, 'node', ...settings.image.nodeOptions].join(' ');
+    header.push(
+      settings.image.nodeOptions.length + env.length > 0
+        ? `this subgraph as the image starts it (\`${options}\`), the peers with Node's defaults`
+        : `every contender with Node's defaults`,
+    );
+  }
   if (settings.nodeOptions && settings.nodeOptions.length > 0)
     header.push(`Node options \`${settings.nodeOptions.join(' ')}\``);
   if (settings.smoke) header.unshift('**Smoke run** (short, not representative)');
@@ -304,7 +313,7 @@ export function renderMarkdown(results: BenchResults): string {
   // ---- start-up
   out.push('## Start-up', '');
   out.push(
-    `The compiled entry (as the image runs \`dist/index.js\`, in production mode), spawn to a 200 from \`/readyz\`: **${fixed(results.startupToReadyMs)} ms**.`,
+    `The compiled entry (as the image runs \`dist/index.js\`, with its Node options, in production mode), spawn to a 200 from \`/readyz\`: **${fixed(results.startupToReadyMs)} ms**.`,
     '',
   );
   if (results.targets.length > 0) {

@@ -109,6 +109,11 @@ export interface BenchResults {
     overhead: { rate: number; latencyMs: number; durationS: number; rounds?: number };
     /** Node options every contender ran with (none: Node's defaults). */
     nodeOptions?: string[];
+    /**
+     * What this subgraph's contenders ran with besides, as the image starts the subgraph (the
+     * Dockerfile's CMD options and ENV; empty with --node-defaults). Absent in older results.
+     */
+    image?: { nodeOptions: string[]; env: Record<string, string> };
   };
   targets: Array<{ name: TargetName; description: string; startupMs: number }>;
   queries: QueryInfo[];

@@ -17,7 +17,7 @@
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ import {
 import { renderMarkdown, renderSvg } from './report.ts';
 import type { BenchResults, Cell, OverheadResult, QueryInfo, ThroughputSummary } from './results.ts';
 import { createBenchSeed } from './seed.ts';
+import { imageRuntime, parseDockerfile } from '../test/helpers/dockerfile.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -59,6 +60,8 @@ const HELP = `npm run bench -- [options]
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
   --cpu-prof <dir>         write a V8 CPU profile of each contender to <dir>/<contender>/
   --node-options "<opts>"  Node options for every contender, e.g. "--max-semi-space-size=16"
+  --node-defaults          run this subgraph with Node's defaults, not with the heap options and
+                           environment the image starts it with (the Dockerfile's CMD and ENV)
   --out <dir>              where results.json, results.md and results.svg go (default bench/)
 `;
 
@@ -80,6 +83,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'node-options': { type: 'string' },
+    'node-defaults': { type: 'boolean' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -220,7 +224,10 @@ class Child {
   }
 }
 
-/** Each contender's compiled script and arguments. All run with Node's defaults (`--node-options` adds to them). */
+/**
+ * Each contender's compiled script and arguments. This subgraph (and its N+1 variant) runs as the
+ * image starts it (see `image` below); the peers with Node's defaults. `--node-options` adds to both.
+ */
 const TARGET_SCRIPTS: Record<TargetName, [string, string[]]> = {
   subgraph: ['bench/targets/subgraph.js', []],
   'subgraph-n1': ['bench/targets/subgraph.js', ['--n-plus-one']],
@@ -230,6 +237,16 @@ const TARGET_SCRIPTS: Record<TargetName, [string, string[]]> = {
 
 /** Node options for every contender and the start-up measurement, e.g. heap limits (--node-options). */
 const nodeOptions = (flags['node-options'] ?? '').split(' ').filter(Boolean);
+
+/**
+ * The Node options and environment the image starts this subgraph with (the Dockerfile's CMD and
+ * its final stage's ENV, of which the bench's own settings below take precedence), so that the
+ * figures are the image's; `--node-defaults` drops them.
+ */
+const image: { nodeOptions: string[]; env: Record<string, string> } = flags['node-defaults']
+  ? { nodeOptions: [], env: {} }
+  : imageRuntime(parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8')));
+const OURS: ReadonlySet<TargetName> = new Set(['subgraph', 'subgraph-n1']);
 
 /** Measured in the added-latency phase: this subgraph (the goal), and the fastest peer as a reference. */
 const OVERHEAD_TARGETS: readonly TargetName[] = ['subgraph', 'mercurius-jit'];
@@ -299,7 +316,12 @@ async function main(): Promise<void> {
     for (const name of targets) {
       const [script, args] = TARGET_SCRIPTS[name];
       const profile = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(flags['cpu-prof'], name)] : [];
-      const child = new Child(name, join(BUILD, script), args, targetEnv, [...nodeOptions, ...profile]);
+      const ours = OURS.has(name);
+      const child = new Child(name, join(BUILD, script), args, ours ? { ...image.env, ...targetEnv } : targetEnv, [
+        ...(ours ? image.nodeOptions : []),
+        ...nodeOptions,
+        ...profile,
+      ]);
       children.push(child);
       const message = await child.ready<Extract<TargetMessage, { type: 'ready' }>>();
       running.push({
@@ -549,7 +571,14 @@ async function main(): Promise<void> {
         cpuModel: cpus()[0]?.model ?? 'unknown',
         memoryGB: Math.round(totalmem() / 2 ** 30),
       },
-      settings: { ...settings, nodeOptions },
+      settings: {
+        ...settings,
+        nodeOptions,
+        image: {
+          nodeOptions: image.nodeOptions,
+          env: Object.fromEntries(Object.entries(image.env).filter(([name]) => !(name in targetEnv))),
+        },
+      },
       targets: running.map((t) => ({ name: t.name, description: TARGET_DESCRIPTIONS[t.name], startupMs: t.startupMs })),
       queries,
       throughput,
@@ -618,8 +647,8 @@ async function replay(pools: Map<string, Pool>, request: RecordedRequest): Promi
  */
 async function startupToReady(env: Record<string, string>): Promise<number> {
   const started = performance.now();
-  const child = spawn(NODE, [...nodeOptions, join(BUILD, 'src/index.js')], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+  const child = spawn(NODE, [...image.nodeOptions, ...nodeOptions, join(BUILD, 'src/index.js')], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...image.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {

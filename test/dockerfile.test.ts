@@ -2,9 +2,20 @@
  * Static rules for the Dockerfile and .dockerignore (no Docker engine is needed): a small parser
  * turns the Dockerfile into stages of instructions, and each rule names what it protects.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  execForm,
+  imageRuntime,
+  keyValues,
+  parseDockerfile,
+  shellCommands,
+  words,
+  type Instruction,
+  type Stage,
+} from './helpers/dockerfile.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
@@ -12,149 +23,6 @@ const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
 // ---------------------------------------------------------------------------------------------
 // Parser
 // ---------------------------------------------------------------------------------------------
-
-interface Instruction {
-  keyword: string;
-  /** Everything after the keyword, continuation lines joined with a space. */
-  args: string;
-  /** `--name=value` flags at the start of args (COPY --from, HEALTHCHECK --interval, ...). */
-  flags: Record<string, string>;
-  /** args without the leading flags. */
-  rest: string;
-  line: number;
-}
-
-interface Stage {
-  image: string;
-  name: string | null;
-  instructions: Instruction[];
-}
-
-interface Dockerfile {
-  /** Instructions before the first FROM (global ARGs). */
-  preamble: Instruction[];
-  stages: Stage[];
-}
-
-function splitFlags(args: string): { flags: Record<string, string>; rest: string } {
-  const flags: Record<string, string> = {};
-  let rest = args.trimStart();
-  for (let match = /^--([a-z-]+)(?:=(\S*))?\s*/.exec(rest); match; match = /^--([a-z-]+)(?:=(\S*))?\s*/.exec(rest)) {
-    flags[match[1]!] = match[2] ?? 'true';
-    rest = rest.slice(match[0].length);
-  }
-  return { flags, rest: rest.trim() };
-}
-
-/**
- * Dockerfile syntax, as BuildKit reads it: parser directives and comments start with `#` at the
- * start of a line (comment lines inside a continuation are dropped), a trailing `\` continues the
- * instruction on the next line, keywords are case-insensitive.
- */
-function parseDockerfile(text: string): Dockerfile {
-  const instructions: Instruction[] = [];
-  let buffer: string | null = null;
-  let startLine = 0;
-  const lines = text.split(/\r?\n/);
-  for (const [index, raw] of lines.entries()) {
-    const trimmed = raw.trim();
-    if (trimmed.startsWith('#')) continue;
-    if (buffer === null) {
-      if (trimmed === '') continue;
-      buffer = '';
-      startLine = index + 1;
-    }
-    const continued = /\\\s*$/.test(raw);
-    buffer += (buffer === '' ? '' : ' ') + (continued ? raw.replace(/\\\s*$/, '') : raw).trim();
-    if (!continued) {
-      const match = /^(\S+)\s*([\s\S]*)$/.exec(buffer)!;
-      const args = match[2]!.trim();
-      instructions.push({ keyword: match[1]!.toUpperCase(), args, ...splitFlags(args), line: startLine });
-      buffer = null;
-    }
-  }
-  if (buffer !== null) throw new Error('Dockerfile ends inside a continuation line');
-
-  const result: Dockerfile = { preamble: [], stages: [] };
-  for (const instruction of instructions) {
-    if (instruction.keyword === 'FROM') {
-      const [image = '', as, name] = instruction.rest.split(/\s+/);
-      result.stages.push({
-        image,
-        name: as?.toUpperCase() === 'AS' && name ? name : null,
-        instructions: [],
-      });
-    } else if (result.stages.length === 0) {
-      result.preamble.push(instruction);
-    } else {
-      result.stages.at(-1)!.instructions.push(instruction);
-    }
-  }
-  return result;
-}
-
-/** Shell-like words: quotes group, backslash escapes (enough for ENV, ARG and RUN). */
-function words(text: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < text.length) current += text[++i];
-      else current += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      current += text[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(current);
-      current = '';
-      inWord = false;
-    } else {
-      current += c;
-      inWord = true;
-    }
-  }
-  if (quote) throw new Error(`unterminated quote in: ${text}`);
-  if (inWord) out.push(current);
-  return out;
-}
-
-/** `ENV a=1 b="x y"`, or the legacy `ENV a 1`; `ARG a` or `ARG a=1`. */
-function keyValues(instruction: Instruction): Array<[string, string | undefined]> {
-  const parts = words(instruction.rest);
-  if (instruction.keyword === 'ENV' && parts.length >= 2 && !parts[0]!.includes('=')) {
-    return [[parts[0]!, parts.slice(1).join(' ')]];
-  }
-  return parts.map((part) => {
-    const eq = part.indexOf('=');
-    return eq < 0 ? [part, undefined] : [part.slice(0, eq), part.slice(eq + 1)];
-  });
-}
-
-/** The JSON array of an exec-form CMD/ENTRYPOINT/HEALTHCHECK CMD, or null for shell form. */
-function execForm(args: string): string[] | null {
-  if (!args.startsWith('[')) return null;
-  try {
-    const value: unknown = JSON.parse(args);
-    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The simple commands of a RUN line (split on &&, ||, ;, |), each as words. */
-function shellCommands(run: string): string[][] {
-  return run
-    .split(/&&|\|\||;|\|/)
-    .map((command) => words(command.trim()))
-    .filter((command) => command.length > 0);
-}
 
 /** `.dockerignore` as BuildKit applies it: root-relative globs, `**`, `!` exceptions, last match wins. */
 function dockerignoreMatcher(text: string): (path: string) => boolean {
@@ -263,6 +131,27 @@ describe('Dockerfile parser', () => {
       ['B', 'two words'],
     ]);
     expect(keyValues(env2!)).toEqual([['LEGACY', 'value with spaces']]);
+  });
+
+  it("reads how the final stage starts node: the options before the script, the script, the stage's ENV", () => {
+    const parsed = parseDockerfile(
+      [
+        'FROM node:24-slim AS build',
+        'ENV BUILD_ONLY=1',
+        'CMD ["node", "--not-this-one", "build.js"]',
+        'FROM node:24-slim',
+        'ENV NODE_ENV=production \\',
+        '    MALLOC_ARENA_MAX=2',
+        'CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=40", "dist/index.js", "--an-argument"]',
+      ].join('\n'),
+    );
+    expect(imageRuntime(parsed)).toEqual({
+      nodeOptions: ['--max-semi-space-size=16', '--heap-growing-percent=40'],
+      script: 'dist/index.js',
+      env: { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2' },
+    });
+    expect(() => imageRuntime(parseDockerfile('FROM node:24-slim\nCMD node dist/index.js'))).toThrow(/exec-form/);
+    expect(() => imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--inspect"]'))).toThrow(/no script/);
   });
 
   it('matches .dockerignore patterns like BuildKit', () => {
@@ -375,6 +264,21 @@ describe('Dockerfile rules', () => {
     }
   });
 
+  it('starts Node with heap options this Node accepts, the same as `npm run start:dist`', () => {
+    const { nodeOptions, script } = imageRuntime(dockerfile);
+    expect(nodeOptions, 'rule: the image sizes the heap for this workload (docs/performance.md)').toEqual(
+      expect.arrayContaining([expect.stringMatching(/^--max-semi-space-size=\d+$/)]),
+    );
+    // V8 refuses an option it does not know, so a Node upgrade that drops one fails here, not in a pod.
+    const run = spawnSync(process.execPath, [...nodeOptions, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    expect(run.stderr, 'rule: every CMD option is one this Node accepts').toBe('');
+    expect(run.status).toBe(0);
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['start:dist'], 'rule: `npm run start:dist` runs the compiled entry as the image does').toBe(
+      ['node', ...nodeOptions, script].join(' '),
+    );
+  });
+
   it('builds dist/ with tsc -p tsconfig.build.json, and the final stage runs what it built', () => {
     const buildStage = stages.find((s) => s.name && final.instructions.some((i) => i.flags['from'] === s.name));
     expect(buildStage, 'rule: the final stage copies dist/ from a named build stage').toBeDefined();
@@ -391,8 +295,8 @@ describe('Dockerfile rules', () => {
 
     const workdir = workdirAt(final, final.instructions.at(-1)!);
     const distDir = posix.resolve(workdirAt(final, copyDist), dest);
-    const cmd = execForm(all(final, 'CMD').at(-1)!.rest)!;
-    expect(posix.resolve(workdir, cmd[1]!), 'rule: CMD must run the copied dist/index.js').toBe(
+    const { script } = imageRuntime(dockerfile);
+    expect(posix.resolve(workdir, script), 'rule: CMD must run the copied dist/index.js').toBe(
       posix.join(distDir, 'index.js'),
     );
     expect(existsSync(new URL('src/index.ts', ROOT)), 'rule: dist/index.js is compiled from src/index.ts').toBe(true);

@@ -35,6 +35,18 @@ describe('renderMarkdown', () => {
     expect(md).toContain('![Throughput](results.svg)');
   });
 
+  it('says how this subgraph was started, and that the peers ran with Node’s defaults', () => {
+    const image = { nodeOptions: ['--max-semi-space-size=16'], env: { MALLOC_ARENA_MAX: '2' } };
+    const base = fixture();
+    const md = renderMarkdown({ ...base, settings: { ...base.settings, image } });
+    expect(md).toContain(
+      "this subgraph as the image starts it (`MALLOC_ARENA_MAX=2 node --max-semi-space-size=16`), the peers with Node's defaults",
+    );
+    const defaults = renderMarkdown({ ...base, settings: { ...base.settings, image: { nodeOptions: [], env: {} } } });
+    expect(defaults).toContain("every contender with Node's defaults");
+    expect(renderMarkdown(base)).not.toContain('as the image starts it (');
+  });
+
   it('says when every cell was preceded by unmeasured load', () => {
     const results = fixture();
     results.settings.settleS = 0.5;
