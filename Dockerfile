@@ -19,7 +19,7 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 FROM node:24-slim AS runtime
 # No secrets and no deployment settings here: those come from the environment at run time.
 # MALLOC_ARENA_MAX=2: glibc gives each of V8's and libuv's threads a malloc arena of its own by
-# default; two are enough for this process and keep about 6-12 MB less resident (docs/performance.md).
+# default; two are enough for this process and keep up to about 12 MB less resident (docs/performance.md).
 ENV NODE_ENV=production \
     PORT=4001 \
     HOST=0.0.0.0 \

@@ -246,7 +246,10 @@ const nodeOptions = (flags['node-options'] ?? '').split(' ').filter(Boolean);
 const image: { nodeOptions: string[]; env: Record<string, string> } = flags['node-defaults']
   ? { nodeOptions: [], env: {} }
   : imageRuntime(parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8')));
-const OURS: ReadonlySet<TargetName> = new Set(['subgraph', 'subgraph-n1']);
+/** The contenders that run this subgraph's own entry (and so start as the image starts it). */
+const OURS: ReadonlySet<TargetName> = new Set(
+  TARGETS.filter((name) => TARGET_SCRIPTS[name][0] === TARGET_SCRIPTS.subgraph[0]),
+);
 
 /** Measured in the added-latency phase: this subgraph (the goal), and the fastest peer as a reference. */
 const OVERHEAD_TARGETS: readonly TargetName[] = ['subgraph', 'mercurius-jit'];
