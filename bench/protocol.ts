@@ -23,6 +23,8 @@ export interface ProcessStats {
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
   /** Garbage collections since the process started, and their pauses in total, ms (contenders only). */
   gc?: { count: number; pauseMs: number };
+  /** Bytes allocated on V8's heap since the process started (contenders only; see bench/targets/kit.ts). */
+  allocatedBytes?: number;
 }
 
 /** Contender → parent. */

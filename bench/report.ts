@@ -209,7 +209,7 @@ export function renderMarkdown(results: BenchResults): string {
 
   // ---- resources
   out.push(
-    '### Resources: CPU per request (ms, user + system) / GC pauses per request (ms) / steady RSS (MB, median sample) / peak RSS (MB)',
+    '### Resources: CPU per request (ms, user + system) / GC pauses per request (ms) / allocated per request (KiB) / steady RSS (MB, median sample) / peak RSS (MB)',
     '',
   );
   out.push(
@@ -221,7 +221,7 @@ export function renderMarkdown(results: BenchResults): string {
           const s = get(q, t);
           // CPU per request is usually well under a millisecond: two decimals.
           return s
-            ? `${fixed(s.cpuMsPerRequest, 2)} / ${fixed(s.gcMsPerRequest, 3)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}`
+            ? `${fixed(s.cpuMsPerRequest, 2)} / ${fixed(s.gcMsPerRequest, 3)} / ${int(s.allocatedKBPerRequest)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}`
             : DASH;
         }),
       ]),

@@ -22,6 +22,8 @@ export interface Cell {
   cpuMsPerRequest: number;
   /** Garbage-collection pause time of the contender's process per request, ms. */
   gcMsPerRequest: number;
+  /** KiB allocated on V8's heap per request. */
+  allocatedKBPerRequest: number;
   /** Highest RSS sampled during the run, bytes. */
   rssPeak: number;
   /** Median of the RSS samples of the run (every 250 ms), bytes: the steady RSS under load. */
@@ -37,6 +39,8 @@ export interface ThroughputSummary {
   cpuMsPerRequest: number;
   /** Garbage-collection pauses per request, ms (part of the CPU time). */
   gcMsPerRequest: number;
+  /** KiB allocated on V8's heap per request (absent in results written before it was measured). */
+  allocatedKBPerRequest?: number;
   /** Highest over the rounds, MB (10^6 bytes). */
   rssPeakMB: number;
   /** Median over the rounds of each run's median RSS sample, MB (10^6 bytes). */

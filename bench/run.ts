@@ -264,7 +264,12 @@ interface RunningTarget {
 
 async function stats(child: Child): Promise<ProcessStats> {
   const reply = await child.request<ProcessStats>({ cmd: 'stats' });
-  return { cpu: reply.cpu, memory: reply.memory, ...(reply.gc ? { gc: reply.gc } : {}) };
+  return {
+    cpu: reply.cpu,
+    memory: reply.memory,
+    ...(reply.gc ? { gc: reply.gc } : {}),
+    ...(reply.allocatedBytes !== undefined ? { allocatedBytes: reply.allocatedBytes } : {}),
+  };
 }
 
 // ------------------------------------------------------------------ requests
@@ -407,6 +412,7 @@ async function main(): Promise<void> {
       rssSamples.push(after.memory.rss);
       const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
       const gcMs = (after.gc?.pauseMs ?? 0) - (before.gc?.pauseMs ?? 0);
+      const allocated = (after.allocatedBytes ?? 0) - (before.allocatedBytes ?? 0);
       return {
         target: target.name,
         query: query.name,
@@ -417,6 +423,7 @@ async function main(): Promise<void> {
         latency: result.latency,
         cpuMsPerRequest: result.requests > 0 ? cpuMs / result.requests : 0,
         gcMsPerRequest: result.requests > 0 ? gcMs / result.requests : 0,
+        allocatedKBPerRequest: result.requests > 0 ? allocated / 1024 / result.requests : 0,
         rssPeak: Math.max(...rssSamples),
         rssSteady: median(rssSamples),
       };
@@ -469,6 +476,7 @@ async function main(): Promise<void> {
           },
           cpuMsPerRequest: median(mine.map((c) => c.cpuMsPerRequest)),
           gcMsPerRequest: median(mine.map((c) => c.gcMsPerRequest)),
+          allocatedKBPerRequest: median(mine.map((c) => c.allocatedKBPerRequest)),
           rssPeakMB: Math.max(0, ...mine.map((c) => c.rssPeak)) / 1e6,
           rssSteadyMB: median(mine.map((c) => c.rssSteady)) / 1e6,
           failures: mine.reduce((sum, c) => sum + c.failures, 0),

@@ -18,6 +18,7 @@ export function summary(
     latency: { p50: rps / 1000, p95: rps / 500, p99: rps / 250 },
     cpuMsPerRequest: 0.42,
     gcMsPerRequest: 0.05,
+    allocatedKBPerRequest: 96.4,
     rssPeakMB: 123.4,
     rssSteadyMB: 101.2,
     failures: 0,

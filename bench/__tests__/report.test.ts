@@ -71,8 +71,14 @@ describe('renderMarkdown', () => {
 
   it('renders latency and resources', () => {
     expect(md).toContain('| `connectorDestinations` | 4.3 / 8.6 / 17.3 |');
-    // CPU ms per request / steady RSS / peak RSS
-    expect(md).toContain('0.42 / 0.050 / 101 / 123');
+    // CPU ms per request / GC ms per request / KiB allocated per request / steady RSS / peak RSS
+    expect(md).toContain('0.42 / 0.050 / 96 / 101 / 123');
+  });
+
+  it('renders a dash for the allocation of results written before it was measured', () => {
+    const results = fixture();
+    for (const summary of results.throughput) delete summary.allocatedKBPerRequest;
+    expect(renderMarkdown(results)).toContain('0.42 / 0.050 / — / 101 / 123');
   });
 
   it('marks upstream calls equal to the minimum, and only those', () => {
