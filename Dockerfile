@@ -47,5 +47,8 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # up to 4x. In a 512 MiB container, where V8 would pick a 2 MB young generation, they give 1.4-3.1x
 # the throughput; on a large host with no limit, about 160-200 MB RSS under load instead of
 # 370-410 MB, for more garbage collection on lists and batches. They set no hard cap: Node still
-# sizes the heap's ceiling from the memory limit. `npm run start:dist` uses the same options.
-CMD ["node", "--max-semi-space-size=16", "--initial-old-space-size=32", "--heap-growing-percent=40", "dist/index.js"]
+# sizes the heap's ceiling from the memory limit. `--no-allocation-site-pretenuring` stops V8 from
+# allocating short-lived request data straight into the old generation once its first executions
+# have made it guess otherwise (16 % less CPU on _entities batches in an interleaved run).
+# `npm run start:dist` uses the same options.
+CMD ["node", "--max-semi-space-size=16", "--initial-old-space-size=32", "--heap-growing-percent=40", "--no-allocation-site-pretenuring", "dist/index.js"]
