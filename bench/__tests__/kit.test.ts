@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { allocatedBytes } from '../targets/kit.ts';
+import { gcTotals } from '../targets/kit.ts';
 
-describe('allocatedBytes', () => {
+const allocatedBytes = () => gcTotals().allocatedBytes;
+
+describe('gcTotals', () => {
   it('counts what was allocated on the heap, across collections, and only that', () => {
     const before = allocatedBytes();
     // 4,000 arrays of 1,000 doubles: 8 KB each, about 32 MB in all, enough for several scavenges.
@@ -16,5 +18,13 @@ describe('allocatedBytes', () => {
   it('never goes down', () => {
     const first = allocatedBytes();
     expect(allocatedBytes()).toBeGreaterThanOrEqual(first);
+  });
+
+  it('counts the collections and their pauses', () => {
+    const before = gcTotals();
+    for (let i = 0; i < 4000; i++) new Array<number>(1000).fill(i + 0.5);
+    const after = gcTotals();
+    expect(after.count).toBeGreaterThan(before.count);
+    expect(after.pauseMs).toBeGreaterThan(before.pauseMs);
   });
 });

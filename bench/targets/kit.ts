@@ -2,40 +2,41 @@
  * The part every contender process shares: report readiness to `bench/run.ts`, answer its
  * resource questions, stop when told (or when the parent goes away).
  */
-import { PerformanceObserver } from 'node:perf_hooks';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import type { ParentCommand, TargetMessage } from '../protocol.ts';
 
-/** Garbage-collection pauses of this process, as Node's `gc` performance entries report them. */
-const gc = { count: 0, pauseMs: 0 };
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    gc.count += 1;
-    gc.pauseMs += entry.duration;
-  }
-}).observe({ entryTypes: ['gc'] });
-
 /**
- * Bytes allocated on V8's heap so far. V8 keeps no such counter, so it is summed from what each
- * collection found in use beyond what the collection before it left (V8's GC profiler reports the
- * heap before and after every collection), plus the growth since the last one. Read at every
- * stats request, which restarts the profiler.
+ * This process's garbage collection so far, from V8's GC profiler (it reports every collection's
+ * pause and the heap before and after it), read at every stats request, which restarts it:
+ * - `count` and `pauseMs`: the collections and their pauses in total, ms;
+ * - `allocatedBytes`: bytes allocated on V8's heap. V8 keeps no such counter, so it is summed from
+ *   what each collection found in use beyond what the collection before it left, plus the growth
+ *   since the last one.
  */
-const allocation = { bytes: 0, lastUsed: getHeapStatistics().used_heap_size };
+export interface GcTotals {
+  count: number;
+  pauseMs: number;
+  allocatedBytes: number;
+}
+
+const totals: GcTotals = { count: 0, pauseMs: 0, allocatedBytes: 0 };
+let lastUsed = getHeapStatistics().used_heap_size;
 const gcProfiler = new GCProfiler();
 gcProfiler.start();
 
-export function allocatedBytes(): number {
+export function gcTotals(): GcTotals {
   const collections = gcProfiler.stop()?.statistics ?? [];
   gcProfiler.start();
   for (const collection of collections) {
-    allocation.bytes += Math.max(0, collection.beforeGC.heapStatistics.usedHeapSize - allocation.lastUsed);
-    allocation.lastUsed = collection.afterGC.heapStatistics.usedHeapSize;
+    totals.count += 1;
+    totals.pauseMs += collection.cost / 1000;
+    totals.allocatedBytes += Math.max(0, collection.beforeGC.heapStatistics.usedHeapSize - lastUsed);
+    lastUsed = collection.afterGC.heapStatistics.usedHeapSize;
   }
   const used = getHeapStatistics().used_heap_size;
-  allocation.bytes += Math.max(0, used - allocation.lastUsed);
-  allocation.lastUsed = used;
-  return allocation.bytes;
+  totals.allocatedBytes += Math.max(0, used - lastUsed);
+  lastUsed = used;
+  return { ...totals };
 }
 
 export interface StartedTarget {
@@ -63,13 +64,14 @@ export async function runTarget(name: string, start: () => Promise<StartedTarget
   process.on('message', (message: ParentCommand) => {
     if (message.cmd === 'stats') {
       const memory = process.memoryUsage();
+      const { count, pauseMs, allocatedBytes } = gcTotals();
       send({
         type: 'stats',
         id: message.id,
         cpu: process.cpuUsage(),
         memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
-        gc: { ...gc },
-        allocatedBytes: allocatedBytes(),
+        gc: { count, pauseMs },
+        allocatedBytes,
       });
     } else if (message.cmd === 'stop') {
       void stop();
