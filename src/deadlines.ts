@@ -15,6 +15,19 @@ export function deadlineExceeded(): DOMException {
   return new DOMException('The request deadline passed.', 'TimeoutError');
 }
 
+/** Whether an abort reason is a passed deadline (a `TimeoutError`), as opposed to a cancellation. */
+export function isDeadlineExceeded(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError';
+}
+
+/**
+ * Whether the signal aborted for a reason other than its deadline: the caller went away (the
+ * client closed the connection). Such failures are not the upstream's.
+ */
+export function cancelledByCaller(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && !isDeadlineExceeded(signal.reason);
+}
+
 export interface RequestDeadline {
   /** Aborts when the deadline passes (a `TimeoutError`), or when {@link abort} is called. */
   readonly signal: AbortSignal;

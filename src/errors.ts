@@ -109,6 +109,11 @@ export const ERRORS = {
     'The operation exceeded a limit of this subgraph (upstream calls per operation, size or cost).',
     'The request exceeded a limit.',
   ),
+  REQUEST_CANCELLED: makeCodeDefinition(
+    'REQUEST_CANCELLED',
+    'The client closed the connection before the response was written, and the calls still pending upstream were stopped. No client receives it: it shows in logs and metrics.',
+    'The request was cancelled by its client.',
+  ),
   INTERNAL_SERVER_ERROR: makeCodeDefinition(
     'INTERNAL_SERVER_ERROR',
     'An unexpected failure. Details are in the logs, never in the response.',

@@ -6,7 +6,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Context } from './context.ts';
-import { isRegistryError } from './errors.ts';
+import { ERRORS, isRegistryError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { outcomeLabel, type Metrics } from './metrics.ts';
 import { activeSpan } from './tracing.ts';
@@ -68,7 +68,9 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
     responded(summary) {
       const errors = summary.responseErrors ?? [];
       const codes = [...new Set(errors.map((e) => String(e.extensions?.['code'] ?? 'UNKNOWN')))];
-      const outcome = codes.length === 0 ? 'success' : summary.hasData ? 'partial' : 'error';
+      // A request whose client went away is `cancelled`, whatever else failed as its calls stopped.
+      const cancelled = codes.includes(ERRORS.REQUEST_CANCELLED.code);
+      const outcome = cancelled ? 'cancelled' : codes.length === 0 ? 'success' : summary.hasData ? 'partial' : 'error';
       activeSpan()?.setAttribute('graphql.outcome', outcome);
       const durationMs = performance.now() - summary.startedAt;
       requestLog.info(
@@ -88,7 +90,7 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
       const failed = (summary.requestErrors?.length ?? 0) > 0 || errors.length > 0;
       const labels = {
         operation_type: summary.operationType ?? 'unknown',
-        outcome: failed ? (summary.hasData ? 'partial' : outcomeLabel(firstCode)) : 'success',
+        outcome: cancelled ? 'cancelled' : failed ? (summary.hasData ? 'partial' : outcomeLabel(firstCode)) : 'success',
       };
       metrics.graphqlRequests.inc(labels);
       metrics.graphqlDuration.observe(labels, durationMs / 1000);

@@ -178,4 +178,40 @@ describe('callers that give up', () => {
     );
     expect(res.body).toEqual({ data: { connectorCredential: { id: 'cred-github-active' } } });
   });
+
+  it('that disconnect mid-batch are logged and counted as cancelled, not as upstream failures', async () => {
+    t = await startTestServer({ config: { upstreamConcurrency: { concurrency: 2, maxQueue: 100 } } });
+    t.sandbox.conductorOne!.setLatency(400, 'GetCredentials');
+    const representations = t.sandbox.seed.conductorOne.credentials
+      .slice(0, 6)
+      .map((c) => ({ __typename: 'ConnectorCredential', appId: c.appId, connectorId: c.connectorId, id: c.id }));
+    const from = t.logs.length;
+    await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ConnectorCredential { id status } } }',
+        variables: { r: representations },
+      }),
+      signal: AbortSignal.timeout(150),
+    }).catch(() => undefined);
+    const lines = () => t!.logs.slice(from).map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (let waited = 0; !lines().some((l) => l['msg'] === 'graphql request') && waited < 2000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Two calls were under way (they are cut short), four waited for a slot (they never start).
+    expect(lines().filter((l) => (l['level'] as number) >= 40)).toEqual([]);
+    expect(lines().filter((l) => l['msg'] === 'upstream call cancelled')).toHaveLength(2);
+    expect(lines().find((l) => l['msg'] === 'graphql request')).toMatchObject({
+      outcome: 'cancelled',
+      errorCodes: ['REQUEST_CANCELLED'],
+    });
+    expect(t.calls()['conductorOne']).toEqual({ GetCredentials: 2 });
+    const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+    expect(metrics).toContain(
+      'upstream_requests_total{upstream="conductorOne",operation="GetCredentials",outcome="request_cancelled"} 6',
+    );
+    expect(metrics).not.toMatch(/upstream_requests_total\{[^}]*outcome="upstream_/);
+    expect(metrics).toMatch(/graphql_requests_total\{operation_type="query",outcome="cancelled"\} 1\b/);
+  });
 });

@@ -13,7 +13,7 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 const FAILURES = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
 
 /** A call the caller gave up on (it disconnected): says nothing about the upstream either way. */
-export const CANCELLED = 'CANCELLED';
+export const CANCELLED = ERRORS.REQUEST_CANCELLED.code;
 
 export class CircuitBreaker {
   readonly #name: UpstreamName;

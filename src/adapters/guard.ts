@@ -3,6 +3,7 @@
  * operation's budget of upstream calls, and a cap on in-flight calls per upstream shared by all
  * requests (with a bounded queue, beyond which calls fail fast instead of piling up).
  */
+import { cancelledByCaller } from '../deadlines.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
 import { withUpstreamSpan } from '../tracing.ts';
 import { CANCELLED, type CircuitBreaker } from './breaker.ts';
@@ -88,7 +89,12 @@ export class Limiter {
       const onAbort = () => {
         const index = this.#queue.indexOf(grant);
         if (index >= 0) this.#queue.splice(index, 1);
-        reject(ERRORS.UPSTREAM_TIMEOUT.err(undefined, { upstream: { name: this.#name, operation } }));
+        // The deadline passed while the call waited, or the client went away.
+        reject(
+          cancelledByCaller(signal)
+            ? ERRORS.REQUEST_CANCELLED.err()
+            : ERRORS.UPSTREAM_TIMEOUT.err(undefined, { upstream: { name: this.#name, operation } }),
+        );
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -128,12 +134,11 @@ export function guardPort<P extends object>(
         return Promise.reject(error);
       }
       const started = performance.now();
-      const done = (outcome: string) => {
-        // A caller that went away aborts its calls: not the upstream's failure. (A passed
-        // deadline aborts with a TimeoutError, and does count.)
-        const reason: unknown = options?.signal?.aborted ? options.signal.reason : undefined;
-        const cancelled = reason !== undefined && !(reason instanceof Error && reason.name === 'TimeoutError');
-        report?.(cancelled && outcome !== 'OK' ? CANCELLED : outcome);
+      const done = (result: string) => {
+        // A caller that went away aborts its calls: whatever they failed with then, it is not the
+        // upstream's failure. (A passed deadline aborts with a TimeoutError, and does count.)
+        const outcome = result !== 'OK' && cancelledByCaller(options?.signal) ? CANCELLED : result;
+        report?.(outcome);
         observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
       };
       const errorCode = (error: unknown) => {

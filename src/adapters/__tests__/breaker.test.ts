@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, type CircuitState } from '../breaker.ts';
+import { CANCELLED, CircuitBreaker, type CircuitState } from '../breaker.ts';
 
 function breaker(threshold = 3, openMs = 1000) {
   let now = 0;
@@ -72,12 +72,12 @@ describe('CircuitBreaker and cancelled calls', () => {
   it('ignores calls the caller cancelled: no failure, no reset, and a cancelled probe frees the slot', () => {
     const { b, advance } = breaker(2, 1000);
     fail(b);
-    for (let i = 0; i < 10; i++) b.admit('x')('CANCELLED');
+    for (let i = 0; i < 10; i++) b.admit('x')(CANCELLED);
     expect(b.state).toBe('closed');
     fail(b); // the run was not reset by the cancellations
     expect(b.state).toBe('open');
     advance(1000);
-    b.admit('x')('CANCELLED');
+    b.admit('x')(CANCELLED);
     expect(b.state).toBe('half-open');
     expect(() => b.admit('x')).not.toThrow();
   });

@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { deadlineExceeded } from '../../deadlines.ts';
+import { ERRORS } from '../../errors.ts';
+import { CircuitBreaker } from '../breaker.ts';
 import { guardPort, Limiter, UpstreamBudget } from '../guard.ts';
 
 describe('UpstreamBudget', () => {
@@ -55,7 +58,10 @@ describe('Limiter', () => {
     expect(await second).toBe('second');
   });
 
-  it('drops a queued call whose request is aborted', async () => {
+  it.each([
+    ['its deadline passed', deadlineExceeded(), 'UPSTREAM_TIMEOUT'],
+    ['its client went away', new Error('client closed the connection'), 'REQUEST_CANCELLED'],
+  ])('drops a queued call whose request is aborted because %s', async (_, reason, code) => {
     const limiter = new Limiter('appFabric', { concurrency: 1, maxQueue: 5 });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -65,8 +71,8 @@ describe('Limiter', () => {
     const queued = limiter.run('GetAppAuthorization', abort.signal, async () => {
       ran = true;
     });
-    abort.abort();
-    await expect(queued).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    abort.abort(reason);
+    await expect(queued).rejects.toMatchObject({ extensions: { code } });
     expect(limiter.queued).toBe(0);
     release();
     await first;
@@ -92,5 +98,38 @@ describe('guardPort', () => {
       extensions: { code: 'REQUEST_LIMIT_EXCEEDED' },
     });
     expect(seen).toEqual([['a', { budget }]]);
+  });
+
+  it('records a call that fails after its client went away as cancelled, for metrics and the breaker', async () => {
+    const calls: string[] = [];
+    const breaker = new CircuitBreaker('conductorOne', { failureThreshold: 2, openMs: 60_000 });
+    const failing = {
+      // Whatever a call fails with once its signal has aborted (a read cut short, a late 5xx).
+      getThing: async (_input: string, _options?: { signal?: AbortSignal }) => {
+        throw ERRORS.UPSTREAM_UNAVAILABLE.err();
+      },
+    };
+    const guarded = guardPort(
+      failing,
+      'conductorOne',
+      { getThing: 'GetThing' },
+      new Limiter('conductorOne', { concurrency: 4, maxQueue: 4 }),
+      { call: (_upstream, _operation, outcome) => calls.push(outcome) },
+      breaker,
+    );
+    const gone = new AbortController();
+    gone.abort(new Error('client closed the connection'));
+    const late = new AbortController();
+    late.abort(deadlineExceeded());
+    for (let i = 0; i < 3; i++)
+      await expect(guarded.getThing('a', { signal: gone.signal })).rejects.toMatchObject({
+        extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+      });
+    expect(calls).toEqual(['REQUEST_CANCELLED', 'REQUEST_CANCELLED', 'REQUEST_CANCELLED']);
+    expect(breaker.state).toBe('closed');
+    // A passed deadline is the upstream's failure: it is recorded and counts against the circuit.
+    for (let i = 0; i < 2; i++) await expect(guarded.getThing('a', { signal: late.signal })).rejects.toThrow();
+    expect(calls.slice(3)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+    expect(breaker.state).toBe('open');
   });
 });

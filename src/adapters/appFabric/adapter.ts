@@ -11,6 +11,7 @@ import type { CallOptions } from '../types.ts';
 import type { AppFabric, HttpHandlerOptions } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
 import type { AppAuthorizationRef, AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
+import { logFailedCall } from '../callLog.ts';
 
 const NAME = 'appFabric';
 
@@ -44,8 +45,9 @@ export function createAppFabricAdapter(
     } catch (error) {
       if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
         return notFound();
-      log.warn({ upstream: NAME, operation, ...describeAwsFailure(error) }, 'upstream call failed');
-      throw toSubgraphError(error, NAME, operation);
+      const failure = toSubgraphError(error, NAME, operation);
+      logFailedCall(log, failure, { upstream: NAME, operation, ...describeAwsFailure(error) });
+      throw failure;
     }
   }
 

@@ -27,6 +27,7 @@ export function toSubgraphError(error: unknown, name: UpstreamName, operation: s
     cause: error,
   });
   if (error instanceof TransportError) {
+    if (error.cancelled) return ERRORS.REQUEST_CANCELLED.err(undefined, { cause: error });
     return error.timeout
       ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, upstream())
       : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());

@@ -13,6 +13,7 @@ import { ConductorOneApiError, type ConductorOneClient } from './client.ts';
 import { toConductorOneApp, toConductorOneConnector, toConnectorCredential } from './mapping.ts';
 import type { ConductorOneAppModel, ConductorOnePort } from './port.ts';
 import { TokenEndpointError } from './tokenSource.ts';
+import { logFailedCall } from '../callLog.ts';
 
 const NAME = 'conductorOne' as const;
 /** The apps search's page size limit; a loader batch of up to 100 ids fits one page. */
@@ -27,6 +28,7 @@ export function toSubgraphError(error: unknown, operation: string): GraphQLError
     cause: error,
   });
   if (error instanceof TransportError) {
+    if (error.cancelled) return ERRORS.REQUEST_CANCELLED.err(undefined, { cause: error });
     return error.timeout
       ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, upstream())
       : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());
@@ -75,8 +77,9 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
       return await run();
     } catch (error) {
       if (notFound && error instanceof ConductorOneApiError && error.status === 404) return notFound();
-      log.warn({ upstream: NAME, operation, ...describe(error) }, 'upstream call failed');
-      throw toSubgraphError(error, operation);
+      const failure = toSubgraphError(error, operation);
+      logFailedCall(log, failure, { upstream: NAME, operation, ...describe(error) });
+      throw failure;
     }
   }
 

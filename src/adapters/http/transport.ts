@@ -3,6 +3,7 @@
  * means, and how long to wait before a retry.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeadlineExceeded } from '../../deadlines.ts';
 
 /**
  * A failure before a response arrived: connect failure, reset, timeout, abort. `sent` is false
@@ -18,6 +19,11 @@ export class TransportError extends Error {
     this.code = init.code;
     this.timeout = init.timeout;
     this.sent = init.sent;
+  }
+
+  /** The caller went away (its signal aborted, not by the deadline): not the upstream's failure. */
+  get cancelled(): boolean {
+    return this.code === 'ABORTED';
   }
 }
 
@@ -40,8 +46,7 @@ const TIMEOUT_CODES = new Set([
 /** Classifies an undici or socket error; an aborted signal wins (deadline → timeout). */
 export function toTransportError(error: unknown, signal: AbortSignal | undefined): TransportError {
   if (signal?.aborted) {
-    const reason: unknown = signal.reason;
-    const timeout = reason instanceof Error && reason.name === 'TimeoutError';
+    const timeout = isDeadlineExceeded(signal.reason);
     return new TransportError(timeout ? 'The request deadline passed.' : 'The request was aborted.', {
       code: timeout ? 'DEADLINE_EXCEEDED' : 'ABORTED',
       timeout,

@@ -9,6 +9,7 @@ import type { CallOptions } from '../types.ts';
 import type { HttpHandlerOptions, IoTManagedIntegrations } from './client.ts';
 import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary } from './mapping.ts';
 import type { IotManagedIntegrationsPort } from './port.ts';
+import { logFailedCall } from '../callLog.ts';
 
 const NAME = 'iotManagedIntegrations';
 
@@ -33,8 +34,9 @@ export function createIotManagedIntegrationsAdapter(
     } catch (error) {
       if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
         return notFound();
-      log.warn({ upstream: NAME, operation, ...describeAwsFailure(error) }, 'upstream call failed');
-      throw toSubgraphError(error, NAME, operation);
+      const failure = toSubgraphError(error, NAME, operation);
+      logFailedCall(log, failure, { upstream: NAME, operation, ...describeAwsFailure(error) });
+      throw failure;
     }
   }
 

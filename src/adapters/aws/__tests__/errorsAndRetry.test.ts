@@ -7,8 +7,10 @@ import {
   ThrottlingException,
   ValidationException,
 } from '../errors.ts';
-import { TransportError } from '../../http/transport.ts';
+import { deadlineExceeded } from '../../../deadlines.ts';
+import { TransportError, toTransportError } from '../../http/transport.ts';
 import { backoffDelay, classify, createRetryStrategy, withRetryAfter } from '../retry.ts';
+import { toSubgraphError } from '../translate.ts';
 
 describe('restJson1 error deserialization', () => {
   it.each([
@@ -178,5 +180,23 @@ describe('retry quota (StandardRetryStrategy)', () => {
     const token = await strategy.acquireInitialRetryToken('s');
     strategy.recordSuccess(token);
     expect(strategy.getCapacity()).toBeGreaterThan(0);
+  });
+});
+
+describe('translation of an aborted call', () => {
+  const aborted = (reason: unknown) => {
+    const controller = new AbortController();
+    controller.abort(reason);
+    return controller.signal;
+  };
+  it.each([
+    ['the deadline passed', aborted(deadlineExceeded()), 'UPSTREAM_TIMEOUT', true],
+    ['the client went away', aborted(new Error('client closed the connection')), 'REQUEST_CANCELLED', false],
+    ['the connection was reset', undefined, 'UPSTREAM_UNAVAILABLE', true],
+  ])('when %s: %s', (_, signal, code, aboutTheUpstream) => {
+    const cause = Object.assign(new Error('socket'), { code: 'ECONNRESET' });
+    const error = toSubgraphError(toTransportError(cause, signal), 'appFabric', 'GetAppAuthorization');
+    expect(error.extensions['code']).toBe(code);
+    expect('upstream' in error.extensions).toBe(aboutTheUpstream);
   });
 });
