@@ -28,6 +28,51 @@ export function cancelledByCaller(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true && !isDeadlineExceeded(signal.reason);
 }
 
+type OnAbort = (reason: unknown) => void;
+
+/** Where a signal keeps the callbacks of {@link whenAborted}: on the signal itself, no lookup. */
+const ON_ABORT = Symbol('abort callbacks');
+
+type TrackedSignal = AbortSignal & { [ON_ABORT]?: Set<OnAbort> };
+
+/**
+ * Calls `callback` with the signal's reason when it aborts, until the returned function is called.
+ *
+ * A GraphQL request's signal is shared by all of its upstream calls, up to hundreds at once. An
+ * `abort` listener each would cost an `addEventListener` and a `removeEventListener` per call
+ * (Node's EventTarget keeps a list, so removal walks it). Instead a signal gets one listener, the
+ * first time, and the callbacks sit in a Set that it runs. The caller checks `signal.aborted` first:
+ * a signal that already aborted never calls back.
+ */
+export function whenAborted(signal: AbortSignal, callback: OnAbort): () => void {
+  const tracked = signal as TrackedSignal;
+  let callbacks = tracked[ON_ABORT];
+  if (!callbacks) {
+    callbacks = tracked[ON_ABORT] = new Set<OnAbort>();
+    runOnAbort(signal, callbacks);
+  }
+  const set = callbacks;
+  set.add(callback);
+  return () => set.delete(callback);
+}
+
+/**
+ * The signal's one listener. It is made in a function of its own, so that it holds only the signal
+ * and the Set: made in {@link whenAborted}, it would share that scope, which holds the first
+ * callback and through it that caller's whole state (an exchange's response body included), for
+ * as long as the signal lives. Under load that kept young objects alive across collections.
+ */
+function runOnAbort(signal: AbortSignal, callbacks: Set<OnAbort>): void {
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const callback of callbacks) callback(signal.reason);
+      callbacks.clear();
+    },
+    { once: true },
+  );
+}
+
 export interface RequestDeadline {
   /** Aborts when the deadline passes (a `TimeoutError`), or when {@link abort} is called. */
   readonly signal: AbortSignal;

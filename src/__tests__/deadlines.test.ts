@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineQueue } from '../deadlines.ts';
+import { cancelledByCaller, deadlineExceeded, DeadlineQueue, whenAborted } from '../deadlines.ts';
 
 /** A manual monotonic clock with fake timers behind it. */
 function fakeClock() {
@@ -118,5 +118,36 @@ describe('DeadlineQueue', () => {
 
   it('refuses a timeout that is not positive', () => {
     expect(() => new DeadlineQueue(0)).toThrow(RangeError);
+  });
+});
+
+describe('whenAborted', () => {
+  it('adds one abort listener per signal however many callbacks, and runs those still subscribed', () => {
+    const controller = new AbortController();
+    const added = vi.spyOn(controller.signal, 'addEventListener');
+    const seen: unknown[] = [];
+    const stops = Array.from({ length: 50 }, (_, i) =>
+      whenAborted(controller.signal, (reason) => seen.push([i, reason])),
+    );
+    for (const stop of stops.slice(0, 48)) stop();
+    expect(added).toHaveBeenCalledTimes(1);
+    const reason = new Error('client closed the connection');
+    controller.abort(reason);
+    expect(seen).toEqual([
+      [48, reason],
+      [49, reason],
+    ]);
+  });
+
+  it('tells a deadline from a cancellation', () => {
+    const late = new AbortController();
+    late.abort(deadlineExceeded());
+    const gone = new AbortController();
+    gone.abort(new Error('client closed the connection'));
+    expect([cancelledByCaller(late.signal), cancelledByCaller(gone.signal), cancelledByCaller(undefined)]).toEqual([
+      false,
+      true,
+      false,
+    ]);
   });
 });

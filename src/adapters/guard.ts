@@ -3,7 +3,7 @@
  * operation's budget of upstream calls, and a cap on in-flight calls per upstream shared by all
  * requests (with a bounded queue, beyond which calls fail fast instead of piling up).
  */
-import { cancelledByCaller } from '../deadlines.ts';
+import { cancelledByCaller, isDeadlineExceeded, whenAborted } from '../deadlines.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
 import { withUpstreamSpan } from '../tracing.ts';
 import { CANCELLED, type CircuitBreaker } from './breaker.ts';
@@ -82,22 +82,25 @@ export class Limiter {
       );
     }
     return new Promise<void>((resolve, reject) => {
+      // The deadline passed before the call got a slot, or the client went away.
+      const fail = (reason: unknown) =>
+        reject(
+          isDeadlineExceeded(reason)
+            ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, { upstream: { name: this.#name, operation } })
+            : ERRORS.REQUEST_CANCELLED.err(),
+        );
+      if (signal?.aborted) return fail(signal.reason);
+      const stop = signal
+        ? whenAborted(signal, (reason) => {
+            const index = this.#queue.indexOf(grant);
+            if (index >= 0) this.#queue.splice(index, 1);
+            fail(reason);
+          })
+        : undefined;
       const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
+        stop?.();
         resolve();
       };
-      const onAbort = () => {
-        const index = this.#queue.indexOf(grant);
-        if (index >= 0) this.#queue.splice(index, 1);
-        // The deadline passed while the call waited, or the client went away.
-        reject(
-          cancelledByCaller(signal)
-            ? ERRORS.REQUEST_CANCELLED.err()
-            : ERRORS.UPSTREAM_TIMEOUT.err(undefined, { upstream: { name: this.#name, operation } }),
-        );
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(grant);
     });
   }

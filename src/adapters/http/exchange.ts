@@ -6,12 +6,13 @@
  * matters at thousands of upstream calls per second:
  * - the body is collected from undici's chunks directly, with no Readable stream in between;
  * - cancellation takes one `abort` listener per AbortSignal (per GraphQL request), not one per
- *   upstream call: the in-flight exchanges of a signal sit in a Set that the listener aborts.
+ *   upstream call (`whenAborted`, src/deadlines.ts).
  * The body is bounded by {@link MAX_RESPONSE_BYTES}: a larger one fails the exchange instead of
  * being buffered.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { whenAborted } from '../../deadlines.ts';
 import { toError } from '../../errors.ts';
 
 /** An upstream response larger than this fails with code `RESPONSE_TOO_LARGE`. */
@@ -43,43 +44,6 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-type Abort = (reason: unknown) => void;
-
-/**
- * The in-flight exchanges of a signal, aborted together by the signal's one listener. The Set
- * lives on the signal itself (no WeakMap lookup per call), and the listener is made in a function
- * of its own: made here, it would share this scope, which holds the first exchange's abort callback
- * and through it that exchange's whole state, response body included, for as long as the signal
- * lives. Under load that kept young objects alive across collections and promoted them.
- */
-const IN_FLIGHT = Symbol('in-flight exchanges');
-
-type TrackedSignal = AbortSignal & { [IN_FLIGHT]?: Set<Abort> };
-
-function track(signal: AbortSignal, abort: Abort): () => void {
-  const tracked = signal as TrackedSignal;
-  let aborts = tracked[IN_FLIGHT];
-  if (!aborts) {
-    aborts = tracked[IN_FLIGHT] = new Set<Abort>();
-    abortAllOn(signal, aborts);
-  }
-  const set = aborts;
-  set.add(abort);
-  return () => set.delete(abort);
-}
-
-/** The signal's listener; its own function, so that it holds only the signal and the Set. */
-function abortAllOn(signal: AbortSignal, aborts: Set<Abort>): void {
-  signal.addEventListener(
-    'abort',
-    () => {
-      for (const each of aborts) each(signal.reason);
-      aborts.clear();
-    },
-    { once: true },
-  );
-}
-
 export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Promise<ExchangeResponse> {
   const { signal } = request;
   if (signal?.aborted) return Promise.reject(toError(signal.reason));
@@ -93,7 +57,7 @@ export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Prom
     let size = 0;
 
     const untrack = signal
-      ? track(signal, (reason) => {
+      ? whenAborted(signal, (reason) => {
           const error = toError(reason);
           // Before the request started there is no controller yet: abort when it arrives.
           if (controller) controller.abort(error);
