@@ -4,7 +4,17 @@
  * jitGateway.ts), the third and fourth on the hot path (src/execution/hotPath.ts). Status, headers,
  * the body byte for byte (cursors aside), the upstream calls and the request log line must match.
  */
+import {
+  getNamedType,
+  isAbstractType,
+  isLeafType,
+  isNonNullType,
+  isObjectType,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSchema } from '../src/schema.ts';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
 
 let t: TestServer;
@@ -24,9 +34,93 @@ interface Case {
   headers?: Record<string, string>;
   /** Whether the third and later runs are served by the hot path. */
   hot: boolean;
+  /** The answer must be complete: HTTP 200 and no error. */
+  complete?: boolean;
 }
 
+/**
+ * A selection of every field of a type that takes no required argument, nested objects down to
+ * `depth`. The compiled executor returns enum and built-in scalar values as the resolvers give
+ * them (src/execution/jitGateway.ts), so every leaf the subgraph can return is compared with
+ * graphql-js's serialized output below.
+ */
+function everyField(schema: GraphQLSchema, type: GraphQLNamedType, depth: number, aliased = false): string {
+  if (isAbstractType(type)) {
+    const possible = schema
+      .getPossibleTypes(type)
+      .map((t) => `... on ${t.name} { ${everyField(schema, t, depth, true)} }`);
+    return `__typename ${possible.join(' ')}`;
+  }
+  if (!isObjectType(type)) return '';
+  const fields = Object.values(type.getFields()).filter((f) => !f.args.some((a) => isNonNullType(a.type)));
+  return fields
+    .map((field) => {
+      const named = getNamedType(field.type);
+      // Fragments on different types in one selection may not share a response key of another type.
+      const key = aliased ? `${type.name}_${field.name}: ${field.name}` : field.name;
+      if (isLeafType(named)) return key;
+      return depth > 0 ? `${key} { ${everyField(schema, named, depth - 1)} }` : '';
+    })
+    .filter(Boolean)
+    .join(' ');
+}
+
+const ENTITY_TYPES = [
+  'ConnectorDestination',
+  'CloudConnector',
+  'ConnectorCredential',
+  'ConductorOneApp',
+  'ConductorOneConnector',
+  'AppAuthorization',
+];
+
 const cases: Array<[string, () => Case]> = [
+  [
+    'every field of every item of both lists',
+    () => {
+      const schema = createSchema();
+      const connection = (name: string) => everyField(schema, schema.getType(name)!, 4);
+      return {
+        query: `query ($bundle: ID!) {
+          connectorDestinations(first: 100) { ${connection('ConnectorDestinationConnection')} }
+          appAuthorizations(appBundleIdentifier: $bundle, first: 100) { ${connection('AppAuthorizationConnection')} } }`,
+        variables: { bundle: t.sandbox.seed.appFabric.appBundleArns[0] },
+        hot: true,
+        complete: true,
+      };
+    },
+  ],
+  [
+    'every field of every entity of the sandbox, of every type',
+    () => {
+      const schema = createSchema();
+      const { iotManagedIntegrations: iot, conductorOne, appFabric } = t.sandbox.seed;
+      const fragments = ENTITY_TYPES.map(
+        (name) => `... on ${name} { ${everyField(schema, schema.getType(name)!, 3, true)} }`,
+      );
+      return {
+        query: `query ($representations: [_Any!]!) { _entities(representations: $representations) {
+          __typename ${fragments.join(' ')} } }`,
+        variables: {
+          representations: [
+            ...iot.connectorDestinations.map((d) => ({ __typename: 'ConnectorDestination', id: d.Id })),
+            ...iot.cloudConnectors.map((c) => ({ __typename: 'CloudConnector', id: c.Id })),
+            ...conductorOne.credentials.map(({ appId, connectorId, id }) => ({
+              __typename: 'ConnectorCredential',
+              appId,
+              connectorId,
+              id,
+            })),
+            ...conductorOne.apps.map((a) => ({ __typename: 'ConductorOneApp', id: a.id })),
+            ...conductorOne.connectors.map((c) => ({ __typename: 'ConductorOneConnector', appId: c.appId, id: c.id })),
+            ...appFabric.appAuthorizations.map((a) => ({ __typename: 'AppAuthorization', arn: a.appAuthorizationArn })),
+          ],
+        },
+        hot: true,
+        complete: true,
+      };
+    },
+  ],
   [
     'a list with nested relations',
     () => ({
@@ -183,6 +277,7 @@ describe('graphql-js, the compiled executor and the hot path', () => {
       expect(typeof durationMs).toBe('number');
       expect(typeof requestId).toBe('string');
       void time;
+      if (c.complete) expect([res.status, JSON.parse(res.text).errors]).toEqual([200, undefined]);
       expect(hot ?? false, `run ${run + 1} on the hot path`).toBe(c.hot && run >= 2);
       runs.push({ status: res.status, headers: res.headers, body: comparable(res.text), calls: t.calls(), logged });
     }
