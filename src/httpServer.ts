@@ -44,6 +44,14 @@ export interface HttpServerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Response bodies up to this many UTF-16 code units are joined with their headers into one string
+ * for one `write`; larger ones go out as they are in one `writev` (see serveHot). For a small
+ * response the `writev` path cost about 10 µs more per request (Node copies each chunk into one
+ * buffer); for a large one, joining would copy the whole body into a new string first.
+ */
+const SMALL_BODY = 16 * 1024;
+
 class HttpError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
@@ -225,11 +233,16 @@ export function createHttpServer(options: HttpServerOptions): Server {
       'cache-control': 'private, no-store',
       'content-length': Buffer.byteLength(response.json) + 1,
     });
-    // Headers, body and newline in one write.
-    res.cork();
-    res.write(response.json);
-    res.end('\n');
-    res.uncork();
+    // Headers, body and newline in one write: a small body joined with them (Node prepends the
+    // headers to a string body), a large one corked with them.
+    if (response.json.length <= SMALL_BODY) {
+      res.end(`${response.json}\n`);
+    } else {
+      res.cork();
+      res.write(response.json);
+      res.end('\n');
+      res.uncork();
+    }
   }
 
   /** Everything else, through Apollo Server's pipeline. */
