@@ -129,6 +129,11 @@ export function renderMarkdown(results: BenchResults): string {
         ? `this subgraph as the image starts it (\`${options}\`), the peers with Node's defaults`
         : `every contender with Node's defaults`,
     );
+    if (settings.image.notPreloaded) {
+      header.push(
+        `⚠️ without the image's \`LD_PRELOAD=${settings.image.notPreloaded}\` (not installed on this machine): memory figures are glibc malloc's`,
+      );
+    }
   }
   if (settings.nodeOptions && settings.nodeOptions.length > 0)
     header.push(`Node options \`${settings.nodeOptions.join(' ')}\``);

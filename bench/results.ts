@@ -117,7 +117,12 @@ export interface BenchResults {
      * What this subgraph's contenders ran with besides, as the image starts the subgraph (the
      * Dockerfile's CMD options and ENV; empty with --node-defaults). Absent in older results.
      */
-    image?: { nodeOptions: string[]; env: Record<string, string> };
+    image?: {
+      nodeOptions: string[];
+      env: Record<string, string>;
+      /** The library the image preloads, when this machine lacked it (the run used glibc's malloc). */
+      notPreloaded?: string;
+    };
   };
   targets: Array<{ name: TargetName; description: string; startupMs: number }>;
   queries: QueryInfo[];

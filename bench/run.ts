@@ -15,7 +15,7 @@
  * 5. Start-up to ready of the compiled entry, as the image starts it.
  * Then writes results.json, results.md and results.svg (bench/ by default).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -243,9 +243,37 @@ const nodeOptions = (flags['node-options'] ?? '').split(' ').filter(Boolean);
  * its final stage's ENV, of which the bench's own settings below take precedence), so that the
  * figures are the image's; `--node-defaults` drops them.
  */
-const image: { nodeOptions: string[]; env: Record<string, string> } = flags['node-defaults']
+const imageAsBuilt: { nodeOptions: string[]; env: Record<string, string> } = flags['node-defaults']
   ? { nodeOptions: [], env: {} }
   : imageRuntime(parseDockerfile(readFileSync(join(REPO, 'Dockerfile'), 'utf8')));
+
+/**
+ * The library the image preloads (jemalloc, from a Debian package) when this machine lacks it: the
+ * subgraph then runs on glibc's malloc, without LD_PRELOAD and MALLOC_CONF, and the report says so.
+ */
+const notPreloaded = ((): string | undefined => {
+  const preload = imageAsBuilt.env['LD_PRELOAD'];
+  if (!preload) return undefined;
+  const probe = spawnSync(NODE, ['-e', ''], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', LD_PRELOAD: preload },
+  });
+  return /cannot be preloaded/.test(probe.stderr) ? preload : undefined;
+})();
+const image = notPreloaded
+  ? {
+      nodeOptions: imageAsBuilt.nodeOptions,
+      env: Object.fromEntries(
+        Object.entries(imageAsBuilt.env).filter(([name]) => name !== 'LD_PRELOAD' && name !== 'MALLOC_CONF'),
+      ),
+    }
+  : imageAsBuilt;
+if (notPreloaded) {
+  process.stderr.write(
+    `bench: ${notPreloaded}, which the image preloads, is not installed here (Debian: apt-get install libjemalloc2); ` +
+      "this subgraph runs on glibc malloc, and its memory figures are not the image's.\n",
+  );
+}
 /** The contenders that run this subgraph's own entry (and so start as the image starts it). */
 const OURS: ReadonlySet<TargetName> = new Set(
   TARGETS.filter((name) => TARGET_SCRIPTS[name][0] === TARGET_SCRIPTS.subgraph[0]),
@@ -588,6 +616,7 @@ async function main(): Promise<void> {
         image: {
           nodeOptions: image.nodeOptions,
           env: Object.fromEntries(Object.entries(image.env).filter(([name]) => !(name in targetEnv))),
+          ...(notPreloaded ? { notPreloaded } : {}),
         },
       },
       targets: running.map((t) => ({ name: t.name, description: TARGET_DESCRIPTIONS[t.name], startupMs: t.startupMs })),

@@ -47,6 +47,21 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(base)).not.toContain('as the image starts it (');
   });
 
+  it('warns when the library the image preloads was missing, and only then', () => {
+    const env = { LD_PRELOAD: 'libjemalloc.so.2' };
+    const base = fixture();
+    const withIt = renderMarkdown({ ...base, settings: { ...base.settings, image: { nodeOptions: [], env } } });
+    expect(withIt).toContain('`LD_PRELOAD=libjemalloc.so.2 node`');
+    expect(withIt).not.toContain('not installed');
+    const without = renderMarkdown({
+      ...base,
+      settings: { ...base.settings, image: { nodeOptions: [], env: {}, notPreloaded: 'libjemalloc.so.2' } },
+    });
+    expect(without).toContain(
+      "⚠️ without the image's `LD_PRELOAD=libjemalloc.so.2` (not installed on this machine): memory figures are glibc malloc's",
+    );
+  });
+
   it('says when every cell was preceded by unmeasured load', () => {
     const results = fixture();
     results.settings.settleS = 0.5;
