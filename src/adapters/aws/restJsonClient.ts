@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { buildQueryString } from '@smithy/querystring-builder';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Pool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
 import { exchange, type ExchangeResponse } from '../http/exchange.ts';

@@ -5,7 +5,8 @@
  * backoff and `Retry-After` honoured. Redirects are never followed (ConductorOne answers 301 for
  * empty path segments, and following one would carry the Authorization header to another path).
  */
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Pool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
