@@ -66,8 +66,18 @@ function runOnAbort(signal: AbortSignal, callbacks: Set<OnAbort>): void {
   signal.addEventListener(
     'abort',
     () => {
-      for (const callback of callbacks) callback(signal.reason);
+      // Every callback runs, even if one throws; the first failure is rethrown after them.
+      const pending = [...callbacks];
       callbacks.clear();
+      let failure: { error: unknown } | undefined;
+      for (const callback of pending) {
+        try {
+          callback(signal.reason);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+      if (failure) throw failure.error;
     },
     { once: true },
   );

@@ -139,6 +139,22 @@ describe('whenAborted', () => {
     ]);
   });
 
+  it('runs every callback even if one throws, then rethrows the first failure', () => {
+    const controller = new AbortController();
+    const added = vi.spyOn(controller.signal, 'addEventListener');
+    const ran: number[] = [];
+    whenAborted(controller.signal, () => ran.push(1));
+    whenAborted(controller.signal, () => {
+      throw new Error('first');
+    });
+    whenAborted(controller.signal, () => ran.push(3));
+    // The listener itself, called as the signal would: a throw there is reported by EventTarget
+    // as an uncaught exception, which this test keeps out of the runner.
+    const listener = added.mock.calls[0]![1] as () => void;
+    expect(listener).toThrow('first');
+    expect(ran).toEqual([1, 3]);
+  });
+
   it('tells a deadline from a cancellation', () => {
     const late = new AbortController();
     late.abort(deadlineExceeded());

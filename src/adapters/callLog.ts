@@ -1,14 +1,27 @@
 /**
- * The log line of a failed upstream call, shared by the adapters' `call` functions: at `warn`,
- * unless the caller went away. A client that closes its connection aborts every call its request
- * still has under way; those are logged at `debug`, so one disconnect does not read as an outage.
+ * A failed upstream call, as the adapters' `call` functions settle it: the error for the caller,
+ * and the log line. A client that closes its connection aborts every call its request still has
+ * under way; whatever such a call then failed with (the abort itself, or an earlier upstream error
+ * after a retry was cut short), it is REQUEST_CANCELLED and logged at `debug`, so one disconnect
+ * does not read as an outage. (guardPort counts it the same way for metrics and the breaker.)
+ * Every other failure is translated by the adapter and logged at `warn`.
  */
 import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
+import { cancelledByCaller } from '../deadlines.ts';
 import { ERRORS } from '../errors.ts';
 
-/** `failure` is the call's translated error; `fields` say which call and why (no bodies or secrets). */
-export function logFailedCall(log: Logger, failure: GraphQLError, fields: Record<string, unknown>): void {
-  if (failure.extensions['code'] === ERRORS.REQUEST_CANCELLED.code) log.debug(fields, 'upstream call cancelled');
-  else log.warn(fields, 'upstream call failed');
+/** `fields` say which call and why (no bodies or secrets); `translate` is the adapter's own. */
+export function failedCall(
+  log: Logger,
+  signal: AbortSignal | undefined,
+  fields: Record<string, unknown>,
+  translate: () => GraphQLError,
+): GraphQLError {
+  if (cancelledByCaller(signal)) {
+    log.debug(fields, 'upstream call cancelled');
+    return ERRORS.REQUEST_CANCELLED.err();
+  }
+  log.warn(fields, 'upstream call failed');
+  return translate();
 }

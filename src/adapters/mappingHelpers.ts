@@ -26,11 +26,20 @@ export function optionalBoolean(value: unknown): boolean | null {
   return typeof value === 'boolean' ? value : null;
 }
 
+/** GraphQL's `Int` is a signed 32-bit integer. */
+const INT_MAX = 2 ** 31 - 1;
+const INT_MIN = -(2 ** 31);
+
+/**
+ * A whole number within GraphQL's `Int`, or null. The compiled executor returns leaves as they are
+ * (src/execution/jitGateway.ts), so an out-of-range value must not get this far.
+ */
 export function optionalInteger(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   // protobuf JSON and some AWS members carry 64-bit integers as strings
-  if (typeof value === 'string' && /^-?\d{1,15}$/.test(value)) return Number(value);
-  return null;
+  const number = typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isInteger(number) && number >= INT_MIN && number <= INT_MAX
+    ? number
+    : null;
 }
 
 /** Maps a wire enum value; unknown or absent values give null (for nullable schema fields). */

@@ -20,7 +20,7 @@ import {
   toConnectorDestination,
   toConnectorDestinationSummary,
 } from '../iotManagedIntegrations/mapping.ts';
-import { UpstreamDataError, optionalDateTime } from '../mappingHelpers.ts';
+import { optionalDateTime, optionalInteger, UpstreamDataError } from '../mappingHelpers.ts';
 
 describe('IoT Managed Integrations', () => {
   it('maps a GetConnectorDestination response, mixed PascalCase and camelCase', () => {
@@ -281,5 +281,22 @@ describe('optionalDateTime', () => {
     for (const bad of ['yesterday', '2026-13-45T99:00:00Z', '2026-11-22', true]) {
       expect(() => optionalDateTime(bad, 't')).toThrow(UpstreamDataError);
     }
+  });
+});
+
+describe('optionalInteger', () => {
+  it("keeps whole numbers within GraphQL's Int (32 bits), as numbers or strings, and nothing else", () => {
+    expect([0, 45, -3, 2 ** 31 - 1, -(2 ** 31), '60', '-7'].map(optionalInteger)).toEqual([
+      0,
+      45,
+      -3,
+      2 ** 31 - 1,
+      -(2 ** 31),
+      60,
+      -7,
+    ]);
+    expect(
+      [2 ** 31, -(2 ** 31) - 1, '2147483648', 1.5, '1.5', 'x', null, undefined, true, NaN].map(optionalInteger),
+    ).toEqual(Array(10).fill(null));
   });
 });

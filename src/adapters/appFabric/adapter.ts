@@ -11,7 +11,7 @@ import type { CallOptions } from '../types.ts';
 import type { AppFabric, HttpHandlerOptions } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
 import type { AppAuthorizationRef, AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
-import { logFailedCall } from '../callLog.ts';
+import { failedCall } from '../callLog.ts';
 
 const NAME = 'appFabric';
 
@@ -45,9 +45,8 @@ export function createAppFabricAdapter(
     } catch (error) {
       if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
         return notFound();
-      const failure = toSubgraphError(error, NAME, operation);
-      logFailedCall(log, failure, { upstream: NAME, operation, ...describeAwsFailure(error) });
-      throw failure;
+      const fields = { upstream: NAME, operation, ...describeAwsFailure(error) };
+      throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, NAME, operation));
     }
   }
 

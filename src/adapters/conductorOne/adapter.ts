@@ -13,7 +13,7 @@ import { ConductorOneApiError, type ConductorOneClient } from './client.ts';
 import { toConductorOneApp, toConductorOneConnector, toConnectorCredential } from './mapping.ts';
 import type { ConductorOneAppModel, ConductorOnePort } from './port.ts';
 import { TokenEndpointError } from './tokenSource.ts';
-import { logFailedCall } from '../callLog.ts';
+import { failedCall } from '../callLog.ts';
 
 const NAME = 'conductorOne' as const;
 /** The apps search's page size limit; a loader batch of up to 100 ids fits one page. */
@@ -73,14 +73,18 @@ function describe(error: unknown): Record<string, unknown> {
 }
 
 export function createConductorOneAdapter(client: ConductorOneClient, log: Logger): ConductorOnePort {
-  async function call<T>(operation: string, run: () => Promise<T>, notFound?: () => T): Promise<T> {
+  async function call<T>(
+    operation: string,
+    options: CallOptions | undefined,
+    run: () => Promise<T>,
+    notFound?: () => T,
+  ): Promise<T> {
     try {
       return await run();
     } catch (error) {
       if (notFound && error instanceof ConductorOneApiError && error.status === 404) return notFound();
-      const failure = toSubgraphError(error, operation);
-      logFailedCall(log, failure, { upstream: NAME, operation, ...describe(error) });
-      throw failure;
+      const fields = { upstream: NAME, operation, ...describe(error) };
+      throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, operation));
     }
   }
 
@@ -88,6 +92,7 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
     getCredential: (key, options) =>
       call(
         'GetCredentials',
+        options,
         async () => {
           const out = await client.getCredentials(key, options);
           return out?.credential ? toConnectorCredential(out.credential, key) : null;
@@ -98,6 +103,7 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
     getConnector: (key, options) =>
       call(
         'GetConnector',
+        options,
         async () => {
           const connector = (await client.getConnector(key, options))?.connectorView?.connector;
           return connector ? toConductorOneConnector(connector, key) : null;
@@ -106,7 +112,7 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
       ),
 
     searchAppsById: (ids, options?: CallOptions) =>
-      call('SearchApps', async () => {
+      call('SearchApps', options, async () => {
         const apps: ConductorOneAppModel[] = [];
         let pageToken: string | undefined;
         for (let page = 0; page < MAX_SEARCH_PAGES; page++) {

@@ -9,7 +9,7 @@ import type { CallOptions } from '../types.ts';
 import type { HttpHandlerOptions, IoTManagedIntegrations } from './client.ts';
 import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary } from './mapping.ts';
 import type { IotManagedIntegrationsPort } from './port.ts';
-import { logFailedCall } from '../callLog.ts';
+import { failedCall } from '../callLog.ts';
 
 const NAME = 'iotManagedIntegrations';
 
@@ -34,9 +34,8 @@ export function createIotManagedIntegrationsAdapter(
     } catch (error) {
       if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
         return notFound();
-      const failure = toSubgraphError(error, NAME, operation);
-      logFailedCall(log, failure, { upstream: NAME, operation, ...describeAwsFailure(error) });
-      throw failure;
+      const fields = { upstream: NAME, operation, ...describeAwsFailure(error) };
+      throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, NAME, operation));
     }
   }
 

@@ -1,0 +1,44 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { deadlineExceeded } from '../../deadlines.ts';
+import { ERRORS } from '../../errors.ts';
+import { failedCall } from '../callLog.ts';
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { log, lines };
+}
+
+const aborted = (reason: unknown) => {
+  const controller = new AbortController();
+  controller.abort(reason);
+  return controller.signal;
+};
+
+describe('failedCall', () => {
+  const fields = { upstream: 'conductorOne', operation: 'GetConnector', status: 503 };
+  const translate = () =>
+    ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, { upstream: { name: 'conductorOne', operation: 'GetConnector' } });
+
+  it('is REQUEST_CANCELLED at debug when the caller went away, whatever the call failed with', () => {
+    const { log, lines } = capture();
+    const error = failedCall(log, aborted(new Error('client closed the connection')), fields, translate);
+    expect(error.extensions).toEqual({ code: 'REQUEST_CANCELLED' });
+    expect(lines.map((l) => [l['level'], l['msg']])).toEqual([[20, 'upstream call cancelled']]);
+  });
+
+  it.each([
+    ['no signal', undefined],
+    ['a live signal', new AbortController().signal],
+    ['a passed deadline', aborted(deadlineExceeded())],
+  ])('is the translation at warn with %s', (_, signal) => {
+    const { log, lines } = capture();
+    const error = failedCall(log, signal, fields, translate);
+    expect(error.extensions['code']).toBe('UPSTREAM_UNAVAILABLE');
+    expect(lines.map((l) => [l['level'], l['msg'], l['status']])).toEqual([[40, 'upstream call failed', 503]]);
+  });
+});
