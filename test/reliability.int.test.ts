@@ -186,15 +186,21 @@ describe('callers that give up', () => {
       .slice(0, 6)
       .map((c) => ({ __typename: 'ConnectorCredential', appId: c.appId, connectorId: c.connectorId, id: c.id }));
     const from = t.logs.length;
-    await fetch(t.url, {
+    const client = new AbortController();
+    const request = fetch(t.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ConnectorCredential { id status } } }',
         variables: { r: representations },
       }),
-      signal: AbortSignal.timeout(150),
+      signal: client.signal,
     }).catch(() => undefined);
+    // The client goes away once both slots are taken (the simulator holds each call 400 ms).
+    for (let waited = 0; (t.calls()['conductorOne']?.['GetCredentials'] ?? 0) < 2 && waited < 5000; waited += 5)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    client.abort();
+    await request;
     const lines = () => t!.logs.slice(from).map((line) => JSON.parse(line) as Record<string, unknown>);
     for (let waited = 0; !lines().some((l) => l['msg'] === 'graphql request') && waited < 2000; waited += 20)
       await new Promise((resolve) => setTimeout(resolve, 20));
