@@ -41,19 +41,33 @@ function makeCodeDefinition<C extends string>(
   description: string,
   defaultMessage: string,
   upstream = false,
+  /** Made without a stack trace: one per upstream call of a request, and its stack says nothing. */
+  stackless = false,
 ): ErrorCodeDefinition<C> {
+  const make = (message: string, options: ErrorOptions) => {
+    const extensions: Record<string, unknown> = { code };
+    if (options.upstream) extensions['upstream'] = { ...options.upstream };
+    if (options.argumentPath) extensions['argumentPath'] = [...options.argumentPath];
+    return new GraphQLError(message, {
+      extensions,
+      ...(options.cause instanceof Error ? { originalError: options.cause } : {}),
+    });
+  };
   return {
     code,
     description,
     upstream,
     err(message = defaultMessage, options = {}) {
-      const extensions: Record<string, unknown> = { code };
-      if (options.upstream) extensions['upstream'] = { ...options.upstream };
-      if (options.argumentPath) extensions['argumentPath'] = [...options.argumentPath];
-      return new GraphQLError(message, {
-        extensions,
-        ...(options.cause instanceof Error ? { originalError: options.cause } : {}),
-      });
+      if (!stackless) return make(message, options);
+      // graphql-jit copies each item's error's stack, which formats it: for a batch cut short,
+      // that was a formatted stack per item, for errors no one reads.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        return make(message, options);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
     },
   };
 }
@@ -113,6 +127,8 @@ export const ERRORS = {
     'REQUEST_CANCELLED',
     'The client closed the connection before the response was written, and the calls still pending upstream were stopped. No client receives it: it shows in logs and metrics.',
     'The request was cancelled by its client.',
+    false,
+    true,
   ),
   INTERNAL_SERVER_ERROR: makeCodeDefinition(
     'INTERNAL_SERVER_ERROR',
