@@ -28,8 +28,6 @@ export function toSubgraphError(error: unknown, operation: string): GraphQLError
     cause: error,
   });
   if (error instanceof TransportError) {
-    // No cause: nobody reads it, and a cause's stack would be formatted (costly, and per call).
-    if (error.cancelled) return ERRORS.REQUEST_CANCELLED.err();
     return error.timeout
       ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, upstream())
       : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());

@@ -20,11 +20,6 @@ export class TransportError extends Error {
     this.timeout = init.timeout;
     this.sent = init.sent;
   }
-
-  /** The caller went away (its signal aborted, not by the deadline): not the upstream's failure. */
-  get cancelled(): boolean {
-    return this.code === 'ABORTED';
-  }
 }
 
 /** Connection-phase failures: the request never reached the server. */

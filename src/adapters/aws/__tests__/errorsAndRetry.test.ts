@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   AwsServiceException,
@@ -11,6 +12,7 @@ import { deadlineExceeded } from '../../../deadlines.ts';
 import { TransportError, toTransportError } from '../../http/transport.ts';
 import { backoffDelay, classify, createRetryStrategy, withRetryAfter } from '../retry.ts';
 import { toSubgraphError } from '../translate.ts';
+import { failedCall } from '../../callLog.ts';
 
 describe('restJson1 error deserialization', () => {
   it.each([
@@ -183,7 +185,7 @@ describe('retry quota (StandardRetryStrategy)', () => {
   });
 });
 
-describe('translation of an aborted call', () => {
+describe('translation of an aborted call (as the adapters settle a failed call)', () => {
   const aborted = (reason: unknown) => {
     const controller = new AbortController();
     controller.abort(reason);
@@ -195,7 +197,10 @@ describe('translation of an aborted call', () => {
     ['the connection was reset', undefined, 'UPSTREAM_UNAVAILABLE', true],
   ])('when %s: %s', (_, signal, code, aboutTheUpstream) => {
     const cause = Object.assign(new Error('socket'), { code: 'ECONNRESET' });
-    const error = toSubgraphError(toTransportError(cause, signal), 'appFabric', 'GetAppAuthorization');
+    const failure = toTransportError(cause, signal);
+    const error = failedCall(pino({ level: 'silent' }), signal, {}, () =>
+      toSubgraphError(failure, 'appFabric', 'GetAppAuthorization'),
+    );
     expect(error.extensions['code']).toBe(code);
     expect('upstream' in error.extensions).toBe(aboutTheUpstream);
   });
