@@ -40,9 +40,15 @@ function makeCodeDefinition<C extends string>(
   code: C,
   description: string,
   defaultMessage: string,
-  upstream = false,
-  /** Made without a stack trace: one per upstream call of a request, and its stack says nothing. */
-  stackless = false,
+  {
+    upstream = false,
+    stackless = false,
+  }: {
+    /** The failure is about an upstream (its errors carry `extensions.upstream`). */
+    upstream?: boolean;
+    /** Made without a stack trace: one per upstream call of a request, and its stack says nothing. */
+    stackless?: boolean;
+  } = {},
 ): ErrorCodeDefinition<C> {
   const make = (message: string, options: ErrorOptions) => {
     const extensions: Record<string, unknown> = { code };
@@ -92,31 +98,31 @@ export const ERRORS = {
     'UPSTREAM_ACCESS_DENIED',
     "The upstream refused this subgraph's own credentials (HTTP 401/403).",
     'The upstream service denied access.',
-    true,
+    { upstream: true },
   ),
   UPSTREAM_THROTTLED: makeCodeDefinition(
     'UPSTREAM_THROTTLED',
     'The upstream kept throttling after the allowed retries (HTTP 429). Retrying later may succeed.',
     'The upstream service is throttling requests.',
-    true,
+    { upstream: true },
   ),
   UPSTREAM_TIMEOUT: makeCodeDefinition(
     'UPSTREAM_TIMEOUT',
     'The upstream did not answer within the deadline.',
     'The upstream service did not answer in time.',
-    true,
+    { upstream: true },
   ),
   UPSTREAM_UNAVAILABLE: makeCodeDefinition(
     'UPSTREAM_UNAVAILABLE',
     'The upstream failed (5xx, a transport error or an open circuit), or answered with something unusable.',
     'The upstream service is unavailable.',
-    true,
+    { upstream: true },
   ),
   UPSTREAM_NOT_CONFIGURED: makeCodeDefinition(
     'UPSTREAM_NOT_CONFIGURED',
     'This deployment has no configuration for the upstream the field needs.',
     'The upstream service is not configured.',
-    true,
+    { upstream: true },
   ),
   REQUEST_LIMIT_EXCEEDED: makeCodeDefinition(
     'REQUEST_LIMIT_EXCEEDED',
@@ -127,8 +133,7 @@ export const ERRORS = {
     'REQUEST_CANCELLED',
     'The client closed the connection before the response was written, and the calls still pending upstream were stopped. No client receives it: it shows in logs and metrics.',
     'The request was cancelled by its client.',
-    false,
-    true,
+    { stackless: true },
   ),
   INTERNAL_SERVER_ERROR: makeCodeDefinition(
     'INTERNAL_SERVER_ERROR',
