@@ -15,7 +15,7 @@
  * 5. Start-up to ready of the compiled entry, as the image starts it.
  * Then writes results.json, results.md and results.svg (bench/ by default).
  */
-import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -37,7 +37,7 @@ import {
 import { renderMarkdown, renderSvg } from './report.ts';
 import type { BenchResults, Cell, OverheadResult, QueryInfo, ThroughputSummary } from './results.ts';
 import { createBenchSeed } from './seed.ts';
-import { imageRuntime, parseDockerfile } from '../test/helpers/dockerfile.ts';
+import { imageRuntime, parseDockerfile, probePreload } from '../test/helpers/dockerfile.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -253,12 +253,7 @@ const imageAsBuilt: { nodeOptions: string[]; env: Record<string, string> } = fla
  */
 const notPreloaded = ((): string | undefined => {
   const preload = imageAsBuilt.env['LD_PRELOAD'];
-  if (!preload) return undefined;
-  const probe = spawnSync(NODE, ['-e', ''], {
-    encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '', LD_PRELOAD: preload },
-  });
-  return /cannot be preloaded/.test(probe.stderr) ? preload : undefined;
+  return preload && probePreload({ LD_PRELOAD: preload }, NODE).missing ? preload : undefined;
 })();
 const image = notPreloaded
   ? {

@@ -11,6 +11,7 @@ import {
   imageRuntime,
   keyValues,
   parseDockerfile,
+  probePreload,
   shellCommands,
   words,
   type Instruction,
@@ -154,6 +155,10 @@ describe('Dockerfile parser', () => {
     expect(() => imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--inspect"]'))).toThrow(/no script/);
   });
 
+  it('probes a preload: a library the loader cannot find is missing, not loaded', () => {
+    expect(probePreload({ LD_PRELOAD: 'libnot-a-library-here.so.9' })).toMatchObject({ missing: true, loaded: false });
+  });
+
   it('matches .dockerignore patterns like BuildKit', () => {
     const ignored = dockerignoreMatcher('**/node_modules\n*.md\n.env.*\nsrc/**/__tests__\ndocs\n!docs/keep.md\n');
     expect(ignored('node_modules')).toBe(true);
@@ -266,21 +271,10 @@ describe('Dockerfile rules', () => {
     // The same library and settings on this machine: the loader finds it by name, and jemalloc
     // accepts MALLOC_CONF (it writes "<jemalloc>: Invalid conf" for a setting it does not know).
     // .ci/run installs libjemalloc2, so under CI a missing library is a failure.
-    const probe = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        "process.stdout.write(String(require('fs').readFileSync('/proc/self/maps', 'utf8').includes('jemalloc')))",
-      ],
-      {
-        encoding: 'utf8',
-        env: { PATH: process.env['PATH'] ?? '', LD_PRELOAD: preload, MALLOC_CONF: env['MALLOC_CONF'] },
-      },
-    );
-    const missing = /cannot be preloaded/.test(probe.stderr);
-    if (missing && !process.env['CI']) return;
+    const probe = probePreload(env);
+    if (probe.missing && !process.env['CI']) return;
     expect(probe.stderr, 'rule: the library loads and jemalloc accepts every MALLOC_CONF setting').toBe('');
-    expect(probe.stdout).toBe('true');
+    expect(probe.loaded).toBe(true);
   });
 
   it('starts node in exec form on dist/index.js, so SIGTERM reaches node', () => {

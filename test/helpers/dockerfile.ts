@@ -3,6 +3,7 @@
  * them. test/dockerfile.test.ts checks the Dockerfile's rules with it, and the benchmark reads the
  * runtime options the image starts Node with (`imageRuntime`), so it runs the subgraph as the image does.
  */
+import { spawnSync } from 'node:child_process';
 
 export interface Instruction {
   keyword: string;
@@ -169,4 +170,32 @@ export function imageRuntime(dockerfile: Dockerfile): ImageRuntime {
     for (const [name, value] of keyValues(instruction)) if (value !== undefined) env[name] = value;
   }
   return { nodeOptions: form.slice(1, scriptAt), script: form[scriptAt]!, env };
+}
+
+/** What Node started with the image's LD_PRELOAD (and MALLOC_CONF) shows on this machine. */
+export interface PreloadProbe {
+  /** The loader could not find the library (it says so, and starts Node without it). */
+  missing: boolean;
+  /** The library is mapped into the process. */
+  loaded: boolean;
+  /** Anything written to stderr: the loader's complaint, or jemalloc's about a bad MALLOC_CONF. */
+  stderr: string;
+}
+
+export function probePreload(env: Record<string, string>, node: string = process.execPath): PreloadProbe {
+  const preload = env['LD_PRELOAD'] ?? '';
+  const run = spawnSync(node, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/maps', 'utf8'))"], {
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      LD_PRELOAD: preload,
+      ...(env['MALLOC_CONF'] !== undefined ? { MALLOC_CONF: env['MALLOC_CONF'] } : {}),
+    },
+  });
+  const name = preload.split('/').at(-1)!;
+  return {
+    missing: /cannot be preloaded/.test(run.stderr),
+    loaded: name !== '' && run.stdout.includes(name),
+    stderr: run.stderr,
+  };
 }
