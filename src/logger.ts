@@ -65,6 +65,29 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
 }
 
 /**
+ * A writer of the line logged on every request: what `logger.info(fields, message)` writes (level,
+ * time, the logger's bindings, the fields in their order, the message), made with one
+ * `JSON.stringify` instead of pino's serialisation field by field, which cost several times more
+ * per request. It goes to the logger's own destination, and writes nothing when `info` is off.
+ *
+ * Nothing is redacted, so it is only for fields known to hold no secret, and the logger must have
+ * no `mixin`, `formatters` or `hooks` (this subgraph's have none; the test compares the two lines).
+ */
+export function infoLineWriter(logger: Logger, message: string): (fields: object) => void {
+  const owner = logger as unknown as Record<symbol, unknown>;
+  const stream = owner[pino.symbols.streamSym] as { write(line: string): unknown };
+  const time = owner[pino.symbols.timeSym] as () => string;
+  const bindings = owner[pino.symbols.chindingsSym] as string;
+  const head = `{"level":${logger.levels.values['info']}`;
+  const tail = `,"msg":${JSON.stringify(message)}}\n`;
+  return (fields) => {
+    if (!logger.isLevelEnabled('info')) return;
+    const json = JSON.stringify(fields);
+    stream.write(`${head}${time()}${bindings}${json.length > 2 ? `,${json.slice(1, -1)}` : ''}${tail}`);
+  };
+}
+
+/**
  * pino's `isoTime` (`,"time":"2026-12-04T15:03:53.123Z"`), with the text up to the second made
  * once per second instead of a `toISOString()` per line.
  */

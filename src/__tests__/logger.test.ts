@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { isoTimestamp } from '../logger.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, infoLineWriter, isoTimestamp } from '../logger.ts';
 
 const LAST_FOUR_DIGIT_YEAR = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
@@ -45,5 +45,69 @@ describe('isoTimestamp', () => {
       ',"time":"2026-12-04T15:03:53.007Z"',
       ',"time":"2026-12-04T15:03:53.042Z"',
     ]);
+  });
+});
+
+describe('infoLineWriter', () => {
+  const lines: string[] = [];
+  const destination = { write: (line: string) => void lines.push(line) };
+  beforeEach(() => {
+    lines.length = 0;
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 11, 5, 1, 2, 3, 45) });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  /** The line pino writes for `info(fields, message)`, then the writer's. */
+  const both = (logger: ReturnType<typeof createLogger>, fields: object, message = 'graphql request') => {
+    logger.info(fields, message);
+    infoLineWriter(logger, message)(fields);
+    return lines.splice(0);
+  };
+
+  it("writes pino's line for the request line's fields, byte for byte", () => {
+    const logger = createLogger({ logLevel: 'info' }, destination);
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            requestId: fc.option(fc.string(), { nil: undefined }),
+            operationName: fc.option(fc.stringMatching(/^[_A-Za-z][_0-9A-Za-z]*$/), { nil: null }),
+            operationType: fc.constantFrom('query', 'mutation', null),
+            durationMs: fc.double({ min: 0, max: 1e6, noNaN: true }).map((ms) => Math.round(ms * 10) / 10),
+            outcome: fc.constantFrom('success', 'partial', 'error', 'cancelled'),
+            errorCodes: fc.option(fc.array(fc.stringMatching(/^[A-Z_]+$/), { minLength: 1 }), { nil: undefined }),
+            upstreamCalls: fc.dictionary(fc.string(), fc.nat()),
+            hot: fc.constantFrom(true, undefined),
+          },
+          { requiredKeys: ['durationMs', 'outcome', 'upstreamCalls'] },
+        ),
+        (fields) => {
+          const [pinoLine, line] = both(logger, fields);
+          expect(line).toBe(pinoLine);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps a child logger's bindings and escapes the message", () => {
+    const child = createLogger({ logLevel: 'info' }, destination).child({ contender: 'x"y' });
+    const [pinoLine, line] = both(child, { a: 1, b: 'two' }, 'a "quoted" message\n');
+    expect(line).toBe(pinoLine);
+    expect(JSON.parse(line!)).toMatchObject({ contender: 'x"y', a: 1, b: 'two', msg: 'a "quoted" message\n' });
+    expect(both(child, {})).toEqual([
+      '{"level":30,"time":"2026-12-05T01:02:03.045Z","service":"connector-auth-subgraph","name":"connector-auth-subgraph","contender":"x\\"y","msg":"graphql request"}\n',
+      '{"level":30,"time":"2026-12-05T01:02:03.045Z","service":"connector-auth-subgraph","name":"connector-auth-subgraph","contender":"x\\"y","msg":"graphql request"}\n',
+    ]);
+  });
+
+  it('writes nothing when info is off, also after the level changes', () => {
+    const logger = createLogger({ logLevel: 'warn' }, destination);
+    const write = infoLineWriter(logger, 'graphql request');
+    write({ a: 1 });
+    expect(lines).toEqual([]);
+    logger.level = 'info';
+    write({ a: 1 });
+    expect(lines).toHaveLength(1);
   });
 });

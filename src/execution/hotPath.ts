@@ -73,14 +73,69 @@ export interface HotPathOptions {
 
 const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
 
-const keyOf = (query: string, operationName: string | null) => `${operationName ?? ''}\u0000${query}`;
+/**
+ * The hot operations, by query text and then operation name, least recently used first out.
+ *
+ * A request's query text is a fresh string from `JSON.parse`, so any lookup hashes it once; a key
+ * joined from operation name and query would be a new string to copy and hash as well, and moving
+ * an entry to the back of a `Map` on every hit is a delete and an insert. Here a hit is one lookup
+ * by query text (plus one by operation name when the text has several) and a counter stamp;
+ * eviction, rare by design, looks for the oldest stamp.
+ */
+export class HotOperations<T> {
+  readonly #byQuery = new Map<string, Map<string, { value: T; used: number }>>();
+  #size = 0;
+  #clock = 0;
+
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(query: string, operationName: string): T | undefined {
+    const entry = this.#byQuery.get(query)?.get(operationName);
+    if (!entry) return undefined;
+    entry.used = ++this.#clock;
+    return entry.value;
+  }
+
+  set(query: string, operationName: string, value: T): void {
+    let byName = this.#byQuery.get(query);
+    if (!byName) this.#byQuery.set(query, (byName = new Map()));
+    const entry = byName.get(operationName);
+    if (entry) {
+      entry.value = value;
+      entry.used = ++this.#clock;
+      return;
+    }
+    byName.set(operationName, { value, used: ++this.#clock });
+    if (++this.#size > this.capacity) this.#evictOldest();
+  }
+
+  #evictOldest(): void {
+    let oldest: { query: string; name: string; used: number } | null = null;
+    for (const [query, byName] of this.#byQuery) {
+      for (const [name, { used }] of byName) if (!oldest || used < oldest.used) oldest = { query, name, used };
+    }
+    if (!oldest) return;
+    const byName = this.#byQuery.get(oldest.query)!;
+    byName.delete(oldest.name);
+    if (byName.size === 0) this.#byQuery.delete(oldest.query);
+    this.#size--;
+  }
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERATIONS }: HotPathOptions): HotPath {
-  const operations = new Map<string, CompiledOperation>();
+  const operations = new HotOperations<CompiledOperation>(capacity);
   const estimateCost = createCostEstimator(schema);
 
   /** Apollo's error normalisation (errorNormalize.ts), then this subgraph's formatError. */
@@ -100,10 +155,7 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
   return {
     remember(compiled) {
       // Operations Apollo answers with an error before execution never reach the compiler.
-      const key = keyOf(compiled.source, compiled.operationName);
-      operations.delete(key);
-      operations.set(key, compiled);
-      if (operations.size > capacity) operations.delete(operations.keys().next().value!);
+      operations.set(compiled.source, compiled.operationName ?? '', compiled);
     },
 
     match(contentType, body, headers) {
@@ -123,12 +175,8 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
       }
       if (!(variables === undefined || variables === null || isPlainObject(variables))) return null;
 
-      const key = keyOf(query, operationName ?? null);
-      const operation = operations.get(key);
+      const operation = operations.get(query, operationName ?? '');
       if (!operation) return null;
-      // Most recently used last.
-      operations.delete(key);
-      operations.set(key, operation);
 
       const raw = variables ?? {};
       const definitions = operation.operation.variableDefinitions ?? [];

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { HotOperations } from '../hotPath.ts';
+
+describe('HotOperations', () => {
+  it('finds an operation by query text and operation name, and nothing else', () => {
+    const hot = new HotOperations<string>(10);
+    hot.set('query A { a } query B { b }', 'A', 'a');
+    hot.set('query A { a } query B { b }', 'B', 'b');
+    hot.set('{ c }', '', 'c');
+    expect(hot.get('query A { a } query B { b }', 'A')).toBe('a');
+    expect(hot.get('query A { a } query B { b }', 'B')).toBe('b');
+    expect(hot.get('query A { a } query B { b }', '')).toBeUndefined();
+    expect(hot.get('{ c }', '')).toBe('c');
+    expect(hot.get('{ c }', 'C')).toBeUndefined();
+    expect(hot.get('{ c } ', '')).toBeUndefined();
+    expect(hot.size).toBe(3);
+  });
+
+  it('replaces an operation set again without growing', () => {
+    const hot = new HotOperations<string>(2);
+    hot.set('{ a }', '', 'first');
+    hot.set('{ a }', '', 'second');
+    expect(hot.size).toBe(1);
+    expect(hot.get('{ a }', '')).toBe('second');
+  });
+
+  it('drops the least recently used operation beyond its capacity', () => {
+    const hot = new HotOperations<string>(3);
+    hot.set('{ a }', '', 'a');
+    hot.set('{ b }', '', 'b');
+    hot.set('query X { x } query Y { y }', 'X', 'x');
+    // `{ a }` used again: `{ b }` is now the least recently used.
+    expect(hot.get('{ a }', '')).toBe('a');
+    hot.set('query X { x } query Y { y }', 'Y', 'y');
+    expect(hot.size).toBe(3);
+    expect(hot.get('{ b }', '')).toBeUndefined();
+    expect(hot.get('{ a }', '')).toBe('a');
+
+    // Setting an operation again counts as a use: X is refreshed, so Y is now the oldest.
+    hot.set('query X { x } query Y { y }', 'X', 'x2');
+    hot.set('{ c }', '', 'c');
+    expect(hot.size).toBe(3);
+    expect(hot.get('query X { x } query Y { y }', 'Y')).toBeUndefined();
+    expect(hot.get('query X { x } query Y { y }', 'X')).toBe('x2');
+    expect(hot.get('{ a }', '')).toBe('a');
+    expect(hot.get('{ c }', '')).toBe('c');
+  });
+});
