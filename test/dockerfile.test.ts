@@ -153,6 +153,9 @@ describe('Dockerfile parser', () => {
     });
     expect(() => imageRuntime(parseDockerfile('FROM node:24-slim\nCMD node dist/index.js'))).toThrow(/exec-form/);
     expect(() => imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--inspect"]'))).toThrow(/no script/);
+    expect(() =>
+      imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--max-semi-space-size", "16", "dist/index.js"]')),
+    ).toThrow(/"16", is not a script: write Node's options as --name=value/);
   });
 
   it('probes a preload: a library the loader cannot find is missing, not loaded', () => {

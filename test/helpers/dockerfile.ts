@@ -165,6 +165,13 @@ export function imageRuntime(dockerfile: Dockerfile): ImageRuntime {
   if (!form || form[0] !== 'node') throw new Error('the final stage has no exec-form CMD starting node');
   const scriptAt = form.findIndex((word, index) => index > 0 && !word.startsWith('-'));
   if (scriptAt < 0) throw new Error('the CMD names no script');
+  // A Node option with its value as a separate word would read as the script: the image's CMD
+  // writes options as --name=value, and a word that is not a script is refused here.
+  if (!/\.[cm]?js$/.test(form[scriptAt]!)) {
+    throw new Error(
+      `the CMD's first word after its options, "${form[scriptAt]}", is not a script: write Node's options as --name=value`,
+    );
+  }
   const env: Record<string, string> = {};
   for (const instruction of final.instructions.filter((i) => i.keyword === 'ENV')) {
     for (const [name, value] of keyValues(instruction)) if (value !== undefined) env[name] = value;
