@@ -72,6 +72,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
  *
  * Nothing is redacted, so it is only for fields known to hold no secret, and the logger must have
  * no `mixin`, `formatters` or `hooks` (this subgraph's have none; the test compares the two lines).
+ * The one difference in what is written: an own key named `__proto__`, which pino drops and
+ * `JSON.stringify` keeps; the request line's keys are fixed names and names of upstreams and
+ * their operations.
  */
 export function infoLineWriter(logger: Logger, message: string): (fields: object) => void {
   const owner = logger as unknown as Record<symbol, unknown>;

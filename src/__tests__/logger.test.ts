@@ -76,7 +76,11 @@ describe('infoLineWriter', () => {
             durationMs: fc.double({ min: 0, max: 1e6, noNaN: true }).map((ms) => Math.round(ms * 10) / 10),
             outcome: fc.constantFrom('success', 'partial', 'error', 'cancelled'),
             errorCodes: fc.option(fc.array(fc.stringMatching(/^[A-Z_]+$/), { minLength: 1 }), { nil: undefined }),
-            upstreamCalls: fc.dictionary(fc.string(), fc.nat()),
+            // As the upstream budget counts them: by upstream, then by operation name.
+            upstreamCalls: fc.dictionary(
+              fc.constantFrom('iotManagedIntegrations', 'appFabric', 'conductorOne'),
+              fc.dictionary(fc.stringMatching(/^[A-Z][A-Za-z]{0,30}$/), fc.nat()),
+            ),
             hot: fc.constantFrom(true, undefined),
           },
           { requiredKeys: ['durationMs', 'outcome', 'upstreamCalls'] },
