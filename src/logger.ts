@@ -70,11 +70,17 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
  * `JSON.stringify` instead of pino's serialisation field by field, which cost several times more
  * per request. It goes to the logger's own destination, and writes nothing when `info` is off.
  *
- * Nothing is redacted, so it is only for fields known to hold no secret, and the logger must have
- * no `mixin`, `formatters` or `hooks` (this subgraph's have none; the test compares the two lines).
- * The one difference in what is written: an own key named `__proto__`, which pino drops and
- * `JSON.stringify` keeps; the request line's keys are fixed names and names of upstreams and
- * their operations.
+ * Nothing is redacted, so it is only for fields known to hold no secret. What it assumes, all true
+ * of this subgraph's logger and request line (the test compares the two lines byte for byte):
+ * - the logger has no `mixin`, `formatters` or `hooks`, and its bindings are not changed with
+ *   `setBindings` after the writer is made (they are read once);
+ * - its destination is not a `pino.multistream` (which reads each line's level from pino);
+ * - the fields are plain JSON data (no BigInt, no cycles, which pino would still serialise), with
+ *   no key named `__proto__` one level down (pino's redaction re-serialises second-level objects
+ *   and drops it there; `JSON.stringify` keeps it); the request line's keys are fixed names and
+ *   names of upstreams and their operations;
+ * - strings are escaped alike because this logger's `*.` redaction paths make pino serialise
+ *   every top-level value with `JSON.stringify` too.
  */
 export function infoLineWriter(logger: Logger, message: string): (fields: object) => void {
   const owner = logger as unknown as Record<symbol, unknown>;

@@ -155,7 +155,13 @@ describe('Dockerfile parser', () => {
     expect(() => imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--inspect"]'))).toThrow(/no script/);
     expect(() =>
       imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--max-semi-space-size", "16", "dist/index.js"]')),
-    ).toThrow(/"16", is not a script: write Node's options as --name=value/);
+    ).toThrow(/"16", is not a \.js, \.mjs, \.cjs or \.ts script \(write Node's options as --name=value\)/);
+    expect(() =>
+      imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--import", "./otel.mjs", "dist/index.js"]')),
+    ).toThrow(/option --import takes its value as the next word: write it as --import=value/);
+    expect(
+      imageRuntime(parseDockerfile('FROM node:24-slim\nCMD ["node", "--import=./otel.mjs", "dist/index.js"]')),
+    ).toMatchObject({ nodeOptions: ['--import=./otel.mjs'], script: 'dist/index.js' });
   });
 
   it('probes a preload: a library the loader cannot find is missing, not loaded', () => {

@@ -157,6 +157,9 @@ export interface ImageRuntime {
   env: Record<string, string>;
 }
 
+/** Node options whose value, a file, may follow as a separate word. */
+const SPLIT_FILE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--env-file']);
+
 export function imageRuntime(dockerfile: Dockerfile): ImageRuntime {
   const final = dockerfile.stages.at(-1);
   if (!final) throw new Error('the Dockerfile has no stage');
@@ -165,11 +168,18 @@ export function imageRuntime(dockerfile: Dockerfile): ImageRuntime {
   if (!form || form[0] !== 'node') throw new Error('the final stage has no exec-form CMD starting node');
   const scriptAt = form.findIndex((word, index) => index > 0 && !word.startsWith('-'));
   if (scriptAt < 0) throw new Error('the CMD names no script');
-  // A Node option with its value as a separate word would read as the script: the image's CMD
-  // writes options as --name=value, and a word that is not a script is refused here.
-  if (!/\.[cm]?js$/.test(form[scriptAt]!)) {
+  // A Node option with its value as a separate word would read as the script (or, when the value is
+  // itself a file such as --import's, hide the real one): the image's CMD writes options as
+  // --name=value, and both cases are refused here.
+  const splitFileOption = form.slice(1, scriptAt).find((word) => SPLIT_FILE_OPTIONS.has(word));
+  if (splitFileOption) {
     throw new Error(
-      `the CMD's first word after its options, "${form[scriptAt]}", is not a script: write Node's options as --name=value`,
+      `the CMD's option ${splitFileOption} takes its value as the next word: write it as ${splitFileOption}=value`,
+    );
+  }
+  if (!/\.[cm]?[jt]s$/.test(form[scriptAt]!)) {
+    throw new Error(
+      `the CMD's first word after its options, "${form[scriptAt]}", is not a .js, .mjs, .cjs or .ts script (write Node's options as --name=value)`,
     );
   }
   const env: Record<string, string> = {};
