@@ -45,8 +45,9 @@ export interface HttpServerOptions {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Response bodies up to this many UTF-16 code units are joined with their headers into one string
- * for one `write`; larger ones go out as they are in one `writev` (see serveHot). For a small
+ * Response bodies up to this many UTF-16 code units are joined with their newline into one string,
+ * which Node writes together with the headers in one `write`; larger ones are corked with the
+ * headers and the newline into one `writev` (see serveHot). For a small
  * response the `writev` path cost about 10 µs more per request (Node copies each chunk into one
  * buffer); for a large one, joining would copy the whole body into a new string first.
  */

@@ -3,7 +3,7 @@
  * operation's budget of upstream calls, and a cap on in-flight calls per upstream shared by all
  * requests (with a bounded queue, beyond which calls fail fast instead of piling up).
  */
-import { cancelledByCaller, isDeadlineExceeded, whenAborted } from '../deadlines.ts';
+import { cancelledByCaller, whenAborted } from '../deadlines.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
 import { withUpstreamSpan } from '../tracing.ts';
 import { CANCELLED, type CircuitBreaker } from './breaker.ts';
@@ -82,19 +82,20 @@ export class Limiter {
       );
     }
     return new Promise<void>((resolve, reject) => {
-      // The deadline passed before the call got a slot, or the client went away.
-      const fail = (reason: unknown) =>
+      // The deadline passed before the call got a slot, or the client went away (the same rule as
+      // failedCall's and the metrics' below: cancelledByCaller).
+      const fail = () =>
         reject(
-          isDeadlineExceeded(reason)
-            ? ERRORS.UPSTREAM_TIMEOUT.err(undefined, { upstream: { name: this.#name, operation } })
-            : ERRORS.REQUEST_CANCELLED.err(),
+          cancelledByCaller(signal)
+            ? ERRORS.REQUEST_CANCELLED.err()
+            : ERRORS.UPSTREAM_TIMEOUT.err(undefined, { upstream: { name: this.#name, operation } }),
         );
-      if (signal?.aborted) return fail(signal.reason);
+      if (signal?.aborted) return fail();
       const stop = signal
-        ? whenAborted(signal, (reason) => {
+        ? whenAborted(signal, () => {
             const index = this.#queue.indexOf(grant);
             if (index >= 0) this.#queue.splice(index, 1);
-            fail(reason);
+            fail();
           })
         : undefined;
       const grant = () => {
