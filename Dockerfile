@@ -3,19 +3,23 @@
 # For reproducible builds pin the base by digest (node:24-slim@sha256:<digest>) in both stages;
 # test/dockerfile.test.ts accepts either form and checks the rules below statically.
 
-# --- build: compile src/ to dist/ with tsc -p tsconfig.build.json (`npm run build`) ------------
+# --- build: type-check src/ and bundle it into dist/ (`npm run build`, scripts/build.ts) -------------
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Every dependency (tsc, @types/node). --ignore-scripts: compiling needs no install script, and the
-# `node` devDependency's would only download a second Node binary into node_modules/.bin.
+# Every dependency (tsc, rolldown, @types/node). --ignore-scripts: building needs no install script
+# (rolldown's native binary is a per-platform optional dependency), and the `node` devDependency's
+# would only download a second Node binary into node_modules/.bin.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
-# The image's own Node 24 runs the compiler (`npx` would put node_modules/.bin first on PATH).
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+# The image's own Node 24 runs both steps (`npx` would put node_modules/.bin first on PATH): tsc
+# refuses code that does not type-check, then rolldown writes dist/index.js, its chunks and their
+# source maps. Why a bundle: docs/performance.md, *Memory*.
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json && node scripts/build.ts
 
-# --- runtime: production dependencies, the compiled code and the SDL -----------------------------
+# --- runtime: production dependencies, the bundle and the SDL ------------------------------------
 FROM node:24-slim AS runtime
 # jemalloc, Debian's package, as the process's malloc (LD_PRELOAD below). Node's own memory outside
 # the V8 heap (buffers, the compiler's zones, libuv, undici's parser) churns under load; glibc's
@@ -35,11 +39,13 @@ ENV NODE_ENV=production \
     MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:2
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only (never the `node` devDependency). No production dependency needs an
-# install script (the only one with a script, @apollo/protobufjs, just prepares its unused CLI).
+# Production dependencies only (never the `node` devDependency). The bundle loads a few of them at
+# run time: pino and pino-pretty, undici's pool, and the GraphiQL page's files (scripts/build.ts).
+# No production dependency needs an install script (the only one with a script, @apollo/protobufjs,
+# just prepares its unused CLI).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# src/schema.ts reads the SDL files from ../schema/ relative to itself at start-up: /app/schema.
+# The bundle reads the SDL files from ../schema/ relative to itself at start-up (src/schema.ts): /app/schema.
 COPY schema ./schema
 # The base image's `node` user (uid/gid 1000), numeric so Kubernetes can verify runAsNonRoot.
 # Every file above stays root-owned and read-only to the process.

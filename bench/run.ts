@@ -37,6 +37,7 @@ import {
 import { renderMarkdown, renderSvg } from './report.ts';
 import type { BenchResults, Cell, OverheadResult, QueryInfo, ThroughputSummary } from './results.ts';
 import { createBenchSeed } from './seed.ts';
+import { bundle } from '../scripts/build.ts';
 import { imageRuntime, parseDockerfile, probePreload } from '../test/helpers/dockerfile.ts';
 
 const HELP = `npm run bench -- [options]
@@ -144,19 +145,24 @@ const NODE = process.execPath;
 const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
 
 /**
- * The contenders run compiled, as the production image does (`dist/`): src/ and bench/targets/
- * are built with tsc into .tmp/bench-build/ (with the SDL files beside them), so no contender pays
- * for Node's TypeScript stripping in its start-up or its memory.
+ * The contenders run compiled, so that none pays for Node's TypeScript stripping in its start-up or
+ * its memory. This subgraph runs as the production image runs it: bundled by scripts/build.ts's
+ * `bundle` (the build of `dist/`), into .tmp/bench-build/bundle/ (its N+1 variant too, and the
+ * start-up measurement's src/index.ts). The peers, built from the same src/ modules, are compiled
+ * with tsc into .tmp/bench-build/, one file per module. The SDL files sit beside both.
  */
 const REPO = new URL('..', import.meta.url).pathname;
 const BUILD = join(REPO, '.tmp', 'bench-build');
 
-function buildContenders(): void {
+const BUNDLE = join(BUILD, 'bundle');
+
+async function buildContenders(): Promise<void> {
   rmSync(BUILD, { recursive: true, force: true });
   execFileSync(NODE, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'bench/tsconfig.build.json')], {
     stdio: 'inherit',
   });
   cpSync(join(REPO, 'schema'), join(BUILD, 'schema'), { recursive: true });
+  await bundle({ index: join(REPO, 'src/index.ts'), subgraph: join(REPO, 'bench/targets/subgraph.ts') }, BUNDLE);
 }
 
 /** A child with an IPC channel: requests carry an id, replies echo it. */
@@ -225,12 +231,13 @@ class Child {
 }
 
 /**
- * Each contender's compiled script and arguments. This subgraph (and its N+1 variant) runs as the
- * image starts it (see `image` below); the peers with Node's defaults. `--node-options` adds to both.
+ * Each contender's compiled script (under .tmp/bench-build/) and arguments. This subgraph (and its
+ * N+1 variant) runs bundled and as the image starts it (see `image` below); the peers with Node's
+ * defaults. `--node-options` adds to both.
  */
 const TARGET_SCRIPTS: Record<TargetName, [string, string[]]> = {
-  subgraph: ['bench/targets/subgraph.js', []],
-  'subgraph-n1': ['bench/targets/subgraph.js', ['--n-plus-one']],
+  subgraph: ['bundle/subgraph.js', []],
+  'subgraph-n1': ['bundle/subgraph.js', ['--n-plus-one']],
   'apollo-stock': ['bench/targets/apolloStock.js', []],
   'mercurius-jit': ['bench/targets/mercurius.js', []],
 };
@@ -327,8 +334,8 @@ async function main(): Promise<void> {
     `bench: ${targets.length} contenders × ${mix.length} queries, ${settings.rounds} round(s) of ${settings.durationS.toFixed(2)} s${smoke ? ' (smoke)' : ''}`,
   );
 
-  log('building the contenders (tsc → .tmp/bench-build)');
-  buildContenders();
+  log('building the contenders (scripts/build.ts and tsc → .tmp/bench-build)');
+  await buildContenders();
   const upstreams = new Child('upstreams', new URL('upstreams.ts', import.meta.url).pathname, [], {});
   const ready = await upstreams.ready<Extract<UpstreamMessage, { type: 'ready' }>>();
   const targetEnv = {
@@ -677,12 +684,12 @@ async function replay(pools: Map<string, Pool>, request: RecordedRequest): Promi
 }
 
 /**
- * Spawns the compiled entry (`src/index.js` of the build, as the image runs `dist/index.js`) in
+ * Spawns the bundled entry (`bundle/index.js` of the build, as the image runs `dist/index.js`) in
  * production mode, and times it to a 200 from /readyz.
  */
 async function startupToReady(env: Record<string, string>): Promise<number> {
   const started = performance.now();
-  const child = spawn(NODE, [...image.nodeOptions, ...nodeOptions, join(BUILD, 'src/index.js')], {
+  const child = spawn(NODE, [...image.nodeOptions, ...nodeOptions, join(BUNDLE, 'index.js')], {
     env: { PATH: process.env['PATH'] ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', ...image.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -694,7 +701,7 @@ async function startupToReady(env: Record<string, string>): Promise<number> {
         const match = /"url":"([^"]+)"/.exec(buffered);
         if (match) resolveUrl(match[1]!);
       });
-      child.once('exit', (code) => reject(new Error(`node src/index.ts exited with ${code}`)));
+      child.once('exit', (code) => reject(new Error(`the bundled src/index.ts exited with ${code}`)));
     });
     const readyz = new URL('/readyz', url);
     for (;;) {

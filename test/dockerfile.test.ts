@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OUT_DIR } from '../scripts/build.ts';
 import {
   execForm,
   imageRuntime,
@@ -320,17 +321,35 @@ describe('Dockerfile rules', () => {
     );
   });
 
-  it('builds dist/ with tsc -p tsconfig.build.json, and the final stage runs what it built', () => {
+  it('type-checks with tsc -p tsconfig.build.json, bundles with scripts/build.ts, and runs what it built', () => {
     const buildStage = stages.find((s) => s.name && final.instructions.some((i) => i.flags['from'] === s.name));
     expect(buildStage, 'rule: the final stage copies dist/ from a named build stage').toBeDefined();
-    const compile = all(buildStage!, 'RUN').find((run) => /\btsc\b.*-p\s+tsconfig\.build\.json/.test(run.rest));
-    expect(compile, 'rule: the build stage compiles with `tsc -p tsconfig.build.json`').toBeDefined();
+    const runs = all(buildStage!, 'RUN');
+    const typecheck = runs.find((run) => /\btsc\b.*-p\s+tsconfig\.build\.json/.test(run.rest));
+    expect(typecheck, 'rule: the build stage type-checks with `tsc -p tsconfig.build.json`').toBeDefined();
+    const buildConfig = JSON.parse(read('tsconfig.build.json')) as {
+      compilerOptions: Record<string, unknown>;
+      include: string[];
+    };
+    expect(buildConfig.include, 'rule: tsconfig.build.json checks src/, the code the image runs').toEqual(['src']);
+    const bundleRun = runs.find((run) => /\bnode\s+scripts\/build\.ts\b/.test(run.rest));
+    expect(bundleRun, 'rule: the build stage bundles with `node scripts/build.ts` (`npm run build`)').toBeDefined();
+    expect(runs.indexOf(typecheck!), 'rule: the type-check runs before (or with) the bundle').toBeLessThanOrEqual(
+      runs.indexOf(bundleRun!),
+    );
+    const copied = all(buildStage!, 'COPY').flatMap((i) => copyParts(i).sources);
+    for (const needed of ['scripts/build.ts', 'src', 'tsconfig.json', 'tsconfig.build.json']) {
+      expect(copied, `rule: the build stage copies ${needed} before building`).toContain(needed);
+    }
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['build'], 'rule: `npm run build` does what the image does').toBe(
+      'tsc -p tsconfig.build.json && node scripts/build.ts',
+    );
 
-    const buildConfig = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: Record<string, string> };
-    const outDir = posix.resolve(workdirAt(buildStage!, compile!), buildConfig.compilerOptions['outDir']!);
+    const outDir = posix.resolve(workdirAt(buildStage!, bundleRun!), OUT_DIR);
     const copyDist = final.instructions.find((i) => i.keyword === 'COPY' && i.flags['from'] === buildStage!.name)!;
     const { sources, dest } = copyParts(copyDist);
-    expect(sources, `rule: the final stage must copy the compiler's outDir ${outDir} ${at(copyDist)}`).toEqual([
+    expect(sources, `rule: the final stage must copy the bundle's directory ${outDir} ${at(copyDist)}`).toEqual([
       outDir,
     ]);
 
@@ -340,8 +359,9 @@ describe('Dockerfile rules', () => {
     expect(posix.resolve(workdir, script), 'rule: CMD must run the copied dist/index.js').toBe(
       posix.join(distDir, 'index.js'),
     );
-    expect(existsSync(new URL('src/index.ts', ROOT)), 'rule: dist/index.js is compiled from src/index.ts').toBe(true);
-    expect(buildConfig.compilerOptions['rootDir'], 'rule: tsconfig.build.json maps src/ onto dist/').toBe('src');
+    expect(read('scripts/build.ts'), 'rule: dist/index.js is the bundle of src/index.ts (the `index` entry)').toContain(
+      "bundle({ index: resolve(root, 'src/index.ts') }",
+    );
   });
 
   it('copies schema/ beside dist/, where src/schema.ts reads the SDL at start-up', () => {
@@ -353,7 +373,7 @@ describe('Dockerfile rules', () => {
     const copyDist = all(final, 'COPY').find((i) => i.flags['from'])!;
     const schemaDir = posix.resolve(workdirAt(final, copySchema!), copyParts(copySchema!).dest);
     const distDir = posix.resolve(workdirAt(final, copyDist), copyParts(copyDist).dest);
-    expect(schemaDir, 'rule: schema/ must sit next to dist/ (dist/schema.js reads ../schema/)').toBe(
+    expect(schemaDir, 'rule: schema/ must sit next to dist/ (the bundle reads ../schema/)').toBe(
       posix.join(posix.dirname(distDir), 'schema'),
     );
     const sdl = readdirSync(new URL('schema/', ROOT)).filter((f) => f.endsWith('.graphql'));
@@ -379,7 +399,14 @@ describe('Dockerfile rules', () => {
     for (const path of ['node_modules', 'src/node_modules', '.git', 'test-output', '.env', '.env.local', 'dist']) {
       expect(isIgnored(path), `rule: .dockerignore must exclude ${path}`).toBe(true);
     }
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'schema']) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts/build.ts',
+      'schema',
+    ]) {
       expect(isIgnored(path), `rule: .dockerignore must not exclude ${path}`).toBe(false);
     }
   });

@@ -1,6 +1,7 @@
 /**
  * Runs the subgraph as a separate process, exactly as `npm start` does (`node src/index.ts`), with
- * a controlled environment, and waits for its "listening" log line.
+ * a controlled environment, and waits for its "listening" log line. `options.entry` and
+ * `options.nodeOptions` run another entry the same way (the production bundle, as the image does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -24,9 +25,13 @@ export interface SpawnedSubgraph {
 
 const ENTRY = new URL('../../src/index.ts', import.meta.url).pathname;
 
-export async function spawnSubgraph(env: Record<string, string>, timeoutMs = 15_000): Promise<SpawnedSubgraph> {
+export async function spawnSubgraph(
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+  options: { entry?: string; nodeOptions?: string[] } = {},
+): Promise<SpawnedSubgraph> {
   const home = mkdtempSync(join(tmpdir(), 'subgraph-home-'));
-  const child = spawn(process.execPath, [ENTRY], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), options.entry ?? ENTRY], {
     // A clean environment: no AWS profile files, no instance metadata, nothing inherited.
     env: {
       PATH: process.env['PATH'] ?? '',

@@ -1,0 +1,69 @@
+/**
+ * The production build: src/index.ts bundled into dist/ with rolldown (`npm run build`, and the
+ * Dockerfile's build stage). `npm run build` type-checks with `tsc -p tsconfig.build.json` first.
+ *
+ *   node scripts/build.ts [--out-dir dist]
+ *
+ * Why a bundle, not tsc's one file per module: Node keeps every loaded module's source text and
+ * its module records for the life of the process. One bundle of the ~600 modules the server loads,
+ * without comments and whitespace, holds 5-6 MB less V8 heap after start-up (15.8 against 21.3 MB
+ * after a full GC), which the old generation's growth rule turns into 8-9 MB less RSS under load
+ * (docs/performance.md, *Memory*). It also starts faster: one file to read instead of hundreds.
+ *
+ * What stays outside the bundle, loaded from node_modules/ at run time (the image installs the
+ * production dependencies):
+ * - `pino` and `pino-pretty`: pino starts its transports (pino-pretty, when stdout is a terminal)
+ *   in a worker thread from its own files, found relative to its own module;
+ * - `undici`: src/adapters/http/pool.ts loads only its connection pool, by path;
+ * - the GraphiQL page's assets, which src/graphiql/assets.ts reads from the graphiql, react and
+ *   react-dom packages' files.
+ *
+ * Identifiers are not mangled, so stack traces name the functions; `dist/*.js.map` maps them back to
+ * src/ (`NODE_OPTIONS=--enable-source-maps`). Dynamic imports (the AWS SDK's credential providers,
+ * Apollo Server's optional plugins) become chunks beside index.js, loaded only when used.
+ * Everything lands in one flat directory, so `import.meta.url` of every chunk resolves `../schema/`
+ * (src/schema.ts) to the schema/ directory beside dist/.
+ */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build, type BuildOptions } from 'rolldown';
+
+/** Where `npm run build` and the image's build stage write the bundle. */
+export const OUT_DIR = 'dist';
+
+/** Packages loaded from node_modules/ at run time (see above), with their subpaths. */
+export const EXTERNAL = [/^pino($|\/)/, /^pino-pretty($|\/)/, /^undici($|\/)/];
+
+/**
+ * Bundles `entries` (name → source file, `.ts` or `.js`) into `outDir`, which is emptied first:
+ * `<outDir>/<name>.js` for each entry, plus shared and lazily loaded chunks.
+ */
+export async function bundle(entries: Record<string, string>, outDir: string): Promise<string[]> {
+  rmSync(outDir, { recursive: true, force: true });
+  const options: BuildOptions = {
+    input: entries,
+    platform: 'node',
+    external: EXTERNAL,
+    logLevel: 'warn',
+    output: {
+      dir: outDir,
+      format: 'esm',
+      sourcemap: true,
+      keepNames: true,
+      minify: { compress: true, mangle: false, codegen: { removeWhitespace: true } },
+      // Licence notices stay; every other comment goes.
+      comments: { legal: true, annotation: false, jsdoc: false },
+    },
+  };
+  const result = await build(options);
+  return result.output.map((file) => file.fileName);
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { 'out-dir': { type: 'string', default: OUT_DIR } } });
+  const root = new URL('..', import.meta.url).pathname;
+  const outDir = resolve(root, values['out-dir']);
+  const files = await bundle({ index: resolve(root, 'src/index.ts') }, outDir);
+  console.log(`bundled src/index.ts into ${outDir}: ${files.filter((f) => !f.endsWith('.map')).length} files`);
+}

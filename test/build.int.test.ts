@@ -1,0 +1,151 @@
+/**
+ * The production build (`npm run build`, the image's build stage): scripts/build.ts bundles
+ * src/index.ts, and the bundle serves what the sources serve. It is started as the image starts it
+ * (the Dockerfile CMD's Node options, production mode), from a directory laid out as the image's
+ * /app: the bundle in dist/, the SDL in schema/ beside it, and node_modules/ above it for what the
+ * bundle leaves outside (pino, undici's pool, the GraphiQL page's files).
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, OUT_DIR } from '../scripts/build.ts';
+import { imageRuntime, parseDockerfile } from './helpers/dockerfile.ts';
+import { post, spawnSubgraph, type SpawnedSubgraph } from './helpers/spawnSubgraph.ts';
+import { startTestServer } from './helpers/startTestServer.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+interface SandboxIds {
+  connectorDestinationId: string;
+  connectorCredential: { appId: string; connectorId: string; id: string };
+  appBundleArn: string;
+  appAuthorizationArn: string;
+}
+
+describe('the production bundle', () => {
+  // Inside the repository, so that the bundle finds node_modules/ by walking up, as /app/dist does.
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  const app = mkdtempSync(join(ROOT, '.tmp', 'build-test-'));
+  const dist = join(app, OUT_DIR);
+  let files: string[] = [];
+  let subgraph: SpawnedSubgraph;
+  let sandbox: SandboxIds;
+
+  beforeAll(async () => {
+    files = await bundle({ index: join(ROOT, 'src/index.ts') }, dist);
+    cpSync(join(ROOT, 'schema'), join(app, 'schema'), { recursive: true });
+    const { nodeOptions } = imageRuntime(parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')));
+    subgraph = await spawnSubgraph(
+      { NODE_ENV: 'production', SANDBOX: 'true', AUTH_DISABLED: 'true', GRAPHIQL: 'true', SHUTDOWN_DELAY_MS: '0' },
+      15_000,
+      { entry: join(dist, 'index.js'), nodeOptions },
+    );
+    const line = subgraph.output.map((l) => JSON.parse(l) as { sandbox?: SandboxIds }).find((l) => l.sandbox);
+    sandbox = line!.sandbox!;
+  }, 60_000);
+
+  afterAll(async () => {
+    await subgraph?.stop();
+    rmSync(app, { recursive: true, force: true });
+  });
+
+  it('writes index.js with its chunks and source maps that point at src/', () => {
+    expect(files).toContain('index.js');
+    const onDisk = readdirSync(dist);
+    // Every chunk with code has its map (a chunk that only re-exports another has none).
+    for (const file of onDisk.filter((f) => f.endsWith('.js'))) {
+      if (readFileSync(join(dist, file), 'utf8').includes('//# sourceMappingURL='))
+        expect(onDisk).toContain(`${file}.map`);
+    }
+    expect(readFileSync(join(dist, 'index.js'), 'utf8')).toContain('//# sourceMappingURL=index.js.map');
+    const map = JSON.parse(readFileSync(join(dist, 'index.js.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources.some((source) => source.endsWith('src/index.ts'))).toBe(true);
+    expect(map.sources.some((source) => source.endsWith('src/adapters/guard.ts'))).toBe(true);
+  });
+
+  it('bundles one copy of graphql, and leaves pino and undici to node_modules', () => {
+    const code = readdirSync(dist)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(dist, f), 'utf8'));
+    // graphql's realm check, once per copy: two copies would make every schema "from another realm".
+    expect(code.join('\n').split('from another module or realm').length - 1).toBe(1);
+    expect(code.some((c) => /from"pino"|from "pino"/.test(c))).toBe(true);
+    expect(code.some((c) => c.includes('undici/lib/dispatcher/pool.js'))).toBe(true);
+  });
+
+  it('serves the same subgraph schema as the sources', async () => {
+    const { status, body } = await post(subgraph.url, '{ _service { sdl } }');
+    expect(status).toBe(200);
+    const fromSources = await startTestServer();
+    try {
+      const expected = await fromSources.query<{ _service: { sdl: string } }>('{ _service { sdl } }');
+      expect(expected.body.data?._service.sdl).toEqual(expect.stringContaining('@key'));
+      expect(body.data._service.sdl).toBe(expected.body.data!._service.sdl);
+    } finally {
+      await fromSources.close();
+    }
+  });
+
+  it('answers from all three upstreams, through the loaders and real clients', async () => {
+    const { connectorCredential: credential } = sandbox;
+    const { status, body } = await post(
+      subgraph.url,
+      `query ($destination: ID!, $appId: ID!, $connectorId: ID!, $credential: ID!, $bundle: ID!, $authorization: ID!) {
+        connectorDestination(id: $destination) { id cloudConnector { id } }
+        connectorCredential(appId: $appId, connectorId: $connectorId, id: $credential) {
+          id connector { id } app { id }
+        }
+        appAuthorization(appBundleIdentifier: $bundle, appAuthorizationIdentifier: $authorization) { arn status }
+      }`,
+      {
+        destination: sandbox.connectorDestinationId,
+        appId: credential.appId,
+        connectorId: credential.connectorId,
+        credential: credential.id,
+        bundle: sandbox.appBundleArn,
+        authorization: sandbox.appAuthorizationArn,
+      },
+    );
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.connectorDestination.id).toBe(sandbox.connectorDestinationId);
+    expect(body.data.connectorDestination.cloudConnector.id).toEqual(expect.any(String));
+    expect(body.data.connectorCredential).toMatchObject({
+      id: credential.id,
+      connector: { id: credential.connectorId },
+      app: { id: credential.appId },
+    });
+    expect(body.data.appAuthorization.arn).toBe(sandbox.appAuthorizationArn);
+  });
+
+  it('resolves entity references as a router sends them', async () => {
+    const { connectorCredential: credential } = sandbox;
+    const { body } = await post(
+      subgraph.url,
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ConnectorCredential { id connectorId } } }',
+      { r: [{ __typename: 'ConnectorCredential', ...credential }] },
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data._entities).toEqual([{ id: credential.id, connectorId: credential.connectorId }]);
+  });
+
+  it('serves the GraphiQL page and its assets, and the metrics', async () => {
+    const page = await fetch(subgraph.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const assets = [...html.matchAll(/src="(\/graphiql\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const asset of assets) {
+      const res = await fetch(new URL(asset, subgraph.url));
+      expect(res.status, asset).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, asset).toBeGreaterThan(1000);
+    }
+    const metrics = await fetch(new URL('/metrics', subgraph.url));
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('graphql_requests_total');
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    expect(await subgraph.stop()).toBe(0);
+  });
+});
