@@ -27,13 +27,36 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, type BuildOptions } from 'rolldown';
+import { build, type BuildOptions, type Plugin } from 'rolldown';
 
 /** Where `npm run build` and the image's build stage write the bundle. */
 export const OUT_DIR = 'dist';
 
 /** Packages loaded from node_modules/ at run time (see above), with their subpaths. */
 export const EXTERNAL = [/^pino($|\/)/, /^pino-pretty($|\/)/, /^undici($|\/)/];
+
+/** What the bundle's `fast-json-stringify` is, in place of the package. */
+export const JSON_SERIALIZER_STUB = `export default function fastJsonStringify() {
+  throw new Error("fast-json-stringify is left out of this bundle (scripts/build.ts): graphql-jit's customJSONSerializer must stay off.");
+}
+`;
+
+/**
+ * graphql-jit requires fast-json-stringify (with ajv, ajv-formats and fast-uri behind it, about a
+ * third of the bundle's code) at load time, but calls it only for its `customJSONSerializer`
+ * option, which this subgraph leaves off (src/execution/jitGateway.ts; responses are serialised
+ * once with JSON.stringify, docs/performance.md). The bundle gets a module in its place that
+ * fails loudly if that ever changes.
+ */
+const withoutJsonSerializer: Plugin = {
+  name: 'without-fast-json-stringify',
+  resolveId(source) {
+    return source === 'fast-json-stringify' ? '\0fast-json-stringify' : null;
+  },
+  load(id) {
+    return id === '\0fast-json-stringify' ? JSON_SERIALIZER_STUB : null;
+  },
+};
 
 /**
  * Bundles `entries` (name → source file, `.ts` or `.js`) into `outDir`, which is emptied first:
@@ -45,6 +68,7 @@ export async function bundle(entries: Record<string, string>, outDir: string): P
     input: entries,
     platform: 'node',
     external: EXTERNAL,
+    plugins: [withoutJsonSerializer],
     logLevel: 'warn',
     output: {
       dir: outDir,

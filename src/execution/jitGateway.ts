@@ -93,8 +93,15 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
         // serializing call allocates a location and a path array per leaf of every item, which
         // on lists and batches of 100 cost 5-15 % of CPU per request (docs/performance.md).
         disableLeafSerialization: true,
+        // Responses are serialised once, with JSON.stringify. The production bundle leaves out
+        // fast-json-stringify, which this option would call (scripts/build.ts).
+        customJSONSerializer: false,
       });
-      if (!isCompiledQuery(compiled)) return null;
+      if (!isCompiledQuery(compiled)) {
+        // graphql-jit reports most failures to compile this way, not by throwing.
+        options.onCompileError?.(compiled.errors?.[0] ?? new Error('graphql-jit did not compile it'), operationName);
+        return null;
+      }
       options.onCompiled?.({ source, operationName, document, operation, compiled });
       return compiled;
     } catch (error) {

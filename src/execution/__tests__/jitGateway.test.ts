@@ -126,6 +126,21 @@ describe('createJitExecutor', () => {
     expect(onCompiled).toHaveBeenCalledTimes(1);
   });
 
+  it('reports an operation graphql-jit does not compile (it returns errors, not throws), and runs it on graphql-js', async () => {
+    const schema = createTestSchema();
+    const onCompiled = vi.fn();
+    const onCompileError = vi.fn();
+    const executor = createJitExecutor(schema, { onCompiled, onCompileError });
+    const document = parse('query A { count(n: 1) }');
+    // An operation name the document lacks: graphql-jit answers with errors instead of a compiled query.
+    const request = { ...requestFor(document, {}), operationName: 'B' } as GatewayGraphQLRequestContext;
+    const expected = await execute({ schema, document, operationName: 'B' });
+    for (let run = 0; run < 3; run += 1) expect(await executor(request)).toEqual(expected);
+    expect(onCompiled).not.toHaveBeenCalled();
+    expect(onCompileError).toHaveBeenCalledTimes(1);
+    expect(onCompileError).toHaveBeenCalledWith(expect.objectContaining({ message: expect.stringMatching(/B/) }), 'B');
+  });
+
   it("rejects bad variables with graphql-js's own errors, compiled or not", async () => {
     const schema = createTestSchema();
     const executor = createJitExecutor(schema);
