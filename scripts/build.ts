@@ -36,9 +36,9 @@ export const OUT_DIR = 'dist';
 export const EXTERNAL = [/^pino($|\/)/, /^pino-pretty($|\/)/, /^undici($|\/)/];
 
 /** What the bundle's `fast-json-stringify` is, in place of the package. */
-export const JSON_SERIALIZER_STUB = `export default function fastJsonStringify() {
+export const JSON_SERIALIZER_STUB = `module.exports = function fastJsonStringify() {
   throw new Error("fast-json-stringify is left out of this bundle (scripts/build.ts): graphql-jit's customJSONSerializer must stay off.");
-}
+};
 `;
 
 /**
@@ -60,15 +60,20 @@ const withoutJsonSerializer: Plugin = {
 
 /**
  * Bundles `entries` (name → source file, `.ts` or `.js`) into `outDir`, which is emptied first:
- * `<outDir>/<name>.js` for each entry, plus shared and lazily loaded chunks.
+ * `<outDir>/<name>.js` for each entry, plus shared and lazily loaded chunks. `keepJsonSerializer`
+ * bundles fast-json-stringify as it is, for code that uses it (the benchmark's Fastify peer).
  */
-export async function bundle(entries: Record<string, string>, outDir: string): Promise<string[]> {
+export async function bundle(
+  entries: Record<string, string>,
+  outDir: string,
+  { keepJsonSerializer = false }: { keepJsonSerializer?: boolean } = {},
+): Promise<string[]> {
   rmSync(outDir, { recursive: true, force: true });
   const options: BuildOptions = {
     input: entries,
     platform: 'node',
     external: EXTERNAL,
-    plugins: [withoutJsonSerializer],
+    plugins: keepJsonSerializer ? [] : [withoutJsonSerializer],
     logLevel: 'warn',
     output: {
       dir: outDir,
