@@ -15,7 +15,7 @@
  * 5. Start-up to ready of the compiled entry, as the image starts it.
  * Then writes results.json, results.md and results.svg (bench/ by default).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -145,24 +145,26 @@ const NODE = process.execPath;
 const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
 
 /**
- * The contenders run compiled, so that none pays for Node's TypeScript stripping in its start-up or
- * its memory. This subgraph runs as the production image runs it: bundled by scripts/build.ts's
- * `bundle` (the build of `dist/`), into .tmp/bench-build/bundle/ (its N+1 variant too, and the
- * start-up measurement's src/index.ts). The peers, built from the same src/ modules, are compiled
- * with tsc into .tmp/bench-build/, one file per module. The SDL files sit beside both.
+ * Every contender runs bundled by scripts/build.ts's `bundle` (the build of `dist/`), so that none
+ * pays for Node's TypeScript stripping in its start-up or its memory, and all are built alike. This
+ * subgraph runs as the production image runs it (.tmp/bench-build/bundle/: its N+1 variant too, and
+ * the start-up measurement's src/index.ts). The peers, built from the same src/ modules, are in
+ * .tmp/bench-build/peers/, with fast-json-stringify kept (Fastify serialises with it). The SDL files
+ * sit beside both.
  */
 const REPO = new URL('..', import.meta.url).pathname;
 const BUILD = join(REPO, '.tmp', 'bench-build');
-
 const BUNDLE = join(BUILD, 'bundle');
 
 async function buildContenders(): Promise<void> {
   rmSync(BUILD, { recursive: true, force: true });
-  execFileSync(NODE, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'bench/tsconfig.build.json')], {
-    stdio: 'inherit',
-  });
-  cpSync(join(REPO, 'schema'), join(BUILD, 'schema'), { recursive: true });
   await bundle({ index: join(REPO, 'src/index.ts'), subgraph: join(REPO, 'bench/targets/subgraph.ts') }, BUNDLE);
+  await bundle(
+    { apolloStock: join(REPO, 'bench/targets/apolloStock.ts'), mercurius: join(REPO, 'bench/targets/mercurius.ts') },
+    join(BUILD, 'peers'),
+    { keepJsonSerializer: true },
+  );
+  cpSync(join(REPO, 'schema'), join(BUILD, 'schema'), { recursive: true });
 }
 
 /** A child with an IPC channel: requests carry an id, replies echo it. */
@@ -231,15 +233,15 @@ class Child {
 }
 
 /**
- * Each contender's compiled script (under .tmp/bench-build/) and arguments. This subgraph (and its
- * N+1 variant) runs bundled and as the image starts it (see `image` below); the peers with Node's
- * defaults. `--node-options` adds to both.
+ * Each contender's bundled script (under .tmp/bench-build/) and arguments. This subgraph (and its
+ * N+1 variant) runs as the image starts it (see `image` below); the peers with Node's defaults.
+ * `--node-options` adds to both.
  */
 const TARGET_SCRIPTS: Record<TargetName, [string, string[]]> = {
   subgraph: ['bundle/subgraph.js', []],
   'subgraph-n1': ['bundle/subgraph.js', ['--n-plus-one']],
-  'apollo-stock': ['bench/targets/apolloStock.js', []],
-  'mercurius-jit': ['bench/targets/mercurius.js', []],
+  'apollo-stock': ['peers/apolloStock.js', []],
+  'mercurius-jit': ['peers/mercurius.js', []],
 };
 
 /** Node options for every contender and the start-up measurement, e.g. heap limits (--node-options). */
@@ -334,7 +336,7 @@ async function main(): Promise<void> {
     `bench: ${targets.length} contenders × ${mix.length} queries, ${settings.rounds} round(s) of ${settings.durationS.toFixed(2)} s${smoke ? ' (smoke)' : ''}`,
   );
 
-  log('building the contenders (scripts/build.ts and tsc → .tmp/bench-build)');
+  log('bundling the contenders (scripts/build.ts → .tmp/bench-build)');
   await buildContenders();
   const upstreams = new Child('upstreams', new URL('upstreams.ts', import.meta.url).pathname, [], {});
   const ready = await upstreams.ready<Extract<UpstreamMessage, { type: 'ready' }>>();
