@@ -40,8 +40,14 @@ describe('the production bundle', () => {
       15_000,
       { entry: join(dist, 'index.js'), nodeOptions },
     );
-    const line = subgraph.output.map((l) => JSON.parse(l) as { sandbox?: SandboxIds }).find((l) => l.sandbox);
-    sandbox = line!.sandbox!;
+    // The sandbox's ids come in the log line after the listening one, possibly in a later batch.
+    const ids = (lines: string[]) =>
+      lines
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { sandbox?: SandboxIds })
+        .find((line) => line.sandbox)?.sandbox;
+    sandbox = ids(subgraph.output) ?? ids(await subgraph.settledOutput())!;
+    expect(sandbox, 'the sandbox logs its ids at start-up').toBeDefined();
   }, 60_000);
 
   afterAll(async () => {
