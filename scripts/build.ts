@@ -26,12 +26,29 @@
  * (src/schema.ts) to the schema/ directory beside dist/.
  */
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type BuildOptions, type Plugin } from 'rolldown';
 
 /** Where `npm run build` and the image's build stage write the bundle. */
 export const OUT_DIR = 'dist';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The project's own directories: an output directory there, emptied first, would delete them. */
+const KEEP = ['src', 'schema', 'scripts', 'test', 'bench', 'docs', 'deploy', 'node_modules', '.git'];
+
+/**
+ * Refuses an output directory that is the project's root or above it, or inside one of its own
+ * directories: {@link bundle} empties the directory first.
+ */
+function checkOutDir(outDir: string): void {
+  const fromRoot = relative(ROOT, outDir);
+  const top = fromRoot.split(sep)[0]!;
+  if (fromRoot === '' || top === '..' || resolve(outDir) === resolve('/') || KEEP.includes(top)) {
+    throw new Error(`scripts/build.ts refuses to empty ${outDir}: choose a directory of its own, such as ${OUT_DIR}/`);
+  }
+}
 
 /** Packages loaded from node_modules/ at run time (see above), with their subpaths. */
 export const EXTERNAL = [/^pino($|\/)/, /^pino-pretty($|\/)/, /^undici($|\/)/];
@@ -69,6 +86,7 @@ export async function bundle(
   outDir: string,
   { keepJsonSerializer = false }: { keepJsonSerializer?: boolean } = {},
 ): Promise<string[]> {
+  checkOutDir(resolve(outDir));
   rmSync(outDir, { recursive: true, force: true });
   const options: BuildOptions = {
     input: entries,
@@ -79,7 +97,9 @@ export async function bundle(
     output: {
       dir: outDir,
       format: 'esm',
+      // Positions only, without the sources: enough for --enable-source-maps to name src/ lines.
       sourcemap: true,
+      sourcemapExcludeSources: true,
       keepNames: true,
       minify: { compress: true, mangle: false, codegen: { removeWhitespace: true } },
       // Licence notices stay; every other comment goes.
@@ -90,10 +110,15 @@ export async function bundle(
   return result.output.map((file) => file.fileName);
 }
 
-if (import.meta.main) {
+// Run as a script (not `import.meta.main`, which Node 24 has only from 24.2).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { 'out-dir': { type: 'string', default: OUT_DIR } } });
-  const root = new URL('..', import.meta.url).pathname;
-  const outDir = resolve(root, values['out-dir']);
-  const files = await bundle({ index: resolve(root, 'src/index.ts') }, outDir);
-  console.log(`bundled src/index.ts into ${outDir}: ${files.filter((f) => !f.endsWith('.map')).length} files`);
+  const outDir = resolve(ROOT, values['out-dir']);
+  try {
+    const files = await bundle({ index: resolve(ROOT, 'src/index.ts') }, outDir);
+    console.log(`bundled src/index.ts into ${outDir}: ${files.filter((f) => !f.endsWith('.map')).length} files`);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  }
 }

@@ -23,15 +23,17 @@ interface SandboxIds {
 }
 
 describe('the production bundle', () => {
-  // Inside the repository, so that the bundle finds node_modules/ by walking up, as /app/dist does.
-  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-  const app = mkdtempSync(join(ROOT, '.tmp', 'build-test-'));
-  const dist = join(app, OUT_DIR);
+  let app = '';
+  let dist = '';
   let files: string[] = [];
   let subgraph: SpawnedSubgraph;
   let sandbox: SandboxIds;
 
   beforeAll(async () => {
+    // Inside the repository, so that the bundle finds node_modules/ by walking up, as /app/dist does.
+    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+    app = mkdtempSync(join(ROOT, '.tmp', 'build-test-'));
+    dist = join(app, OUT_DIR);
     files = await bundle({ index: join(ROOT, 'src/index.ts') }, dist);
     cpSync(join(ROOT, 'schema'), join(app, 'schema'), { recursive: true });
     const { nodeOptions } = imageRuntime(parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')));
@@ -52,7 +54,7 @@ describe('the production bundle', () => {
 
   afterAll(async () => {
     await subgraph?.stop();
-    rmSync(app, { recursive: true, force: true });
+    if (app) rmSync(app, { recursive: true, force: true });
   });
 
   it('writes index.js with its chunks and source maps that point at src/', () => {
@@ -64,9 +66,21 @@ describe('the production bundle', () => {
         expect(onDisk).toContain(`${file}.map`);
     }
     expect(readFileSync(join(dist, 'index.js'), 'utf8')).toContain('//# sourceMappingURL=index.js.map');
-    const map = JSON.parse(readFileSync(join(dist, 'index.js.map'), 'utf8')) as { sources: string[] };
+    const map = JSON.parse(readFileSync(join(dist, 'index.js.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
     expect(map.sources.some((source) => source.endsWith('src/index.ts'))).toBe(true);
+    // Positions only: the sources themselves stay out of the image.
+    expect(map.sourcesContent).toBeUndefined();
     expect(map.sources.some((source) => source.endsWith('src/adapters/guard.ts'))).toBe(true);
+  });
+
+  it('refuses to write where emptying the directory would delete the project', async () => {
+    for (const outDir of [ROOT, join(ROOT, '..'), join(ROOT, 'src'), join(ROOT, 'schema', 'out'), '/']) {
+      await expect(bundle({ index: join(ROOT, 'src/index.ts') }, outDir), outDir).rejects.toThrow(/refuses/);
+    }
+    expect(readdirSync(join(ROOT, 'src'))).toContain('index.ts');
   });
 
   it('bundles one copy of graphql, and leaves pino and undici to node_modules', () => {
@@ -129,9 +143,13 @@ describe('the production bundle', () => {
       app: { id: credential.appId },
     });
     expect(body.data.appAuthorization.arn).toBe(sandbox.appAuthorizationArn);
-    // Compiling needs nothing the bundle left out (fast-json-stringify: scripts/build.ts).
-    const lines = (await subgraph.settledOutput()).map((line) => JSON.parse(line) as { msg?: string });
+    // graphql-jit compiled it (the hot path serves only compiled operations, and this is the only
+    // operation repeated so far), and needed nothing the bundle left out (fast-json-stringify).
+    const lines = (await subgraph.settledOutput())
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; hot?: boolean });
     expect(lines.filter((line) => line.msg?.includes('compiling the operation failed'))).toEqual([]);
+    expect(lines.filter((line) => line.hot === true).length).toBeGreaterThanOrEqual(1);
   });
 
   it('resolves entity references as a router sends them', async () => {

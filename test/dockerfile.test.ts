@@ -337,9 +337,21 @@ describe('Dockerfile rules', () => {
     expect(runs.indexOf(typecheck!), 'rule: the type-check runs before (or with) the bundle').toBeLessThanOrEqual(
       runs.indexOf(bundleRun!),
     );
-    const copied = all(buildStage!, 'COPY').flatMap((i) => copyParts(i).sources);
-    for (const needed of ['scripts/build.ts', 'src', 'tsconfig.json', 'tsconfig.build.json']) {
-      expect(copied, `rule: the build stage copies ${needed} before building`).toContain(needed);
+    // Where each file of the context lands, copied before the bundle's RUN.
+    const landed = new Set<string>();
+    const before = buildStage!.instructions.slice(0, buildStage!.instructions.indexOf(bundleRun!));
+    for (const copy of before.filter((i) => i.keyword === 'COPY' && !i.flags['from'])) {
+      const { sources, dest } = copyParts(copy);
+      const target = posix.resolve(workdirAt(buildStage!, copy), dest);
+      const intoDirectory = dest.endsWith('/') || sources.length > 1;
+      for (const source of sources) landed.add(intoDirectory ? posix.join(target, posix.basename(source)) : target);
+    }
+    const workdir = workdirAt(buildStage!, bundleRun!);
+    for (const needed of ['package.json', 'scripts/build.ts', 'src', 'tsconfig.json', 'tsconfig.build.json']) {
+      expect(
+        [...landed],
+        `rule: the build stage copies ${needed} to ${posix.join(workdir, needed)} before it builds`,
+      ).toContain(posix.join(workdir, needed));
     }
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     expect(scripts['build'], 'rule: `npm run build` does what the image does').toBe(
@@ -353,14 +365,14 @@ describe('Dockerfile rules', () => {
       outDir,
     ]);
 
-    const workdir = workdirAt(final, final.instructions.at(-1)!);
+    const finalWorkdir = workdirAt(final, final.instructions.at(-1)!);
     const distDir = posix.resolve(workdirAt(final, copyDist), dest);
     const { script } = imageRuntime(dockerfile);
-    expect(posix.resolve(workdir, script), 'rule: CMD must run the copied dist/index.js').toBe(
+    expect(posix.resolve(finalWorkdir, script), 'rule: CMD must run the copied dist/index.js').toBe(
       posix.join(distDir, 'index.js'),
     );
     expect(read('scripts/build.ts'), 'rule: dist/index.js is the bundle of src/index.ts (the `index` entry)').toContain(
-      "bundle({ index: resolve(root, 'src/index.ts') }",
+      "bundle({ index: resolve(ROOT, 'src/index.ts') }",
     );
   });
 
