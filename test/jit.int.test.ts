@@ -191,6 +191,29 @@ const cases: Array<[string, () => Case]> = [
     }),
   ],
   [
+    "a document's only operation, named, sent without operationName (as simple clients send it)",
+    () => ({
+      query: 'query OnlyOne { connectorDestination(id: "dest-lumen-eu") { id description } }',
+      complete: true,
+      hot: true,
+    }),
+  ],
+  [
+    'two operations, one of them chosen by operationName (the unchosen one is never hot)',
+    () => ({
+      query: 'query Other { __typename } query Chosen { connectorDestination(id: "dest-lumen-eu") { id authType } }',
+      complete: true,
+      hot: true,
+    }),
+  ],
+  [
+    'the same two operations sent without operationName (HTTP 400, answered by Apollo, never hot)',
+    () => ({
+      query: 'query Other { __typename } query Chosen { connectorDestination(id: "dest-lumen-eu") { id authType } }',
+      hot: false,
+    }),
+  ],
+  [
     'a variable of the wrong type (HTTP 400, answered by Apollo)',
     () => ({
       query: 'query ($first: Int!) { connectorDestinations(first: $first) { nodes { id } } }',
@@ -256,7 +279,11 @@ async function send({ query, variables, headers = {} }: Case, operationName?: st
 describe('graphql-js, the compiled executor and the hot path', () => {
   it.each(cases)('%s', async (name, build) => {
     const c = build();
-    const operationName = name.startsWith('a named operation') ? 'B' : undefined;
+    const operationName = name.startsWith('a named operation')
+      ? 'B'
+      : name.startsWith('two operations')
+        ? 'Chosen'
+        : undefined;
     const runs = [];
     for (let run = 0; run < 4; run += 1) {
       t.resetCalls();

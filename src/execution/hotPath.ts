@@ -21,7 +21,14 @@
  * added to src/apollo.ts must also be called from here, or `hotPath: false` passed to the server.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { getVariableValues, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { formatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
@@ -156,6 +163,11 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
     remember(compiled) {
       // Operations Apollo answers with an error before execution never reach the compiler.
       operations.set(compiled.source, compiled.operationName ?? '', compiled);
+      // A request may leave out the name of a document's only operation (match looks it up as
+      // ''): such a request runs the same operation.
+      if (compiled.operationName !== null && isOnlyOperation(compiled.document)) {
+        operations.set(compiled.source, '', compiled);
+      }
     },
 
     match(contentType, body, headers) {
@@ -211,4 +223,11 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
       return { status: 200, json };
     },
   };
+}
+
+/** Whether the document defines exactly one operation. */
+function isOnlyOperation(document: DocumentNode): boolean {
+  let operations = 0;
+  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) operations += 1;
+  return operations === 1;
 }
