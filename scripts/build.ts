@@ -100,6 +100,9 @@ export async function bundle(
       // Positions only, without the sources: enough for --enable-source-maps to name src/ lines.
       sourcemap: true,
       sourcemapExcludeSources: true,
+      // ASCII only: Node then keeps the source text one byte per character instead of two (UTF-16)
+      // for the life of the process (about 1.3 MB here), and V8 scans it faster.
+      charset: 'ascii',
       keepNames: true,
       minify: { compress: true, mangle: false, codegen: { removeWhitespace: true } },
       // Licence notices stay; every other comment goes.

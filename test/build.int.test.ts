@@ -96,6 +96,18 @@ describe('the production bundle', () => {
     expect(code.some((c) => c.includes('ajv'))).toBe(false);
   });
 
+  it('is ASCII only, so that Node keeps its source text at one byte per character', () => {
+    // One non-ASCII character (src/ has '…', '≥', '·') makes Node decode the whole file to UTF-16,
+    // a copy twice the file's size kept for the life of the process.
+    for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
+      const bytes = readFileSync(join(dist, file));
+      expect(
+        bytes.findIndex((byte) => byte > 0x7f),
+        file,
+      ).toBe(-1);
+    }
+  });
+
   it('serves the same subgraph schema as the sources', async () => {
     const { status, body } = await post(subgraph.url, '{ _service { sdl } }');
     expect(status).toBe(200);
