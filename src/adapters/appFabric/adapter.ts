@@ -6,12 +6,11 @@ import type { Logger } from 'pino';
 import { ERRORS } from '../../errors.ts';
 import { AwsServiceException } from '../aws/errors.ts';
 import { TransportError } from '../http/transport.ts';
-import { describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
+import { createAwsCalls, describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
 import type { CallOptions } from '../types.ts';
-import type { AppFabric, HttpHandlerOptions } from './client.ts';
+import type { AppFabric } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
 import type { AppAuthorizationRef, AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
-import { failedCall } from '../callLog.ts';
 
 const NAME = 'appFabric';
 
@@ -28,27 +27,7 @@ export function createAppFabricAdapter(
   log: Logger,
   onRetries: (operation: string, retries: number) => void = () => undefined,
 ): AppFabricPort {
-  const handlerOptions = (options: CallOptions | undefined): HttpHandlerOptions => ({
-    ...(options?.signal ? { abortSignal: options.signal } : {}),
-    ...(options?.deadline ? { deadline: options.deadline } : {}),
-    onOutcome: (outcome) => onRetries(outcome.operation, outcome.attempts - 1),
-  });
-
-  async function call<T>(
-    operation: string,
-    options: CallOptions | undefined,
-    run: (handler: HttpHandlerOptions) => Promise<T>,
-    notFound?: () => T,
-  ): Promise<T> {
-    try {
-      return await run(handlerOptions(options));
-    } catch (error) {
-      if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
-        return notFound();
-      const fields = { upstream: NAME, operation, ...describeAwsFailure(error) };
-      throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, NAME, operation));
-    }
-  }
+  const { call, handlerOptions } = createAwsCalls(NAME, log, onRetries);
 
   const getAppAuthorization = (ref: AppAuthorizationRef, options?: CallOptions) =>
     call(

@@ -1,13 +1,18 @@
 /**
- * The one translation of AWS client failures into the subgraph's error registry, used by both
- * AWS adapters. Upstream messages and bodies are logged by the adapters, never returned.
+ * The one translation of AWS client failures into the subgraph's error registry, and the one
+ * wrapper that settles every call of both AWS adapters (createAwsCalls). Upstream messages and
+ * bodies are logged, never returned.
  */
 import type { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
 import { ERRORS, isRegistryError, type UpstreamName } from '../../errors.ts';
 import { redactText } from '../../redact.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
 import { TransportError } from '../http/transport.ts';
+import { failedCall } from '../callLog.ts';
+import type { CallOptions } from '../types.ts';
 import { AwsServiceException } from './errors.ts';
+import type { HttpHandlerOptions } from './restJsonClient.ts';
 
 const ACCESS_DENIED_NAMES = new Set([
   'AccessDeniedException',
@@ -70,4 +75,47 @@ export function describeAwsFailure(error: unknown, known: readonly string[] = []
     return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent };
   if (error instanceof Error) return { errorType: error.name, message: redactText(error.message, 300, known) };
   return { errorType: typeof error };
+}
+
+/** The AWS adapters' wrapper around every client call: {@link createAwsCalls}. */
+export interface AwsCalls {
+  /**
+   * Runs one operation with the request's handler options. `notFound` answers a
+   * ResourceNotFoundException instead of failing; any other failure is logged (callLog.ts) and
+   * translated by {@link toSubgraphError}, here and nowhere else.
+   */
+  call<T>(
+    operation: string,
+    options: CallOptions | undefined,
+    run: (handler: HttpHandlerOptions) => Promise<T>,
+    notFound?: () => T,
+  ): Promise<T>;
+  /** The client's per-call options for a request: its signal, its deadline, and retry reporting. */
+  handlerOptions(options: CallOptions | undefined): HttpHandlerOptions;
+}
+
+/** Both AWS adapters settle their calls alike; only the upstream's name and the port differ. */
+export function createAwsCalls(
+  name: UpstreamName,
+  log: Logger,
+  onRetries: (operation: string, retries: number) => void,
+): AwsCalls {
+  const handlerOptions = (options: CallOptions | undefined): HttpHandlerOptions => ({
+    ...(options?.signal ? { abortSignal: options.signal } : {}),
+    ...(options?.deadline ? { deadline: options.deadline } : {}),
+    onOutcome: (outcome) => onRetries(outcome.operation, outcome.attempts - 1),
+  });
+  return {
+    handlerOptions,
+    async call(operation, options, run, notFound) {
+      try {
+        return await run(handlerOptions(options));
+      } catch (error) {
+        if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
+          return notFound();
+        const fields = { upstream: name, operation, ...describeAwsFailure(error) };
+        throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, name, operation));
+      }
+    },
+  };
 }

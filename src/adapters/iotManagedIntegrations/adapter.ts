@@ -1,15 +1,13 @@
 /**
- * The IoT Managed Integrations port on the real client. Every call goes through `call`, the one
- * place where upstream failures are logged and translated.
+ * The IoT Managed Integrations port on the real client. Every call goes through `call`
+ * (createAwsCalls, shared with AppFabric), the one place where upstream failures are logged and
+ * translated.
  */
 import type { Logger } from 'pino';
-import { describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
-import { AwsServiceException } from '../aws/errors.ts';
-import type { CallOptions } from '../types.ts';
-import type { HttpHandlerOptions, IoTManagedIntegrations } from './client.ts';
+import { createAwsCalls } from '../aws/translate.ts';
+import type { IoTManagedIntegrations } from './client.ts';
 import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary } from './mapping.ts';
 import type { IotManagedIntegrationsPort } from './port.ts';
-import { failedCall } from '../callLog.ts';
 
 const NAME = 'iotManagedIntegrations';
 
@@ -18,26 +16,7 @@ export function createIotManagedIntegrationsAdapter(
   log: Logger,
   onRetries: (operation: string, retries: number) => void = () => undefined,
 ): IotManagedIntegrationsPort {
-  /** Runs one operation; `notFound` answers a ResourceNotFoundException instead of failing. */
-  async function call<T>(
-    operation: string,
-    options: CallOptions | undefined,
-    run: (handler: HttpHandlerOptions) => Promise<T>,
-    notFound?: () => T,
-  ): Promise<T> {
-    try {
-      return await run({
-        ...(options?.signal ? { abortSignal: options.signal } : {}),
-        ...(options?.deadline ? { deadline: options.deadline } : {}),
-        onOutcome: (outcome) => onRetries(outcome.operation, outcome.attempts - 1),
-      });
-    } catch (error) {
-      if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
-        return notFound();
-      const fields = { upstream: NAME, operation, ...describeAwsFailure(error) };
-      throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, NAME, operation));
-    }
-  }
+  const { call } = createAwsCalls(NAME, log, onRetries);
 
   return {
     getConnectorDestination: (id, options) =>
