@@ -22,10 +22,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  getOperationAST,
   getVariableValues,
   GraphQLError,
-  Kind,
-  type DocumentNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
@@ -164,8 +163,9 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
       // Operations Apollo answers with an error before execution never reach the compiler.
       operations.set(compiled.source, compiled.operationName ?? '', compiled);
       // A request may leave out the name of a document's only operation (match looks it up as
-      // ''): such a request runs the same operation.
-      if (compiled.operationName !== null && isOnlyOperation(compiled.document)) {
+      // ''): such a request runs the same operation. (getOperationAST without a name finds an
+      // operation only when the document has exactly one.)
+      if (compiled.operationName !== null && getOperationAST(compiled.document) !== null) {
         operations.set(compiled.source, '', compiled);
       }
     },
@@ -223,11 +223,4 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
       return { status: 200, json };
     },
   };
-}
-
-/** Whether the document defines exactly one operation. */
-function isOnlyOperation(document: DocumentNode): boolean {
-  let operations = 0;
-  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) operations += 1;
-  return operations === 1;
 }
