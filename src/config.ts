@@ -72,6 +72,11 @@ export interface Config {
    * and `UPSTREAM_MAX_QUEUE` (default 1000) waiting; beyond that calls fail fast.
    */
   upstreamConcurrency: { concurrency: number; maxQueue: number };
+  /**
+   * `OPERATION_CONCURRENCY`: at most this many GraphQL operations execute at once; the rest wait
+   * their turn (src/admission.ts). Default null: no cap.
+   */
+  operationConcurrency: number | null;
   /** `MAX_UPSTREAM_REQUESTS_PER_OPERATION`, default 500: upstream calls one GraphQL operation may make. */
   maxUpstreamRequestsPerOperation: number;
   /** Caller authentication. Production refuses to start without it unless `AUTH_DISABLED=true`. */
@@ -243,6 +248,9 @@ export function loadConfig(env: Env = process.env): Config {
     concurrency: integer('UPSTREAM_MAX_CONCURRENCY', 64, 1, 10_000),
     maxQueue: integer('UPSTREAM_MAX_QUEUE', 1000, 0, 1_000_000),
   };
+  const operationConcurrency = present(env, 'OPERATION_CONCURRENCY')
+    ? integer('OPERATION_CONCURRENCY', 0, 1, 100_000)
+    : null;
   const maxUpstreamRequestsPerOperation = integer('MAX_UPSTREAM_REQUESTS_PER_OPERATION', 500, 1, 100_000);
   const auth = authConfig(env, problems, boolean, production);
   const routerSecretRaw = env['ROUTER_SECRET']?.trim();
@@ -282,6 +290,7 @@ export function loadConfig(env: Env = process.env): Config {
     conductorOne,
     upstreamTimeouts,
     upstreamConcurrency,
+    operationConcurrency,
     maxUpstreamRequestsPerOperation,
     auth,
     routerSecret,

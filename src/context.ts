@@ -27,6 +27,8 @@ export interface Context {
   callOptions: CallOptions;
   /** The clock used for derived values (credential status). */
   now: () => Date;
+  /** How long the operation waited for its turn to execute (src/admission.ts); undefined: it did not wait. */
+  waitedMs: number | undefined;
 }
 
 export interface CreateContextOptions {
@@ -45,6 +47,8 @@ export interface CreateContextOptions {
   signal?: AbortSignal;
   /** Epoch ms: the request deadline (no retry starts that would end after it). */
   deadline?: number;
+  /** How long the operation waited for its turn to execute, when it had to. */
+  waitedMs?: number | undefined;
 }
 
 export function createContext(options: CreateContextOptions): Context {
@@ -71,5 +75,6 @@ export function createContext(options: CreateContextOptions): Context {
       return log;
     },
     now: options.now ?? (() => new Date()),
+    waitedMs: options.waitedMs,
   };
 }

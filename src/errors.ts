@@ -135,6 +135,11 @@ export const ERRORS = {
     'The request was cancelled by its client.',
     { stackless: true },
   ),
+  OVERLOADED: makeCodeDefinition(
+    'OVERLOADED',
+    'The subgraph was saturated: the request waited for its turn to execute until its deadline passed (HTTP 503 with Retry-After). Nothing was executed or sent upstream, so retrying later is safe.',
+    'The subgraph is overloaded; retry later.',
+  ),
   INTERNAL_SERVER_ERROR: makeCodeDefinition(
     'INTERNAL_SERVER_ERROR',
     'An unexpected failure. Details are in the logs, never in the response.',

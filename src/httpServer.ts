@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import type { Admission } from './admission.ts';
 import type { Context } from './context.ts';
-import { DeadlineQueue } from './deadlines.ts';
+import { DeadlineQueue, isDeadlineExceeded } from './deadlines.ts';
+import { ERRORS } from './errors.ts';
 import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -30,6 +32,8 @@ export interface HttpServerOptions {
   /** Circuit state per upstream, shown on /readyz without affecting readiness. */
   circuits: () => Record<string, string>;
   metrics: Metrics;
+  /** The cap on operations executing at once (src/admission.ts); null: none. */
+  admission: Admission | null;
   /** Answers repeated operations without Apollo's pipeline (src/execution/hotPath.ts); null: off. */
   hotPath?: HotPath | null;
   createContext: (request: {
@@ -39,6 +43,8 @@ export interface HttpServerOptions {
     signal: AbortSignal;
     deadline: number;
     caller: Caller;
+    /** How long the operation waited for its turn to execute, when it had to. */
+    waitedMs: number | undefined;
   }) => Context;
 }
 
@@ -162,7 +168,7 @@ function lazyChildLogger(logger: Logger, requestId: string): () => Logger {
 }
 
 export function createHttpServer(options: HttpServerOptions): Server {
-  const { apollo, logger } = options;
+  const { apollo, logger, admission } = options;
   const deadlines = new DeadlineQueue(options.requestTimeoutMs);
   // Read once here, so a missing package fails start-up rather than the first page view.
   const graphiql = options.graphiql ? createGraphiQL() : null;
@@ -215,10 +221,53 @@ export function createHttpServer(options: HttpServerOptions): Server {
       log: lazyChildLogger(logger, requestId),
       ...requestDeadline(res, deadlines),
       caller,
+      waitedMs: undefined,
     };
-    const hot = method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
+    if (!admission) return execute(req, res, url, contentType, body, request);
+    // The deadline runs while the operation waits for its turn (src/admission.ts).
+    if (!admission.tryEnter()) {
+      const waitStarted = performance.now();
+      await admission.wait();
+      request.waitedMs = Math.round((performance.now() - waitStarted) * 10) / 10;
+      if (request.signal.aborted) {
+        admission.leave();
+        shed(res, request);
+        return;
+      }
+    }
+    try {
+      await execute(req, res, url, contentType, body, request);
+    } finally {
+      admission.leave();
+    }
+  }
+
+  function execute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    contentType: string,
+    body: unknown,
+    request: RequestScope,
+  ): Promise<void> {
+    const hot = req.method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
     if (hot) return serveHot(req, res, hot, request);
     return serveApollo(req, res, url, body, request);
+  }
+
+  /**
+   * A request whose signal aborted while it waited for its turn: it never executes. When its client
+   * went away there is no one to answer. When its deadline passed, the subgraph was saturated for
+   * that long, so it answers 503 with `Retry-After`: nothing ran, so a router or client may retry.
+   */
+  function shed(res: ServerResponse, request: RequestScope): void {
+    if (!isDeadlineExceeded(request.signal.reason)) return;
+    options.metrics.operationsShed.inc();
+    request
+      .log()
+      .warn({ waitedMs: request.waitedMs }, 'request shed: its deadline passed while it waited for a turn to execute');
+    const { message, extensions } = ERRORS.OVERLOADED.err();
+    sendJson(res, 503, { errors: [{ message, extensions }] }, { 'retry-after': '1' });
   }
 
   /** A repeated operation, answered by the hot path (src/execution/hotPath.ts). */

@@ -17,6 +17,17 @@ export interface Metrics {
   tokenRefreshes: Counter<'upstream'>;
   unhandledRejections: Counter;
   circuitState: Gauge<'upstream'>;
+  /** Requests whose deadline passed while they waited for a turn to execute (answered 503). */
+  operationsShed: Counter;
+  /** Reports the admission's state (src/admission.ts) at each scrape. */
+  watchAdmission(admission: AdmissionState): void;
+}
+
+/** What /metrics shows of the admission of operations (src/admission.ts). */
+export interface AdmissionState {
+  readonly limit: number;
+  readonly active: number;
+  readonly waiting: number;
 }
 
 /** Outcomes are registry codes (lower case) or `ok`; anything else is `error`. */
@@ -27,8 +38,9 @@ export function outcomeLabel(code: unknown): string {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let admission: AdmissionState | null = null;
   const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-  return {
+  const metrics: Metrics = {
     registry,
     graphqlRequests: new Counter({
       name: 'graphql_requests_total',
@@ -92,5 +104,33 @@ export function createMetrics(): Metrics {
       labelNames: ['upstream'],
       registers: [registry],
     }),
+    operationsShed: new Counter({
+      name: 'graphql_operations_shed_total',
+      help: 'GraphQL requests answered 503 because their deadline passed while they waited for a turn to execute.',
+      registers: [registry],
+    }),
+    watchAdmission(state) {
+      admission = state;
+    },
   };
+  new Gauge({
+    name: 'graphql_operations',
+    help: 'GraphQL operations executing, and waiting for a turn to execute (with OPERATION_CONCURRENCY set).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      if (!admission) return;
+      this.set({ state: 'executing' }, admission.active);
+      this.set({ state: 'waiting' }, admission.waiting);
+    },
+  });
+  new Gauge({
+    name: 'graphql_operation_concurrency_limit',
+    help: 'GraphQL operations that may execute at once (OPERATION_CONCURRENCY; absent when unset).',
+    registers: [registry],
+    collect() {
+      if (admission) this.set(admission.limit);
+    },
+  });
+  return metrics;
 }

@@ -78,6 +78,7 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
         operationName: summary.operationName,
         operationType: summary.operationType,
         durationMs: Math.round(durationMs * 10) / 10,
+        waitedMs: summary.context?.waitedMs,
         outcome,
         errorCodes: codes.length > 0 ? codes : undefined,
         upstreamCalls: summary.context?.upstreamCalls?.calls() ?? {},

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Adapters } from './adapters/index.ts';
+import { Admission } from './admission.ts';
 import { createApolloServer } from './apollo.ts';
 import type { Config } from './config.ts';
 import { createContext } from './context.ts';
@@ -38,6 +39,7 @@ export interface CreateServerOptions {
     | 'shutdownDelayMs'
     | 'maxRequestBodyBytes'
     | 'requestTimeoutMs'
+    | 'operationConcurrency'
     | 'maxUpstreamRequestsPerOperation'
     | 'auth'
     | 'routerSecret'
@@ -87,7 +89,10 @@ export function createServer({
   });
   const observeBatch = (loader: string, size: number) => metrics.dataloaderBatchSize.observe({ loader }, size);
   const cursors = createCursorCodec(config.cursorSecret.reveal());
+  const admission = config.operationConcurrency === null ? null : new Admission(config.operationConcurrency);
+  if (admission) metrics.watchAdmission(admission);
   const httpServer = createHttpServer({
+    admission,
     apollo,
     logger,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
@@ -98,7 +103,7 @@ export function createServer({
     hotPath: hot,
     authenticator: createAuthenticator(config.auth, config.routerSecret),
     graphiql: config.graphiql,
-    createContext: ({ requestId, log, signal, deadline, caller }) =>
+    createContext: ({ requestId, log, signal, deadline, caller, waitedMs }) =>
       createContext({
         adapters,
         caller,
@@ -107,6 +112,7 @@ export function createServer({
         log,
         signal,
         deadline,
+        waitedMs,
         maxUpstreamRequests: config.maxUpstreamRequestsPerOperation,
         batching,
         observeBatch,

@@ -29,6 +29,17 @@ describe('loadConfig', () => {
     expect(config.shutdownDelayMs).toBe(5000);
   });
 
+  it('caps operations at once only when OPERATION_CONCURRENCY is set, to a positive integer', () => {
+    expect(loadConfig({}).operationConcurrency).toBeNull();
+    expect(loadConfig({ OPERATION_CONCURRENCY: ' ' }).operationConcurrency).toBeNull();
+    expect(loadConfig({ OPERATION_CONCURRENCY: '8' }).operationConcurrency).toBe(8);
+    for (const bad of ['0', '-1', '2.5', 'auto', '100001']) {
+      expect(() => loadConfig({ OPERATION_CONCURRENCY: bad })).toThrow(
+        `OPERATION_CONCURRENCY must be an integer from 1 to 100000 (got "${bad}").`,
+      );
+    }
+  });
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ PORT: 'eighty', SANDBOX: 'maybe', LOG_LEVEL: 'loud', MAX_REQUEST_BODY_BYTES: '12' });

@@ -76,6 +76,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     conductorOne: null,
     upstreamTimeouts: { connectMs: 1000, headersMs: 5000, bodyMs: 5000 },
     upstreamConcurrency: { concurrency: 64, maxQueue: 1000 },
+    operationConcurrency: null,
     maxUpstreamRequestsPerOperation: 500,
     auth: { kind: 'disabled', explicit: false },
     routerSecret: null,

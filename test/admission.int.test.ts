@@ -1,0 +1,139 @@
+/**
+ * OPERATION_CONCURRENCY over the real HTTP server: operations beyond the cap wait their turn, first
+ * in, first out; one whose deadline passes while it waits is answered 503 without executing; one
+ * whose client goes away never executes. Unset, there is no cap.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Adapters } from '../src/adapters/index.ts';
+import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
+
+const LOOKUP = (id: string) => `{ connectorDestination(id: "${id}") { id } }`;
+
+let t: TestServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+/** Destination lookups that each take `delayMs`, recording their order and how many overlap. */
+function slowDestinations(delayMs: number) {
+  const seen = { started: [] as string[], running: 0, maxRunning: 0 };
+  const wrapAdapters = (adapters: Adapters): Adapters => ({
+    ...adapters,
+    iotManagedIntegrations: {
+      ...adapters.iotManagedIntegrations,
+      getConnectorDestination: async (id, options) => {
+        seen.started.push(id);
+        seen.maxRunning = Math.max(seen.maxRunning, ++seen.running);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return await adapters.iotManagedIntegrations.getConnectorDestination(id, options);
+        } finally {
+          seen.running--;
+        }
+      },
+    },
+  });
+  return { seen, wrapAdapters };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function metrics(server: TestServer): Promise<string> {
+  return (await fetch(`${server.origin}/metrics`)).text();
+}
+
+describe('OPERATION_CONCURRENCY', () => {
+  it('runs operations beyond the cap in turn, first in, first out, and logs how long each waited', async () => {
+    const { seen, wrapAdapters } = slowDestinations(150);
+    t = await startTestServer({ config: { operationConcurrency: 1 }, wrapAdapters });
+    const ids = ['dest-lumen-eu', 'dest-lumen-us', 'dest-lumen-eu'];
+    const responses: Promise<unknown>[] = [];
+    for (const [index, id] of ids.entries()) {
+      responses.push(t.query(LOOKUP(id), undefined, { 'x-request-id': `turn-${index}` }));
+      await sleep(20);
+    }
+    const during = await metrics(t);
+    expect(during).toContain('graphql_operations{state="executing"} 1');
+    expect(during).toContain('graphql_operations{state="waiting"} 2');
+    expect(during).toContain('graphql_operation_concurrency_limit 1');
+
+    const answered = (await Promise.all(responses)) as Array<{ status: number; body: { data: unknown } }>;
+    expect(answered.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(answered.map((r) => r.body.data)).toEqual(ids.map((id) => ({ connectorDestination: { id } })));
+    expect(seen.maxRunning).toBe(1);
+    expect(seen.started).toEqual(ids);
+
+    const lines = t.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'graphql request');
+    const waited = (id: string) => lines.find((line) => line.requestId === id)?.waitedMs;
+    expect(waited('turn-0')).toBeUndefined();
+    expect(waited('turn-1')).toBeGreaterThan(80);
+    expect(waited('turn-2')).toBeGreaterThan(waited('turn-1'));
+    expect(await metrics(t)).toContain('graphql_operations{state="executing"} 0');
+  });
+
+  it('answers 503 OVERLOADED with Retry-After, without executing, when the deadline passes while waiting', async () => {
+    const { seen, wrapAdapters } = slowDestinations(600);
+    t = await startTestServer({ config: { operationConcurrency: 1, requestTimeoutMs: 300 }, wrapAdapters });
+    const first = t.query(LOOKUP('dest-lumen-eu'));
+    await sleep(20);
+    const shed = await t.query(LOOKUP('dest-lumen-us'), undefined, { 'x-request-id': 'shed-me' });
+
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('1');
+    expect(shed.body).toEqual({
+      errors: [{ message: 'The subgraph is overloaded; retry later.', extensions: { code: 'OVERLOADED' } }],
+    });
+    await first;
+    expect(seen.started).toEqual(['dest-lumen-eu']);
+    expect(await metrics(t)).toContain('graphql_operations_shed_total 1');
+    const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'shed-me');
+    expect(line).toMatchObject({ level: 40, msg: expect.stringContaining('request shed') });
+    expect(line.waitedMs).toBeGreaterThan(250);
+
+    // The turn was given back: the next request executes at once.
+    await t.query(LOOKUP('dest-lumen-us'), undefined, { 'x-request-id': 'after-shed' });
+    expect(seen.started).toEqual(['dest-lumen-eu', 'dest-lumen-us']);
+    const after = t.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.requestId === 'after-shed' && l.msg === 'graphql request');
+    expect(after).toBeDefined();
+    expect(after.waitedMs).toBeUndefined();
+  });
+
+  it('never executes an operation whose client went away while it waited', async () => {
+    const { seen, wrapAdapters } = slowDestinations(200);
+    t = await startTestServer({ config: { operationConcurrency: 1 }, wrapAdapters });
+    const first = t.query(LOOKUP('dest-lumen-eu'));
+    await sleep(20);
+    const gone = new AbortController();
+    const abandoned = fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: LOOKUP('dest-lumen-us') }),
+      signal: gone.signal,
+    }).catch((error: unknown) => error);
+    await sleep(30);
+    gone.abort();
+    expect(await abandoned).toMatchObject({ name: 'AbortError' });
+    await first;
+    await sleep(50);
+    expect(seen.started).toEqual(['dest-lumen-eu']);
+    const after = await metrics(t);
+    expect(after).toContain('graphql_operations{state="executing"} 0');
+    expect(after).toContain('graphql_operations_shed_total 0');
+  });
+
+  it('caps nothing when unset', async () => {
+    const { seen, wrapAdapters } = slowDestinations(100);
+    t = await startTestServer({ wrapAdapters });
+    const answered = await Promise.all(
+      ['dest-lumen-eu', 'dest-lumen-us', 'dest-lumen-eu'].map((id) => t!.query(LOOKUP(id))),
+    );
+    expect(answered.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(seen.maxRunning).toBe(3);
+    const text = await metrics(t);
+    expect(text).not.toContain('graphql_operation_concurrency_limit 1');
+    expect(text).not.toMatch(/graphql_operations\{/);
+  });
+});
