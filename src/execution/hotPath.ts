@@ -8,7 +8,8 @@
  * validated and resolved it, checked its depth, aliases and directives against the limits, and
  * the compiled executor compiled it (its second run, src/execution/jitGateway.ts). From then on,
  * a request for that exact query text and operation name skips Apollo and runs:
- * - the same variable coercion (any failure goes back to Apollo, which answers it);
+ * - the same variable coercion, compiled per operation with graphql-js's results
+ *   (src/execution/variables.ts; any failure goes back to Apollo, which answers it);
  * - the same cost limit (an operation over it goes back to Apollo, which refuses it);
  * - the same context, resolvers and scope checks, through the compiled operation;
  * - the same error formatting (Apollo's normalisation, then this subgraph's formatError), and
@@ -21,18 +22,13 @@
  * added to src/apollo.ts must also be called from here, or `hotPath: false` passed to the server.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  getOperationAST,
-  getVariableValues,
-  GraphQLError,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
+import { getOperationAST, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { formatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
 import { createCostEstimator } from '../security/cost.ts';
 import { runCompiled, type CompiledOperation } from './jitGateway.ts';
+import { compileVariableCoercion, type VariableCoercer } from './variables.ts';
 
 /** Operations kept hot; the least recently used is dropped beyond this. */
 export const HOT_OPERATIONS = 1000;
@@ -46,6 +42,12 @@ const PLAIN_JSON_ACCEPT = new Set([
 ]);
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** A hot operation: compiled, with its variables' coercion. */
+interface HotOperation {
+  compiled: CompiledOperation;
+  coerceVariables: VariableCoercer;
+}
 
 export interface HotRequest {
   operation: CompiledOperation;
@@ -76,8 +78,6 @@ export interface HotPathOptions {
   recorder: RequestRecorder;
   capacity?: number;
 }
-
-const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
 
 /**
  * The hot operations, by query text and then operation name, least recently used first out.
@@ -141,7 +141,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERATIONS }: HotPathOptions): HotPath {
-  const operations = new HotOperations<CompiledOperation>(capacity);
+  const operations = new HotOperations<HotOperation>(capacity);
   const estimateCost = createCostEstimator(schema);
 
   /** Apollo's error normalisation (errorNormalize.ts), then this subgraph's formatError. */
@@ -160,13 +160,17 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
 
   return {
     remember(compiled) {
+      const hot: HotOperation = {
+        compiled,
+        coerceVariables: compileVariableCoercion(schema, compiled.operation.variableDefinitions ?? []),
+      };
       // Operations Apollo answers with an error before execution never reach the compiler.
-      operations.set(compiled.source, compiled.operationName ?? '', compiled);
+      operations.set(compiled.source, compiled.operationName ?? '', hot);
       // A request may leave out the name of a document's only operation (match looks it up as
       // ''): such a request runs the same operation. (getOperationAST without a name finds an
       // operation only when the document has exactly one.)
       if (compiled.operationName !== null && getOperationAST(compiled.document) !== null) {
-        operations.set(compiled.source, '', compiled);
+        operations.set(compiled.source, '', hot);
       }
     },
 
@@ -187,18 +191,14 @@ export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERAT
       }
       if (!(variables === undefined || variables === null || isPlainObject(variables))) return null;
 
-      const operation = operations.get(query, operationName ?? '');
-      if (!operation) return null;
+      const hot = operations.get(query, operationName ?? '');
+      if (!hot) return null;
 
       const raw = variables ?? {};
-      const definitions = operation.operation.variableDefinitions ?? [];
-      let coerced: Record<string, unknown> = NO_VARIABLES;
-      if (definitions.length > 0) {
-        const coercion = getVariableValues(schema, definitions, raw, { maxErrors: 1 });
-        if (coercion.errors) return null;
-        coerced = coercion.coerced;
-      }
-      if (estimateCost(operation.document, operation.operation, coerced) > maxCost) return null;
+      const coercion = hot.coerceVariables(raw);
+      if (coercion.errors) return null;
+      const operation = hot.compiled;
+      if (estimateCost(operation.document, operation.operation, coercion.coerced) > maxCost) return null;
       return { operation, variables: raw };
     },
 
