@@ -2,9 +2,9 @@
  * Variable coercion for the hot path, compiled once per operation.
  *
  * The hot path coerces a request's variables before it executes, to reject what Apollo would
- * reject and to estimate the operation's cost. graphql-js's `getVariableValues` is general and
- * costs about 25 µs for an `_entities` batch of 100 representations (an allocated response path
- * and a few type checks per item), 4–6 % of the CPU of such a request.
+ * reject and to estimate the operation's cost. graphql-js's `getVariableValues` is general: for an
+ * `_entities` batch of 100 representations it costs about 14 µs with warm code (an allocated
+ * response path and a few type checks per item), about 3 % of the CPU of a cheap batch.
  *
  * The coercer made here walks the variable definitions' types once, ahead of time, and checks a
  * request's values against them directly. It covers values that coerce to themselves (or to what
