@@ -30,10 +30,23 @@ export function cancelledByCaller(signal: AbortSignal | undefined): boolean {
 
 type OnAbort = (reason: unknown) => void;
 
-/** Where a signal keeps the callbacks of {@link whenAborted}: on the signal itself, no lookup. */
+/** One subscription of {@link whenAborted}: a link of its signal's list. `callback` null: removed. */
+interface Subscription {
+  callback: OnAbort | null;
+  previous: Subscription | null;
+  next: Subscription | null;
+}
+
+/** A signal's subscriptions, in the order they were made. */
+interface Subscriptions {
+  first: Subscription | null;
+  last: Subscription | null;
+}
+
+/** Where a signal keeps the subscriptions of {@link whenAborted}: on the signal itself, no lookup. */
 const ON_ABORT = Symbol('abort callbacks');
 
-type TrackedSignal = AbortSignal & { [ON_ABORT]?: Set<OnAbort> };
+type TrackedSignal = AbortSignal & { [ON_ABORT]?: Subscriptions };
 
 /**
  * Calls `callback` with the signal's reason when it aborts, until the returned function is called.
@@ -41,34 +54,60 @@ type TrackedSignal = AbortSignal & { [ON_ABORT]?: Set<OnAbort> };
  * A GraphQL request's signal is shared by all of its upstream calls, up to hundreds at once. An
  * `abort` listener each would cost an `addEventListener` and a `removeEventListener` per call
  * (Node's EventTarget keeps a list, so removal walks it). Instead a signal gets one listener, the
- * first time, and the callbacks sit in a Set that it runs. The caller checks `signal.aborted` first:
- * a signal that already aborted never calls back.
+ * first time, and the callbacks sit in a list that it runs. The caller checks `signal.aborted`
+ * first: a signal that already aborted never calls back.
+ *
+ * The list is linked through the subscriptions themselves, so subscribing and unsubscribing
+ * allocate nothing but the link, and an unsubscribed callback is let go at once. It replaced a
+ * `Set`, which was costly once a request lived through a few collections, as a batch of single
+ * reads does under load. V8 makes a Set's new table, when it grows or clears out deleted entries
+ * (every few deletes), in the generation of the table it replaces, and the replaced table keeps
+ * its entries (`OrderedHashTable::Rehash` in V8's `ordered-hash-table.cc`). Once the Set was
+ * promoted, each of those tables was an old-generation allocation that held callbacks of finished
+ * calls, and through them their exchanges' state, until the next full collection
+ * (docs/performance.md, *Abort callbacks in a list*).
  */
 export function whenAborted(signal: AbortSignal, callback: OnAbort): () => void {
   const tracked = signal as TrackedSignal;
-  let callbacks = tracked[ON_ABORT];
-  if (!callbacks) {
-    callbacks = tracked[ON_ABORT] = new Set<OnAbort>();
-    runOnAbort(signal, callbacks);
+  let list = tracked[ON_ABORT];
+  if (!list) {
+    list = tracked[ON_ABORT] = { first: null, last: null };
+    runOnAbort(signal, list);
   }
-  const set = callbacks;
-  set.add(callback);
-  return () => set.delete(callback);
+  const subscription: Subscription = { callback, previous: list.last, next: null };
+  if (list.last) list.last.next = subscription;
+  else list.first = subscription;
+  list.last = subscription;
+  return unsubscribe.bind(null, list, subscription);
+}
+
+function unsubscribe(list: Subscriptions, subscription: Subscription): void {
+  if (subscription.callback === null) return;
+  subscription.callback = null;
+  const { previous, next } = subscription;
+  if (previous) previous.next = next;
+  else list.first = next;
+  if (next) next.previous = previous;
+  else list.last = previous;
+  subscription.previous = subscription.next = null;
 }
 
 /**
  * The signal's one listener. It is made in a function of its own, so that it holds only the signal
- * and the Set: made in {@link whenAborted}, it would share that scope, which holds the first
+ * and the list: made in {@link whenAborted}, it would share that scope, which holds the first
  * callback and through it that caller's whole state (an exchange's response body included), for
  * as long as the signal lives. Under load that kept young objects alive across collections.
  */
-function runOnAbort(signal: AbortSignal, callbacks: Set<OnAbort>): void {
+function runOnAbort(signal: AbortSignal, list: Subscriptions): void {
   signal.addEventListener(
     'abort',
     () => {
       // Every callback runs, even if one throws; the first failure is rethrown after them.
-      const pending = [...callbacks];
-      callbacks.clear();
+      const pending: OnAbort[] = [];
+      for (let subscription = list.first; subscription; subscription = subscription.next) {
+        pending.push(subscription.callback!);
+      }
+      while (list.first) unsubscribe(list, list.first);
       let failure: { error: unknown } | undefined;
       for (const callback of pending) {
         try {

@@ -139,6 +139,36 @@ describe('whenAborted', () => {
     ]);
   });
 
+  it('keeps the order of subscription, whichever are removed, and removes each once', () => {
+    const controller = new AbortController();
+    const ran: number[] = [];
+    const stops = [0, 1, 2, 3, 4].map((i) => whenAborted(controller.signal, () => ran.push(i)));
+    stops[0]!();
+    stops[2]!();
+    stops[4]!();
+    stops[2]!(); // a second call changes nothing
+    const late = whenAborted(controller.signal, () => ran.push(5));
+    controller.abort(new Error('client closed the connection'));
+    expect(ran).toEqual([1, 3, 5]);
+    // After the abort every subscription is gone: removing one is harmless, and nothing runs twice.
+    late();
+    stops[1]!();
+    expect(ran).toEqual([1, 3, 5]);
+  });
+
+  it('runs the callbacks subscribed when the signal aborted, even if one removes another', () => {
+    const controller = new AbortController();
+    const ran: string[] = [];
+    let stopSecond: () => void = () => {};
+    whenAborted(controller.signal, () => {
+      ran.push('first');
+      stopSecond();
+    });
+    stopSecond = whenAborted(controller.signal, () => ran.push('second'));
+    controller.abort(new Error('client closed the connection'));
+    expect(ran).toEqual(['first', 'second']);
+  });
+
   it('runs every callback even if one throws, then rethrows the first failure', () => {
     const controller = new AbortController();
     const added = vi.spyOn(controller.signal, 'addEventListener');
