@@ -47,9 +47,10 @@ export class Admission {
    * Waits for a turn, first in, first out; resolves holding it (call {@link leave}).
    *
    * A request whose deadline passes or whose client goes away while it waits keeps its place, and
-   * is dropped by its caller when its turn comes, before it executes. An abort listener per waiting
-   * request would take it out of the queue sooner, but measured about 3 ms more of V8's collector
-   * threads per `entities-credentials` request (docs/performance.md, *Admission*).
+   * is dropped by its caller when its turn comes, before it executes. That check costs nothing per
+   * request; a subscription to each waiting request's signal would take it out sooner, for a
+   * subscription per wait. (The first version had one, and through it found the cost described in
+   * docs/performance.md, *Abort callbacks in a list*.)
    */
   wait(): Promise<void> {
     return new Promise<void>((resolve) => {
