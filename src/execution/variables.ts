@@ -20,14 +20,13 @@ import {
   isListType,
   isNonNullType,
   typeFromAST,
-  type GraphQLError,
   type GraphQLInputType,
   type GraphQLSchema,
   type VariableDefinitionNode,
 } from 'graphql';
 
-export type VariableCoercion =
-  { coerced: Record<string, unknown>; errors?: never } | { errors: readonly GraphQLError[]; coerced?: never };
+/** What graphql-js's `getVariableValues` returns: the coerced values, or the errors. */
+export type VariableCoercion = ReturnType<typeof getVariableValues>;
 
 export type VariableCoercer = (inputs: Record<string, unknown>) => VariableCoercion;
 
