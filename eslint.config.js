@@ -23,6 +23,24 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**'],
+    ignores: ['src/**/__tests__/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:http',
+              allowTypeImports: true,
+              message: "Take node:http's functions from src/nodeHttp.ts: its ESM facade loads Node's internal undici.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/config.ts', 'scripts/**', 'bench/**', 'test/**', 'src/**/__tests__/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },

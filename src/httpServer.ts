@@ -3,7 +3,7 @@
  * at /healthz, readiness at /readyz. Bodies are read with a hard size limit.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Admission } from './admission.ts';
 import type { Context } from './context.ts';
@@ -12,6 +12,7 @@ import { ERRORS } from './errors.ts';
 import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { createServer } from './nodeHttp.ts';
 import { withRequestSpan } from './tracing.ts';
 import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
 import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';

@@ -15,6 +15,11 @@ import { startTestServer } from './helpers/startTestServer.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
+/** Prints, as the process exits, which of Node's bundled dependencies (internal/deps/) it loaded. */
+const REPORT_BUILTINS_AT_EXIT =
+  'data:text/javascript,process.on("exit",()=>process.stderr.write("node deps loaded: "+' +
+  'JSON.stringify(process.moduleLoadList.filter((m)=>m.includes("internal/deps/")))+"\\n"))';
+
 interface SandboxIds {
   connectorDestinationId: string;
   connectorCredential: { appId: string; connectorId: string; id: string };
@@ -40,7 +45,7 @@ describe('the production bundle', () => {
     subgraph = await spawnSubgraph(
       { NODE_ENV: 'production', SANDBOX: 'true', AUTH_DISABLED: 'true', GRAPHIQL: 'true', SHUTDOWN_DELAY_MS: '0' },
       15_000,
-      { entry: join(dist, 'index.js'), nodeOptions },
+      { entry: join(dist, 'index.js'), nodeOptions: [...nodeOptions, `--import=${REPORT_BUILTINS_AT_EXIT}`] },
     );
     // The sandbox's ids come in the log line after the listening one, possibly in a later batch.
     const ids = (lines: string[]) =>
@@ -191,7 +196,12 @@ describe('the production bundle', () => {
     expect(await metrics.text()).toContain('graphql_requests_total');
   });
 
-  it('drains and exits 0 on SIGTERM', async () => {
+  it("drains and exits 0 on SIGTERM, having never loaded the undici behind Node's fetch", async () => {
     expect(await subgraph.stop()).toBe(0);
+    // src/nodeHttp.ts: an ESM import of node:http would have loaded it at start-up.
+    const report = (await subgraph.settledOutput()).find((line) => line.startsWith('node deps loaded: '));
+    expect(report, 'the --import hook reports at exit').toBeDefined();
+    const loaded = JSON.parse(report!.slice('node deps loaded: '.length)) as string[];
+    expect(loaded.filter((m) => m.includes('undici'))).toEqual([]);
   });
 });

@@ -8,9 +8,10 @@
  */
 import { createPause } from '../simulatorKit.ts';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallCounter } from '../callCounter.ts';
+import { createServer } from '../../nodeHttp.ts';
 import { AppFabricState, createAppFabricRoutes } from './appFabricRoutes.ts';
 import { createFaultQueue, faultResponse, runsFirst } from './faults.ts';
 import { createImiRoutes } from './imiRoutes.ts';

@@ -7,9 +7,10 @@
  */
 import { createPause } from '../simulatorKit.ts';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallCounter } from '../callCounter.ts';
+import { createServer } from '../../nodeHttp.ts';
 import { createApiRoutes } from './apiRoutes.ts';
 import { createFaultQueue, faultResponse } from './faults.ts';
 import type {

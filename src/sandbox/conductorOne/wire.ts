@@ -3,7 +3,7 @@
  * style for /api/v1, RFC 6749 style for the token endpoint) and request routing, including the 301
  * ConductorOne answers for a path with a trailing slash or an empty segment (conductorone-api.md §4).
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../../nodeHttp.ts';
 import type { ConductorOneOperation } from './simulatorTypes.ts';
 
 /** An HTTP answer before serialization. */
