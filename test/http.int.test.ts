@@ -33,6 +33,23 @@ describe('routes', () => {
     expect(put.headers.get('allow')).toBe('GET, POST');
   });
 
+  it('routes by the path the URL parser resolves', async () => {
+    const post = async (path: string) => {
+      const res = await request(t.origin, {
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ connectorDestination(id: "dest-lumen-eu") { name } }' }),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as unknown };
+    };
+    const answer = { data: { connectorDestination: { name: 'Lumen Lighting Cloud EU' } } };
+    for (const path of ['/graphql', '/graphql?', '/graphql?x=1', '/a/../graphql', '/./graphql']) {
+      expect(await post(path), path).toEqual({ status: 200, body: answer });
+    }
+    for (const path of ['/graphql/', '/GRAPHQL', '/graphql%2F']) expect((await post(path)).status, path).toBe(404);
+  });
+
   it('serves queries over GET with a preflight header, and refuses simple GETs (CSRF prevention)', async () => {
     const query = encodeURIComponent('{ connectorDestination(id: "dest-lumen-eu") { name } }');
     const ok = await fetch(`${t.url}?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
