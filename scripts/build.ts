@@ -15,7 +15,7 @@
  * production dependencies):
  * - `pino` and `pino-pretty`: pino starts its transports (pino-pretty, when stdout is a terminal)
  *   in a worker thread from its own files, found relative to its own module;
- * - `undici`: src/adapters/http/pool.ts loads only its connection pool, by path;
+ * - undici's WebAssembly parsers and its fetch modules (see {@link UNDICI_FROM_NODE_MODULES});
  * - the GraphiQL page's assets, which src/graphiql/assets.ts reads from the graphiql, react and
  *   react-dom packages' files.
  *
@@ -26,7 +26,7 @@
  * (src/schema.ts) to the schema/ directory beside dist/.
  */
 import { rmSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type BuildOptions, type Plugin } from 'rolldown';
@@ -51,7 +51,7 @@ function checkOutDir(outDir: string): void {
 }
 
 /** Packages loaded from node_modules/ at run time (see above), with their subpaths. */
-const EXTERNAL = [/^pino($|\/)/, /^pino-pretty($|\/)/, /^undici($|\/)/];
+const EXTERNAL = [/^pino($|\/)/, /^pino-pretty($|\/)/];
 
 /** What the bundle's `fast-json-stringify` is, in place of the package. */
 const JSON_SERIALIZER_STUB = `module.exports = function fastJsonStringify() {
@@ -77,6 +77,69 @@ const withoutJsonSerializer: Plugin = {
 };
 
 /**
+ * Modules of dependencies that this subgraph never runs, but that their packages load at start-up
+ * anyway, replaced in the bundle by a module that fails loudly if it is ever called. Each is matched
+ * by the package file that requires it and the specifier it uses.
+ */
+const LEFT_OUT: ReadonlyArray<{ importer: RegExp; source: string; stub: string }> = [
+  {
+    // undici's HTTP/2 client, and with it node:http2 (about 1 MB of heap and 4 MB of RSS, most of
+    // it Node's own http2 module): the upstream pools are HTTP/1.1 (`allowH2: false`,
+    // src/adapters/http/pool.ts), so undici never hands a connection to it.
+    importer: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    source: './client-h2.js',
+    stub: `module.exports = function connectH2() {
+  throw new Error("undici's HTTP/2 client is left out of this bundle (scripts/build.ts): the upstream pools are HTTP/1.1 (allowH2: false).");
+};
+`,
+  },
+  {
+    // prom-client's Pushgateway, which requires node:https (so TLS) and zlib when prom-client loads:
+    // this subgraph's metrics are scraped from /metrics, never pushed.
+    importer: /[\\/]prom-client[\\/]index\.js$/,
+    source: './lib/pushgateway',
+    stub: `module.exports = class Pushgateway {
+  constructor() {
+    throw new Error("prom-client's Pushgateway is left out of this bundle (scripts/build.ts): metrics are scraped from /metrics.");
+  }
+};
+`,
+  },
+];
+
+/**
+ * Parts of undici that load from node_modules/ when first required, instead of from the bundle,
+ * where their source text would be kept for the life of the process:
+ * - its HTTP/1.1 parsers, WebAssembly modules written into JavaScript files as base64 text (llhttp
+ *   with and without SIMD, and the opt-in Milo: about 300 KB); undici loads one of them when its
+ *   first connection opens;
+ * - its fetch and WebIDL modules (`lib/web/`), which the pool requires only for FormData bodies; the
+ *   clients send strings.
+ */
+const UNDICI_LIB = /[\\/]node_modules[\\/]undici[\\/]lib[\\/]/;
+const UNDICI_FROM_NODE_MODULES = /^(?:web\/|llhttp\/llhttp(?:_simd)?-wasm\.js$|milo\/)/;
+
+/** {@link LEFT_OUT} and {@link UNDICI_FROM_NODE_MODULES}. */
+const leftOut: Plugin = {
+  name: 'left-out-modules',
+  resolveId(source, importer) {
+    const lib = importer && source.startsWith('.') ? UNDICI_LIB.exec(resolve(dirname(importer), source)) : null;
+    if (lib) {
+      const inLib = lib.input
+        .slice(lib.index + lib[0].length)
+        .split(sep)
+        .join('/');
+      if (UNDICI_FROM_NODE_MODULES.test(inLib)) return { id: `undici/lib/${inLib}`, external: true };
+    }
+    const index = LEFT_OUT.findIndex((m) => m.source === source && importer !== undefined && m.importer.test(importer));
+    return index === -1 ? null : `\0left-out:${index}`;
+  },
+  load(id) {
+    return id.startsWith('\0left-out:') ? LEFT_OUT[Number(id.slice('\0left-out:'.length))]!.stub : null;
+  },
+};
+
+/**
  * Bundles `entries` (name → source file, `.ts` or `.js`) into `outDir`, which is emptied first:
  * `<outDir>/<name>.js` for each entry, plus shared and lazily loaded chunks. `keepJsonSerializer`
  * bundles fast-json-stringify as it is, for code that uses it (the benchmark's Fastify peer).
@@ -92,7 +155,7 @@ export async function bundle(
     input: entries,
     platform: 'node',
     external: EXTERNAL,
-    plugins: keepJsonSerializer ? [] : [withoutJsonSerializer],
+    plugins: keepJsonSerializer ? [leftOut] : [leftOut, withoutJsonSerializer],
     logLevel: 'warn',
     output: {
       dir: outDir,

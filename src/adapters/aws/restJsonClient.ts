@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildQueryString } from '@smithy/querystring-builder';
 import type { Dispatcher } from 'undici';
-import { Pool } from '../http/pool.ts';
+import { createUpstreamPool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
 import { exchange, type ExchangeResponse } from '../http/exchange.ts';
@@ -113,12 +113,9 @@ export class AwsRestJsonClient {
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
-      new Pool(options.endpoint.origin, {
+      createUpstreamPool(options.endpoint.origin, {
         connections: options.connections ?? 32,
-        connect: { timeout: options.timeouts.connectMs },
-        headersTimeout: options.timeouts.headersMs,
-        bodyTimeout: options.timeouts.bodyMs,
-        keepAliveTimeout: 4_000,
+        timeouts: options.timeouts,
       });
   }
 

@@ -6,7 +6,7 @@
  * empty path segments, and following one would carry the Authorization header to another path).
  */
 import type { Dispatcher } from 'undici';
-import { Pool } from '../http/pool.ts';
+import { createUpstreamPool, type Pool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
@@ -268,11 +268,5 @@ export function createConductorOnePool(
   timeouts: ConductorOneClientOptions['timeouts'],
   connections = 16,
 ): Pool {
-  return new Pool(origin, {
-    connections,
-    connect: { timeout: timeouts.connectMs },
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-    keepAliveTimeout: 4_000,
-  });
+  return createUpstreamPool(origin, { connections, timeouts });
 }
