@@ -40,7 +40,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only (never the `node` devDependency). The bundle loads a few of them at
-# run time: pino and pino-pretty, undici's WebAssembly parsers, and the GraphiQL page's files (scripts/build.ts).
+# run time: pino and pino-pretty, undici's WebAssembly parsers, and the GraphiQL page's files
+# (scripts/build.ts).
 # No production dependency needs an install script (the only one with a script, @apollo/protobufjs,
 # just prepares its unused CLI).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

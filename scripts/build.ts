@@ -53,35 +53,23 @@ function checkOutDir(outDir: string): void {
 /** Packages loaded from node_modules/ at run time (see above), with their subpaths. */
 const EXTERNAL = [/^pino($|\/)/, /^pino-pretty($|\/)/];
 
-/** What the bundle's `fast-json-stringify` is, in place of the package. */
-const JSON_SERIALIZER_STUB = `module.exports = function fastJsonStringify() {
-  throw new Error("fast-json-stringify is left out of this bundle (scripts/build.ts): graphql-jit's customJSONSerializer must stay off.");
-};
-`;
-
-/**
- * graphql-jit requires fast-json-stringify (with ajv, ajv-formats and fast-uri behind it, about a
- * third of the bundle's code) at load time, but calls it only for its `customJSONSerializer`
- * option, which this subgraph leaves off (src/execution/jitGateway.ts; responses are serialised
- * once with JSON.stringify, docs/performance.md). The bundle gets a module in its place that
- * fails loudly if that ever changes.
- */
-const withoutJsonSerializer: Plugin = {
-  name: 'without-fast-json-stringify',
-  resolveId(source) {
-    return source === 'fast-json-stringify' ? '\0fast-json-stringify' : null;
-  },
-  load(id) {
-    return id === '\0fast-json-stringify' ? JSON_SERIALIZER_STUB : null;
-  },
-};
-
 /**
  * Modules of dependencies that this subgraph never runs, but that their packages load at start-up
  * anyway, replaced in the bundle by a module that fails loudly if it is ever called. Each is matched
- * by the package file that requires it and the specifier it uses.
+ * by the specifier it is required with and, for a relative one, the package file that requires it.
  */
-const LEFT_OUT: ReadonlyArray<{ importer: RegExp; source: string; stub: string }> = [
+const LEFT_OUT: ReadonlyArray<{ source: string; importer?: RegExp; stub: string }> = [
+  {
+    // graphql-jit requires fast-json-stringify (with ajv, ajv-formats and fast-uri behind it, about
+    // a third of the bundle's code) at load time, but calls it only for its `customJSONSerializer`
+    // option, which this subgraph leaves off (src/execution/jitGateway.ts; responses are serialised
+    // once with JSON.stringify, docs/performance.md).
+    source: 'fast-json-stringify',
+    stub: `module.exports = function fastJsonStringify() {
+  throw new Error("fast-json-stringify is left out of this bundle (scripts/build.ts): graphql-jit's customJSONSerializer must stay off.");
+};
+`,
+  },
   {
     // undici's HTTP/2 client, and with it node:http2 and TLS (in a bare process, 0.9 MiB of heap and
     // 9 MiB of RSS on top of node:http): the upstream pools are HTTP/1.1 (`allowH2: false`,
@@ -119,8 +107,8 @@ const LEFT_OUT: ReadonlyArray<{ importer: RegExp; source: string; stub: string }
 const UNDICI_LIB = /[\\/]node_modules[\\/]undici[\\/]lib[\\/]/;
 const UNDICI_FROM_NODE_MODULES = /^(?:web\/|llhttp\/llhttp(?:_simd)?-wasm\.js$|milo\/)/;
 
-/** {@link LEFT_OUT} and {@link UNDICI_FROM_NODE_MODULES}. */
-const leftOut: Plugin = {
+/** {@link LEFT_OUT} (all of it, or without fast-json-stringify) and {@link UNDICI_FROM_NODE_MODULES}. */
+const leftOut = (keepJsonSerializer: boolean): Plugin => ({
   name: 'left-out-modules',
   resolveId(source, importer) {
     const lib = importer && source.startsWith('.') ? UNDICI_LIB.exec(resolve(dirname(importer), source)) : null;
@@ -131,13 +119,16 @@ const leftOut: Plugin = {
         .join('/');
       if (UNDICI_FROM_NODE_MODULES.test(inLib)) return { id: `undici/lib/${inLib}`, external: true };
     }
-    const index = LEFT_OUT.findIndex((m) => m.source === source && importer !== undefined && m.importer.test(importer));
+    if (keepJsonSerializer && source === 'fast-json-stringify') return null;
+    const index = LEFT_OUT.findIndex(
+      (m) => m.source === source && (!m.importer || (importer !== undefined && m.importer.test(importer))),
+    );
     return index === -1 ? null : `\0left-out:${index}`;
   },
   load(id) {
     return id.startsWith('\0left-out:') ? LEFT_OUT[Number(id.slice('\0left-out:'.length))]!.stub : null;
   },
-};
+});
 
 /**
  * Bundles `entries` (name → source file, `.ts` or `.js`) into `outDir`, which is emptied first:
@@ -155,7 +146,7 @@ export async function bundle(
     input: entries,
     platform: 'node',
     external: EXTERNAL,
-    plugins: keepJsonSerializer ? [leftOut] : [leftOut, withoutJsonSerializer],
+    plugins: [leftOut(keepJsonSerializer)],
     logLevel: 'warn',
     output: {
       dir: outDir,
