@@ -4,7 +4,7 @@
  * HTTP server with both simulators. Every property is bounded (numRuns) so the whole file stays
  * within a few tens of seconds; set FUZZ_SEED to replay a run, FUZZ_RUNS_FACTOR to scale it.
  */
-import { createHmac } from 'node:crypto';
+import { createCipheriv, createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { CompactSign } from 'jose';
@@ -361,8 +361,20 @@ describe('identifiers through the server', () => {
 // ------------------------------------------------------------------ 2. cursors
 
 const codec = createCursorCodec(TEST_CURSOR_KEY);
-const sign = (payload: string) =>
-  `${payload}.${createHmac('sha256', TEST_CURSOR_KEY).update(payload).digest().subarray(0, 16).toString('base64url')}`;
+/**
+ * The cursor format as cursor.ts documents it, written again independently: `<page>.<skip>.<tag>`,
+ * the tag being AES-128 (one key) of the page's HMAC-SHA-256 (another key) with the offset XORed
+ * into its last four bytes, cut to 12 bytes. It signs any text, so tests can make cursors the codec
+ * would never issue.
+ */
+const sign = (page: string, skip: number | string) => {
+  const derive = (use: string, bytes: number) =>
+    Buffer.from(hkdfSync('sha256', TEST_CURSOR_KEY, '', `connector-auth-subgraph cursor ${use}`, bytes));
+  const block = createHmac('sha256', derive('page', 32)).update(page).digest().subarray(0, 16);
+  block.writeUInt32BE((block.readUInt32BE(12) ^ Number(skip)) >>> 0, 12);
+  const aes = createCipheriv('aes-128-ecb', derive('tag', 16), null).setAutoPadding(false);
+  return `${page}.${skip}.${aes.update(block).subarray(0, 12).toString('base64url')}`;
+};
 const payloadOf = (cursor: string): unknown =>
   JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString('utf8'));
 
@@ -379,10 +391,12 @@ const scopeArb = fc.oneof(
   fc.constantFrom('connectorDestinations', 'appAuthorizations').map((s) => cursorScope(s)),
   hostile(24),
 );
-/** Indexes biased to where encodings are fragile: both ends of each part and around the dot. */
+/** Indexes biased to where encodings are fragile: both ends of each part and around the dots. */
 const indexIn = (s: string) => {
-  const dot = s.indexOf('.');
-  const hot = [0, 1, s.length - 1, s.length - 2, dot - 1, dot, dot + 1].filter((i) => i >= 0 && i < s.length);
+  const dots = [s.indexOf('.'), s.lastIndexOf('.')];
+  const hot = [0, 1, s.length - 1, s.length - 2, ...dots.flatMap((d) => [d - 1, d, d + 1])].filter(
+    (i) => i >= 0 && i < s.length,
+  );
   return fc.oneof(fc.nat({ max: Math.max(0, s.length - 1) }), fc.constantFrom(...hot));
 };
 const cursorChar = fc.oneof(
@@ -392,9 +406,9 @@ const cursorChar = fc.oneof(
 );
 /** Edits of a genuine cursor; each arbitrary yields a description and the edited string. */
 function mutationsOf(cursor: string): fc.Arbitrary<[string, string]> {
-  const [payload, mac] = cursor.split('.') as [string, string];
+  const [page, skip, tag] = cursor.split('.') as [string, string, string];
   const decoded = payloadOf(cursor) as unknown[];
-  const reencode = (value: unknown) => `${Buffer.from(JSON.stringify(value)).toString('base64url')}.${mac}`;
+  const reencode = (value: unknown) => `${Buffer.from(JSON.stringify(value)).toString('base64url')}.${skip}.${tag}`;
   const edits: Array<fc.Arbitrary<[string, string]>> = [
     fc
       .tuple(indexIn(cursor), cursorChar)
@@ -410,31 +424,36 @@ function mutationsOf(cursor: string): fc.Arbitrary<[string, string]> {
       ]),
     indexIn(cursor).map((i): [string, string] => [`delete ${i}`, cursor.slice(0, i) + cursor.slice(i + 1)]),
     indexIn(cursor).map((i): [string, string] => [`truncate to ${i}`, cursor.slice(0, i)]),
-    // The last character of a base64url part carries spare bits: every value of it must still count.
     fc
       .constantFrom(...B64URL_ALPHABET)
-      .map((c): [string, string] => [`last MAC character to ${c}`, `${payload}.${mac.slice(0, -1)}${c}`]),
+      .map((c): [string, string] => [`last tag character to ${c}`, `${page}.${skip}.${tag.slice(0, -1)}${c}`]),
     fc
       .constantFrom(...B64URL_ALPHABET)
-      .map((c): [string, string] => [`last payload character to ${c}`, `${payload.slice(0, -1)}${c}.${mac}`]),
-    fc.constant<[string, string]>(['swap parts', `${mac}.${payload}`]),
-    fc.constant<[string, string]>(['padded', `${payload}=.${mac}`]),
-    fc.constant<[string, string]>(['base64 payload', `${Buffer.from(payload, 'base64url').toString('base64')}.${mac}`]),
+      .map((c): [string, string] => [`last page character to ${c}`, `${page.slice(0, -1)}${c}.${skip}.${tag}`]),
+    // Another offset under the same tag: the tag covers the offset, not only the page.
+    fc.integer({ min: -5, max: 20_000 }).map((n): [string, string] => [`offset ${n}`, `${page}.${n}.${tag}`]),
+    fc
+      .constantFrom(`0${skip}`, `+${skip}`, `${skip}.0`, `${skip}e0`, ` ${skip}`, `0x${Number(skip).toString(16)}`)
+      .map((spelled): [string, string] => [`offset spelled ${spelled}`, `${page}.${spelled}.${tag}`]),
+    fc.constant<[string, string]>(['swap parts', `${tag}.${skip}.${page}`]),
+    fc.constant<[string, string]>(['padded', `${page}=.${skip}.${tag}`]),
+    fc.constant<[string, string]>([
+      'base64 page',
+      `${Buffer.from(page, 'base64url').toString('base64')}.${skip}.${tag}`,
+    ]),
     fc.constant<[string, string]>(['upper-case', cursor.toUpperCase()]),
-    fc.constant<[string, string]>(['doubled', `${cursor}.${mac}`]),
-    // Re-encoded payloads under the original MAC.
-    fc.tuple(fc.nat({ max: 3 }), fc.jsonValue({ maxDepth: 1 })).map(([i, v]): [string, string] => {
+    fc.constant<[string, string]>(['doubled', `${cursor}.${tag}`]),
+    fc.constant<[string, string]>(['no offset', `${page}.${tag}`]),
+    // Re-encoded pages under the original tag.
+    fc.tuple(fc.nat({ max: 2 }), fc.jsonValue({ maxDepth: 1 })).map(([i, v]): [string, string] => {
       const edited = [...decoded];
       edited[i] = v;
-      return [`payload[${i}] = ${JSON.stringify(v)}`, reencode(edited)];
+      return [`page[${i}] = ${JSON.stringify(v)}`, reencode(edited)];
     }),
-    fc
-      .integer({ min: -5, max: 20_000 })
-      .map((skip): [string, string] => [`skip = ${skip}`, reencode([decoded[0], decoded[1], decoded[2], skip])]),
     fc.constant<[string, string]>(['extra element', reencode([...decoded, 0])]),
     fc.constant<[string, string]>([
       'same JSON, spaced',
-      `${Buffer.from(JSON.stringify(decoded, null, 1)).toString('base64url')}.${mac}`,
+      `${Buffer.from(JSON.stringify(decoded, null, 1)).toString('base64url')}.${skip}.${tag}`,
     ]),
   ];
   return fc.oneof(...edits);
@@ -469,9 +488,12 @@ describe('cursor decoding (pure)', () => {
   it('rejects arbitrary strings with BAD_USER_INPUT', () => {
     const scope = cursorScope('connectorDestinations');
     fc.assert(
-      fc.property(fc.oneof(anyString, fc.stringMatching(/^[A-Za-z0-9_-]{1,40}\.[A-Za-z0-9_-]{1,30}$/)), (s) => {
-        expectInvalid(s, scope);
-      }),
+      fc.property(
+        fc.oneof(anyString, fc.stringMatching(/^[A-Za-z0-9_-]{1,40}\.(?:0|[1-9][0-9]{0,4})\.[A-Za-z0-9_-]{16}$/)),
+        (s) => {
+          expectInvalid(s, scope);
+        },
+      ),
       params(300),
     );
   });
@@ -491,33 +513,60 @@ describe('cursor decoding (pure)', () => {
     );
   });
 
-  it('accepts a correctly signed payload only when it is [1, scope, null | non-empty token, 0..10000]', () => {
+  it('issues a page of cursors exactly as single ones, and refuses offsets outside the page', () => {
+    fc.assert(
+      fc.property(scopeArb, positionArb, fc.integer({ min: 0, max: 120 }), (scope, { token }, last) => {
+        const cursorAt = codec.page(scope, token, last);
+        for (const skip of new Set([0, Math.floor(last / 2), last])) {
+          expect(cursorAt(skip)).toBe(codec.encode(scope, { token, skip }));
+          expect(codec.decode(cursorAt(skip), scope)).toEqual({ token, skip });
+        }
+        expect(() => cursorAt(last + 1)).toThrow(RangeError);
+        expect(() => cursorAt(-1)).toThrow(RangeError);
+      }),
+      params(100),
+    );
+  });
+
+  it('agrees with the documented construction, written again in this test', () => {
+    fc.assert(
+      fc.property(scopeArb, positionArb, (scope, position) => {
+        const page = Buffer.from(JSON.stringify([2, scope, position.token])).toString('base64url');
+        expect(codec.encode(scope, position)).toBe(sign(page, position.skip));
+      }),
+      params(100),
+    );
+  });
+
+  it('accepts a correctly signed cursor only when it is [2, scope, null | non-empty token] at 0..10000', () => {
     const scope = cursorScope('connectorDestinations');
     const payloadArb = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
       fc.tuple(
-        fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 0 })),
+        fc.oneof(fc.constant(2), fc.jsonValue({ maxDepth: 0 })),
         fc.oneof(fc.constant(scope), fc.jsonValue({ maxDepth: 0 })),
         fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })),
-        fc.oneof(fc.integer({ min: -3, max: 10_003 }), fc.double(), fc.jsonValue({ maxDepth: 0 })),
       ),
     );
+    const skipArb = fc.oneof(
+      fc.integer({ min: -3, max: 10_003 }),
+      fc.constantFrom(0, 10_000, 10_001, 99_999, 100_000, 2 ** 32),
+      fc.constantFrom('00', '01', '1.5', '1e3', '-0', ' 1', ''),
+    );
     fc.assert(
-      fc.property(payloadArb, (value) => {
-        const cursor = sign(Buffer.from(JSON.stringify(value) ?? 'null').toString('base64url'));
+      fc.property(payloadArb, skipArb, (value, skip) => {
+        const cursor = sign(Buffer.from(JSON.stringify(value) ?? 'null').toString('base64url'), skip);
         const ok =
           Array.isArray(value) &&
-          value.length === 4 &&
-          value[0] === 1 &&
+          value.length === 3 &&
+          value[0] === 2 &&
           value[1] === scope &&
           (value[2] === null || (typeof value[2] === 'string' && value[2].length > 0)) &&
-          Number.isInteger(value[3]) &&
-          (value[3] as number) >= 0 &&
-          (value[3] as number) <= 10_000;
-        // Compared with what JSON carries (e.g. -0 travels as 0).
+          typeof skip === 'number' &&
+          skip >= 0 &&
+          skip <= 10_000;
         if (ok) {
-          const [, , token, skip] = JSON.parse(JSON.stringify(value)) as unknown[];
-          expect(codec.decode(cursor, scope)).toEqual({ token, skip });
+          expect(codec.decode(cursor, scope)).toEqual({ token: value[2], skip });
         } else {
           expectInvalid(cursor, scope);
         }

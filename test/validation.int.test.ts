@@ -78,14 +78,16 @@ describe('cursors', () => {
   it('rejects an edited cursor, and one signed with another key', async () => {
     const first = await t.query('{ connectorDestinations(first: 1) { edges { cursor } } }');
     const cursor: string = (first.body.data as any).connectorDestinations.edges[0].cursor;
-    const [payload, mac] = cursor.split('.') as [string, string];
-    const original = Buffer.from(payload, 'base64url').toString();
-    const edited = Buffer.from(original.replace(/,(\d+)\]$/, (_, n: string) => `,${Number(n) + 3}]`)).toString(
+    const [page, skip, tag] = cursor.split('.') as [string, string, string];
+    t.resetCalls();
+    await expectRejected(q, { after: `${page}.${Number(skip) + 3}.${tag}` }, ['after']);
+    const original = Buffer.from(page, 'base64url').toString();
+    const [version, scope, token] = JSON.parse(original) as [number, string, string | null];
+    const edited = Buffer.from(JSON.stringify([version, scope, token === null ? 'tok' : `${token}x`])).toString(
       'base64url',
     );
     expect(Buffer.from(edited, 'base64url').toString()).not.toBe(original);
-    t.resetCalls();
-    await expectRejected(q, { after: `${edited}.${mac}` }, ['after']);
+    await expectRejected(q, { after: `${edited}.${skip}.${tag}` }, ['after']);
     const foreign = createCursorCodec(Buffer.from('another-key-another-key-another-key!')).encode(scopeOf(cursor), {
       token: null,
       skip: 1,
@@ -109,7 +111,9 @@ describe('cursors', () => {
     const first = await t.query('{ connectorDestinations(first: 1) { edges { cursor } } }');
     const scope = scopeOf((first.body.data as any).connectorDestinations.edges[0].cursor);
     t.resetCalls();
-    await expectRejected(q, { after: codec.encode(scope, { token: null, skip: -1 }) }, ['after']);
+    const [page, , tag] = codec.encode(scope, { token: null, skip: 1 }).split('.') as [string, string, string];
+    for (const skip of ['-1', '10001', '99999', '01'])
+      await expectRejected(q, { after: `${page}.${skip}.${tag}` }, ['after']);
     await expectRejected(q, { after: codec.encode(scope, { token: '', skip: 1 }) }, ['after']);
   });
 

@@ -32,14 +32,16 @@ export async function loadConnection<T>(options: LoadConnectionOptions<T>): Prom
   );
   const taken = page.items.slice(start.skip, start.skip + first);
 
-  const positionAfter = (indexInPage: number): CursorPosition =>
+  // Cursors are signed when first read, a page's together (see cursor.ts), so a query that selects
+  // `nodes`, or edges without `cursor`, signs none. The position after an item is the next offset of
+  // its page, except after the last item of a page that has a next one: that is the next page's start.
+  const here = cursors.page(scope, start.token, page.items.length);
+  let next: string | undefined;
+  const cursorAfter = (indexInPage: number): string =>
     indexInPage + 1 === page.items.length && page.nextToken !== null
-      ? { token: page.nextToken, skip: 0 }
-      : { token: start.token, skip: indexInPage + 1 };
-
-  // A cursor costs an HMAC (a few microseconds): an edge signs its cursor when it is read, once,
-  // so a query that selects `nodes`, or edges without `cursor`, signs none.
-  const edges = taken.map((node, i) => new Edge(node, () => cursors.encode(scope, positionAfter(start.skip + i))));
+      ? (next ??= cursors.encode(scope, { token: page.nextToken, skip: 0 }))
+      : here(indexInPage + 1);
+  const edges = taken.map((node, i) => new Edge(node, cursorAfter, start.skip + i));
   const hasNextPage = page.items.length > start.skip + first || page.nextToken !== null;
   const last = edges.at(-1);
   const endCursor = last
@@ -50,16 +52,18 @@ export async function loadConnection<T>(options: LoadConnectionOptions<T>): Prom
   return { edges, nodes: taken, pageInfo: { hasNextPage, endCursor } };
 }
 
-/** An edge whose cursor is signed on first read. */
+/** An edge whose cursor is made on first read. */
 class Edge<T> {
   readonly node: T;
-  #cursor: string | (() => string);
-  constructor(node: T, sign: () => string) {
+  #cursor: string | undefined;
+  readonly #cursorAfter: (indexInPage: number) => string;
+  readonly #indexInPage: number;
+  constructor(node: T, cursorAfter: (indexInPage: number) => string, indexInPage: number) {
     this.node = node;
-    this.#cursor = sign;
+    this.#cursorAfter = cursorAfter;
+    this.#indexInPage = indexInPage;
   }
   get cursor(): string {
-    if (typeof this.#cursor === 'function') this.#cursor = this.#cursor();
-    return this.#cursor;
+    return (this.#cursor ??= this.#cursorAfter(this.#indexInPage));
   }
 }

@@ -143,12 +143,19 @@ describe('loadConnection', () => {
     expect(c.pageInfo).toEqual({ hasNextPage: false, endCursor: c.edges[2]!.cursor });
   });
 
-  it('signs an edge cursor only when it is read, once, and the same as an eager signing would', async () => {
-    let signed = 0;
-    const counting = {
-      encode: (...args: Parameters<typeof cursors.encode>) => {
-        signed += 1;
+  it('signs cursors only when one is read, a page at once, each the same as a single signing', async () => {
+    const calls: string[] = [];
+    const counting: typeof cursors = {
+      encode: (...args) => {
+        calls.push('encode');
         return cursors.encode(...args);
+      },
+      page: (...args) => {
+        const cursorAt = cursors.page(...args);
+        return (skip) => {
+          calls.push(`page ${skip}`);
+          return cursorAt(skip);
+        };
       },
       decode: cursors.decode,
     };
@@ -160,12 +167,37 @@ describe('loadConnection', () => {
       upstreamMaxResults: 100,
       fetchPage: upstream(80).fetchPage,
     });
-    expect(signed).toBe(1); // endCursor
+    expect(calls).toEqual(['encode']); // endCursor: the last edge's, on the next page's token
     expect(c.nodes).toHaveLength(50);
     const cursor = c.edges[10]!.cursor;
     expect(c.edges[10]!.cursor).toBe(cursor);
-    expect(signed).toBe(2);
+    expect(calls).toEqual(['encode', 'page 11']);
+    expect(cursor).toBe(cursors.encode(scope, { token: null, skip: 11 }));
     expect(cursors.decode(cursor, scope)).toEqual({ token: null, skip: 11 });
     expect(JSON.parse(JSON.stringify(c.edges[3]))).toEqual({ node: 'item-3' });
+  });
+
+  it('makes the cursor after the last item of a page once, on the next token, for its edge and endCursor', async () => {
+    const calls: string[] = [];
+    const counting: typeof cursors = {
+      encode: (scope, position) => {
+        calls.push(`encode ${position.token}`);
+        return cursors.encode(scope, position);
+      },
+      page: cursors.page,
+      decode: cursors.decode,
+    };
+    const c = await loadConnection({
+      first: 5,
+      after: null,
+      scope,
+      cursors: counting,
+      upstreamMaxResults: 5,
+      fetchPage: upstream(12).fetchPage,
+    });
+    expect(c.edges[4]!.cursor).toBe(c.pageInfo.endCursor);
+    expect(calls).toEqual(['encode tok-5']);
+    expect(cursors.decode(c.pageInfo.endCursor!, scope)).toEqual({ token: 'tok-5', skip: 0 });
+    expect(c.edges.map((e) => cursors.decode(e.cursor, scope).skip)).toEqual([1, 2, 3, 4, 0]);
   });
 });
