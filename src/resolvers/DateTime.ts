@@ -1,15 +1,19 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { formatDateTime } from '../adapters/mappingHelpers.ts';
+import { formatDateTime, normalizeDateTime } from '../adapters/mappingHelpers.ts';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
+/**
+ * A Date, or an RFC 3339 date-time with `T` between date and time, as the schema's canonical UTC
+ * form. What the adapters produce is canonical already and passes through without a `Date`.
+ */
 function normalize(value: unknown): string {
-  const date =
-    value instanceof Date ? value : typeof value === 'string' && RFC3339.test(value) ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) {
+  let normalized: string | null = null;
+  if (value instanceof Date) normalized = Number.isNaN(value.getTime()) ? null : formatDateTime(value);
+  // RFC 3339 proper: `T` or `t` between date and time (the adapters also take a space from upstreams).
+  else if (typeof value === 'string' && (value[10] === 'T' || value[10] === 't')) normalized = normalizeDateTime(value);
+  if (normalized === null) {
     throw new GraphQLError('DateTime must be an RFC 3339 date-time, e.g. 2026-11-22T05:31:56Z.');
   }
-  return formatDateTime(date);
+  return normalized;
 }
 
 /** RFC 3339 date-time, always serialized in UTC. */

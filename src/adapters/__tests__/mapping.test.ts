@@ -2,6 +2,7 @@
  * Mappings against the documented wire shapes (aws-api.md §1.4/§2.4, conductorone-api.md §2),
  * with their exact member casing.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   inputPathFromAppFabricField,
@@ -20,7 +21,14 @@ import {
   toConnectorDestination,
   toConnectorDestinationSummary,
 } from '../iotManagedIntegrations/mapping.ts';
-import { optionalDateTime, optionalInteger, UpstreamDataError } from '../mappingHelpers.ts';
+import {
+  formatDateTime,
+  isCanonicalDateTime,
+  normalizeDateTime,
+  optionalDateTime,
+  optionalInteger,
+  UpstreamDataError,
+} from '../mappingHelpers.ts';
 
 describe('IoT Managed Integrations', () => {
   it('maps a GetConnectorDestination response, mixed PascalCase and camelCase', () => {
@@ -277,10 +285,100 @@ describe('optionalDateTime', () => {
     expect(optionalDateTime(input, 't')).toBe(output);
   });
 
-  it('refuses what is not a timestamp', () => {
-    for (const bad of ['yesterday', '2026-13-45T99:00:00Z', '2026-11-22', true]) {
+  it('refuses what is not a timestamp, or names no real instant', () => {
+    for (const bad of ['yesterday', '2026-13-45T99:00:00Z', '2026-11-22', true, '2026-02-30T00:00:00Z', NaN]) {
       expect(() => optionalDateTime(bad, 't')).toThrow(UpstreamDataError);
     }
+  });
+});
+
+/** What formatDateTime wrote before it did the arithmetic itself: toISOString without `.000`. */
+const viaIso = (time: number) => {
+  const iso = new Date(time).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+};
+const MAX_TIME = 8.64e15;
+
+describe('formatDateTime', () => {
+  it('writes what toISOString writes, without zero milliseconds, for every instant a Date holds', () => {
+    const edges = [0, -1, 1, 951_782_400_000, 4_107_542_400_000, -62_167_219_200_000, -62_167_219_200_001];
+    for (const time of [...edges, 253_402_300_799_999, 253_402_300_800_000, MAX_TIME, -MAX_TIME]) {
+      expect(formatDateTime(new Date(time))).toBe(viaIso(time));
+    }
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }),
+          fc.integer({ min: -MAX_TIME, max: MAX_TIME }),
+          fc.integer({ min: 0, max: 4_102_444_800 }).map((s) => s * 1000),
+        ),
+        (time) => {
+          expect(formatDateTime(new Date(time))).toBe(viaIso(time));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('throws a RangeError for an invalid Date, as toISOString does', () => {
+    expect(() => formatDateTime(new Date(NaN))).toThrow(RangeError);
+  });
+});
+
+describe('normalizeDateTime and isCanonicalDateTime', () => {
+  it('passes the canonical form through and recognises every instant formatDateTime writes in years 0000-9999', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), (time) => {
+        const text = formatDateTime(new Date(time));
+        expect(isCanonicalDateTime(text)).toBe(true);
+        expect(normalizeDateTime(text)).toBe(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['2026-11-22T05:31:56.000Z', '2026-11-22T05:31:56Z'],
+    ['2026-11-22t05:31:56z', '2026-11-22T05:31:56Z'],
+    ['2026-11-22 05:31:56Z', '2026-11-22T05:31:56Z'],
+    ['2026-11-22T05:31:56.1Z', '2026-11-22T05:31:56.100Z'],
+    ['2026-11-22T05:31:56.123456789Z', '2026-11-22T05:31:56.123Z'],
+    ['2026-11-22T07:31:56+02:00', '2026-11-22T05:31:56Z'],
+    ['2026-01-01T00:30:00+01:00', '2025-12-31T23:30:00Z'],
+  ])('normalises %j, which is not canonical', (input, output) => {
+    expect(isCanonicalDateTime(input)).toBe(false);
+    expect(normalizeDateTime(input)).toBe(output);
+  });
+
+  it('knows leap days', () => {
+    for (const leap of ['2024-02-29T12:00:00Z', '2000-02-29T12:00:00Z', '0000-02-29T00:00:00Z']) {
+      expect(isCanonicalDateTime(leap)).toBe(true);
+      expect(normalizeDateTime(leap)).toBe(leap);
+    }
+  });
+
+  it.each([
+    '2026-02-29T00:00:00Z',
+    '1900-02-29T00:00:00Z',
+    '2026-02-30T00:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-00-01T00:00:00Z',
+    '2026-01-00T00:00:00Z',
+    '2026-01-01T24:00:00Z',
+    '2026-01-01T23:60:00Z',
+    '2026-01-01T23:59:60Z',
+    '2026-01-01T00:00:00+24:00',
+    '2026-01-01T00:00:00+01:60',
+    '2026-01-01T00:00:00.Z',
+    '2026-01-01T00:00:00',
+    '2026-01-01X00:00:00Z',
+    '+02026-01-01T00:00:00Z',
+    '２０２６-01-01T00:00:00Z',
+    '',
+  ])('refuses %j', (input) => {
+    expect(isCanonicalDateTime(input)).toBe(false);
+    expect(normalizeDateTime(input)).toBeNull();
   });
 });
 
