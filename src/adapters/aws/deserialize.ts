@@ -1,4 +1,5 @@
 /** Member pickers for restJson1 outputs: keep declared members only, as the SDK's `take()` does. */
+import { normalizeDateTime } from '../mappingHelpers.ts';
 
 export function pick<K extends string>(source: unknown, members: readonly K[]): Partial<Record<K, unknown>> {
   const out: Partial<Record<K, unknown>> = {};
@@ -18,9 +19,11 @@ export function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** RFC 3339 date-time (with or without offset) → Date, as `parseRfc3339DateTimeWithOffset`; invalid → undefined. */
+/**
+ * RFC 3339 date-time (with or without offset) → Date, as `parseRfc3339DateTimeWithOffset`, which
+ * also refuses a day the month does not have; invalid → undefined.
+ */
 export function dateTime(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  const normalized = typeof value === 'string' ? normalizeDateTime(value) : null;
+  return normalized === null ? undefined : new Date(normalized);
 }
