@@ -44,12 +44,19 @@ export async function loadConnection<T>(options: LoadConnectionOptions<T>): Prom
   const edges = taken.map((node, i) => new Edge(node, cursorAfter, start.skip + i));
   const hasNextPage = page.items.length > start.skip + first || page.nextToken !== null;
   const last = edges.at(-1);
-  const endCursor = last
-    ? last.cursor
-    : page.nextToken !== null
-      ? cursors.encode(scope, { token: page.nextToken, skip: 0 })
-      : null;
-  return { edges, nodes: taken, pageInfo: { hasNextPage, endCursor } };
+  let endCursor: string | null | undefined;
+  const pageInfo = {
+    hasNextPage,
+    // Made on first read too, like the edges' cursors.
+    get endCursor(): string | null {
+      return (endCursor ??= last
+        ? last.cursor
+        : page.nextToken !== null
+          ? cursors.encode(scope, { token: page.nextToken, skip: 0 })
+          : null);
+    },
+  };
+  return { edges, nodes: taken, pageInfo };
 }
 
 /** An edge whose cursor is made on first read. */

@@ -143,7 +143,7 @@ describe('loadConnection', () => {
     expect(c.pageInfo).toEqual({ hasNextPage: false, endCursor: c.edges[2]!.cursor });
   });
 
-  it('signs cursors only when one is read, a page at once, each the same as a single signing', async () => {
+  it('signs cursors (endCursor too) only when one is read, a page at once, each the same as a single signing', async () => {
     const calls: string[] = [];
     const counting: typeof cursors = {
       encode: (...args) => {
@@ -167,11 +167,15 @@ describe('loadConnection', () => {
       upstreamMaxResults: 100,
       fetchPage: upstream(80).fetchPage,
     });
-    expect(calls).toEqual(['encode']); // endCursor: the last edge's, on the next page's token
+    expect(calls).toEqual([]);
     expect(c.nodes).toHaveLength(50);
+    expect(c.pageInfo.hasNextPage).toBe(true);
+    expect(calls).toEqual([]);
     const cursor = c.edges[10]!.cursor;
     expect(c.edges[10]!.cursor).toBe(cursor);
-    expect(calls).toEqual(['encode', 'page 11']);
+    expect(calls).toEqual(['page 11']);
+    expect(c.pageInfo.endCursor).toBe(c.edges[49]!.cursor); // the last edge's, on the next page's token
+    expect(calls).toEqual(['page 11', 'encode']);
     expect(cursor).toBe(cursors.encode(scope, { token: null, skip: 11 }));
     expect(cursors.decode(cursor, scope)).toEqual({ token: null, skip: 11 });
     expect(JSON.parse(JSON.stringify(c.edges[3]))).toEqual({ node: 'item-3' });
