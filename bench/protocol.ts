@@ -25,6 +25,11 @@ export interface ProcessStats {
   gc?: { count: number; pauseMs: number };
   /** Bytes allocated on V8's heap since the process started (contenders only; see bench/targets/kit.ts). */
   allocatedBytes?: number;
+  /**
+   * CPU time, ms, of the contender's V8 worker threads since it started (garbage collection and
+   * compilation off the main thread; part of `cpu`). Contenders on Linux only.
+   */
+  v8WorkerCpuMs?: number;
 }
 
 /** Contender → parent. */

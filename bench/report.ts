@@ -214,7 +214,9 @@ export function renderMarkdown(results: BenchResults): string {
 
   // ---- resources
   out.push(
-    '### Resources: CPU per request (ms, user + system) / GC pauses per request (ms) / allocated per request (KiB) / steady RSS (MB, median sample) / peak RSS (MB)',
+    "### Resources: CPU per request (ms, user + system; in parentheses, the part on V8's worker threads) / GC pauses per request (ms) / allocated per request (KiB) / steady RSS (MB, median sample) / peak RSS (MB)",
+    '',
+    "V8's worker threads run garbage collection off the main thread (marking the old generation, helping scavenges, sweeping) and background compilation. GC pauses are the main thread's stops for collection.",
     '',
   );
   out.push(
@@ -226,7 +228,7 @@ export function renderMarkdown(results: BenchResults): string {
           const s = get(q, t);
           // CPU per request is usually well under a millisecond: two decimals.
           return s
-            ? `${fixed(s.cpuMsPerRequest, 2)} / ${fixed(s.gcMsPerRequest, 3)} / ${int(s.allocatedKBPerRequest)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}`
+            ? `${fixed(s.cpuMsPerRequest, 2)}${s.v8WorkerMsPerRequest == null ? '' : ` (${fixed(s.v8WorkerMsPerRequest, 2)})`} / ${fixed(s.gcMsPerRequest, 3)} / ${int(s.allocatedKBPerRequest)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}`
             : DASH;
         }),
       ]),

@@ -24,6 +24,8 @@ export interface Cell {
   gcMsPerRequest: number;
   /** KiB allocated on V8's heap per request. */
   allocatedKBPerRequest: number;
+  /** CPU time of V8's worker threads per request, ms (part of `cpuMsPerRequest`); null: not measured. */
+  v8WorkerMsPerRequest: number | null;
   /** Highest RSS sampled during the run, bytes. */
   rssPeak: number;
   /** Median of the RSS samples of the run (every 250 ms), bytes: the steady RSS under load. */
@@ -41,6 +43,12 @@ export interface ThroughputSummary {
   gcMsPerRequest: number;
   /** KiB allocated on V8's heap per request (absent in results written before it was measured). */
   allocatedKBPerRequest?: number;
+  /**
+   * CPU time of V8's worker threads per request, ms: garbage collection and compilation off the
+   * main thread, part of `cpuMsPerRequest`. Null where it could not be read (no `/proc`); absent
+   * in results written before it was measured.
+   */
+  v8WorkerMsPerRequest?: number | null;
   /** Highest over the rounds, MB (10^6 bytes). */
   rssPeakMB: number;
   /** Median over the rounds of each run's median RSS sample, MB (10^6 bytes). */

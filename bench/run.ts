@@ -301,6 +301,7 @@ async function stats(child: Child): Promise<ProcessStats> {
     memory: reply.memory,
     ...(reply.gc ? { gc: reply.gc } : {}),
     ...(reply.allocatedBytes !== undefined ? { allocatedBytes: reply.allocatedBytes } : {}),
+    ...(reply.v8WorkerCpuMs !== undefined ? { v8WorkerCpuMs: reply.v8WorkerCpuMs } : {}),
   };
 }
 
@@ -445,6 +446,10 @@ async function main(): Promise<void> {
       const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
       const gcMs = (after.gc?.pauseMs ?? 0) - (before.gc?.pauseMs ?? 0);
       const allocated = (after.allocatedBytes ?? 0) - (before.allocatedBytes ?? 0);
+      const workerMs =
+        after.v8WorkerCpuMs !== undefined && before.v8WorkerCpuMs !== undefined
+          ? after.v8WorkerCpuMs - before.v8WorkerCpuMs
+          : null;
       return {
         target: target.name,
         query: query.name,
@@ -456,6 +461,7 @@ async function main(): Promise<void> {
         cpuMsPerRequest: result.requests > 0 ? cpuMs / result.requests : 0,
         gcMsPerRequest: result.requests > 0 ? gcMs / result.requests : 0,
         allocatedKBPerRequest: result.requests > 0 ? allocated / 1024 / result.requests : 0,
+        v8WorkerMsPerRequest: workerMs === null ? null : result.requests > 0 ? workerMs / result.requests : 0,
         rssPeak: Math.max(...rssSamples),
         rssSteady: median(rssSamples),
       };
@@ -509,6 +515,9 @@ async function main(): Promise<void> {
           cpuMsPerRequest: median(mine.map((c) => c.cpuMsPerRequest)),
           gcMsPerRequest: median(mine.map((c) => c.gcMsPerRequest)),
           allocatedKBPerRequest: median(mine.map((c) => c.allocatedKBPerRequest)),
+          v8WorkerMsPerRequest: mine.every((c) => c.v8WorkerMsPerRequest !== null)
+            ? median(mine.map((c) => c.v8WorkerMsPerRequest!))
+            : null,
           rssPeakMB: Math.max(0, ...mine.map((c) => c.rssPeak)) / 1e6,
           rssSteadyMB: median(mine.map((c) => c.rssSteady)) / 1e6,
           failures: mine.reduce((sum, c) => sum + c.failures, 0),

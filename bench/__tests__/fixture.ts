@@ -19,6 +19,7 @@ export function summary(
     cpuMsPerRequest: 0.42,
     gcMsPerRequest: 0.05,
     allocatedKBPerRequest: 96.4,
+    v8WorkerMsPerRequest: 0.117,
     rssPeakMB: 123.4,
     rssSteadyMB: 101.2,
     failures: 0,

@@ -86,14 +86,27 @@ describe('renderMarkdown', () => {
 
   it('renders latency and resources', () => {
     expect(md).toContain('| `connectorDestinations` | 4.3 / 8.6 / 17.3 |');
-    // CPU ms per request / GC ms per request / KiB allocated per request / steady RSS / peak RSS
-    expect(md).toContain('0.42 / 0.050 / 96 / 101 / 123');
+    // CPU ms per request (V8's worker threads) / GC ms per request / KiB allocated per request /
+    // steady RSS / peak RSS
+    expect(md).toContain('0.42 (0.12) / 0.050 / 96 / 101 / 123');
   });
 
   it('renders a dash for the allocation of results written before it was measured', () => {
     const results = fixture();
     for (const summary of results.throughput) delete summary.allocatedKBPerRequest;
-    expect(renderMarkdown(results)).toContain('0.42 / 0.050 / — / 101 / 123');
+    expect(renderMarkdown(results)).toContain('0.42 (0.12) / 0.050 / — / 101 / 123');
+  });
+
+  it("leaves out V8's worker threads where they were not measured", () => {
+    const results = fixture();
+    results.throughput[0]!.v8WorkerMsPerRequest = null;
+    delete results.throughput[1]!.v8WorkerMsPerRequest;
+    const rendered = renderMarkdown(results);
+    const rows = rendered.split('\n').filter((line) => line.includes('/ 0.050 / 96 / 101 / 123'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.join('\n')).toMatch(
+      /\| 0\.42 \/ 0\.050 \/ 96 \/ 101 \/ 123 \| 0\.42 \/ 0\.050 \/ 96 \/ 101 \/ 123 \| 0\.42 \(0\.12\)/,
+    );
   });
 
   it('marks upstream calls equal to the minimum, and only those', () => {
