@@ -52,29 +52,51 @@ export interface CreateContextOptions {
 }
 
 export function createContext(options: CreateContextOptions): Context {
-  const upstreamCalls = new UpstreamBudget(options.maxUpstreamRequests);
-  const callOptions: CallOptions = {
-    budget: upstreamCalls,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-  };
-  return {
-    upstreamCalls,
-    caller: options.caller,
-    cursors: options.cursors,
-    adapters: options.adapters,
-    loaders: createLoaders(options.adapters, callOptions, {
+  return new RequestContext(options);
+}
+
+/**
+ * A class rather than an object literal: its `log` getter is made once, on the prototype. A getter
+ * in an object literal is made on every evaluation, and V8 puts each one's getter pair in the old
+ * generation, where it keeps the young getter closure, and everything that closure can reach (here
+ * the request's options, signal included), alive through every scavenge until the next full
+ * collection (docs/performance.md, *Getters in object literals*).
+ */
+class RequestContext implements Context {
+  readonly upstreamCalls: UpstreamBudget;
+  readonly caller: Caller;
+  readonly cursors: CursorCodec;
+  readonly adapters: Adapters;
+  readonly loaders: Loaders;
+  readonly callOptions: CallOptions;
+  readonly requestId: string;
+  readonly now: () => Date;
+  readonly waitedMs: number | undefined;
+  /** The logger, or the function that makes it on first use. */
+  #log: Logger | (() => Logger);
+
+  constructor(options: CreateContextOptions) {
+    this.upstreamCalls = new UpstreamBudget(options.maxUpstreamRequests);
+    this.callOptions = {
+      budget: this.upstreamCalls,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    };
+    this.caller = options.caller;
+    this.cursors = options.cursors;
+    this.adapters = options.adapters;
+    this.loaders = createLoaders(options.adapters, this.callOptions, {
       batching: options.batching ?? true,
       ...(options.observeBatch ? { observeBatch: options.observeBatch } : {}),
-    }),
-    callOptions,
-    requestId: options.requestId,
-    get log() {
-      const log = typeof options.log === 'function' ? options.log() : options.log;
-      Object.defineProperty(this, 'log', { value: log, enumerable: true });
-      return log;
-    },
-    now: options.now ?? (() => new Date()),
-    waitedMs: options.waitedMs,
-  };
+    });
+    this.requestId = options.requestId;
+    this.#log = options.log;
+    this.now = options.now ?? (() => new Date());
+    this.waitedMs = options.waitedMs;
+  }
+
+  get log(): Logger {
+    if (typeof this.#log === 'function') this.#log = this.#log();
+    return this.#log;
+  }
 }

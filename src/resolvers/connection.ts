@@ -44,19 +44,38 @@ export async function loadConnection<T>(options: LoadConnectionOptions<T>): Prom
   const edges = taken.map((node, i) => new Edge(node, cursorAfter, start.skip + i));
   const hasNextPage = page.items.length > start.skip + first || page.nextToken !== null;
   const last = edges.at(-1);
-  let endCursor: string | null | undefined;
-  const pageInfo = {
-    hasNextPage,
-    // Made on first read too, like the edges' cursors.
-    get endCursor(): string | null {
-      return (endCursor ??= last
-        ? last.cursor
-        : page.nextToken !== null
-          ? cursors.encode(scope, { token: page.nextToken, skip: 0 })
-          : null);
-    },
-  };
+  // Made on first read too, like the edges' cursors.
+  const pageInfo = new PageInfo(hasNextPage, () =>
+    last ? last.cursor : page.nextToken !== null ? cursors.encode(scope, { token: page.nextToken, skip: 0 }) : null,
+  );
   return { edges, nodes: taken, pageInfo };
+}
+
+/**
+ * A page's `pageInfo`, whose `endCursor` is made on first read.
+ *
+ * A class, so that the getter is its prototype's, made once. A getter in an object literal costs
+ * more than it looks: V8 makes each evaluation's getter pair (an `AccessorPair`) in the old
+ * generation, and a young getter closure that an old object points to survives every scavenge
+ * until the next full collection. Through the closure's scope that kept the whole upstream page
+ * alive, so every list request's page was promoted, and the old generation filled and was marked
+ * several times a second under load (docs/performance.md, *Getters in object literals*).
+ */
+class PageInfo {
+  readonly hasNextPage: boolean;
+  #endCursor: string | null | undefined;
+  #make: (() => string | null) | undefined;
+  constructor(hasNextPage: boolean, make: () => string | null) {
+    this.hasNextPage = hasNextPage;
+    this.#make = make;
+  }
+  get endCursor(): string | null {
+    if (this.#make) {
+      this.#endCursor = this.#make();
+      this.#make = undefined;
+    }
+    return this.#endCursor!;
+  }
 }
 
 /** An edge whose cursor is made on first read. */

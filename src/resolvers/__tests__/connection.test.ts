@@ -140,7 +140,41 @@ describe('loadConnection', () => {
       upstreamMaxResults: 100,
       fetchPage: upstream(3).fetchPage,
     });
-    expect(c.pageInfo).toEqual({ hasNextPage: false, endCursor: c.edges[2]!.cursor });
+    expect(c.pageInfo.hasNextPage).toBe(false);
+    expect(c.pageInfo.endCursor).toBe(c.edges[2]!.cursor);
+  });
+
+  it("makes pageInfo's endCursor with a getter of its prototype, not one per page", async () => {
+    // A getter in an object literal is made anew on every evaluation, and V8 keeps each one in
+    // the old generation, where it held the whole page through every scavenge (connection.ts).
+    const load = () =>
+      loadConnection({
+        first: 2,
+        after: null,
+        scope,
+        cursors,
+        upstreamMaxResults: 100,
+        fetchPage: upstream(3).fetchPage,
+      });
+    const [a, b] = await Promise.all([load(), load()]);
+    expect(Object.getOwnPropertyDescriptor(a.pageInfo, 'endCursor')).toBeUndefined();
+    expect(Object.getPrototypeOf(a.pageInfo)).toBe(Object.getPrototypeOf(b.pageInfo));
+    expect(a.pageInfo.endCursor).toBe(a.edges[1]!.cursor);
+    expect(a.pageInfo.endCursor).toBe(b.pageInfo.endCursor);
+  });
+
+  it('gives a null endCursor for an empty last page, and keeps it', async () => {
+    const c = await loadConnection({
+      first: 10,
+      after: null,
+      scope,
+      cursors,
+      upstreamMaxResults: 100,
+      fetchPage: upstream(0).fetchPage,
+    });
+    expect(c.pageInfo.hasNextPage).toBe(false);
+    expect(c.pageInfo.endCursor).toBeNull();
+    expect(c.pageInfo.endCursor).toBeNull();
   });
 
   it('signs cursors (endCursor too) only when one is read, a page at once, each the same as a single signing', async () => {
