@@ -62,6 +62,8 @@ export function createContext(options: CreateContextOptions): Context {
  * the request's options, signal included), alive through every scavenge until the next full
  * collection (docs/performance.md, *Getters in object literals*).
  */
+const LOG = Symbol('log');
+
 class RequestContext implements Context {
   readonly upstreamCalls: UpstreamBudget;
   readonly caller: Caller;
@@ -72,8 +74,12 @@ class RequestContext implements Context {
   readonly requestId: string;
   readonly now: () => Date;
   readonly waitedMs: number | undefined;
-  /** The logger, or the function that makes it on first use. */
-  #log: Logger | (() => Logger);
+  /**
+   * The logger, or the function that makes it on first use. An own property, not a private field:
+   * Apollo Server's pipeline runs on a copy of the context
+   * (`Object.assign(Object.create(prototype), context)`), and a copy has no private fields.
+   */
+  [LOG]: Logger | (() => Logger);
 
   constructor(options: CreateContextOptions) {
     this.upstreamCalls = new UpstreamBudget(options.maxUpstreamRequests);
@@ -90,13 +96,13 @@ class RequestContext implements Context {
       ...(options.observeBatch ? { observeBatch: options.observeBatch } : {}),
     });
     this.requestId = options.requestId;
-    this.#log = options.log;
+    this[LOG] = options.log;
     this.now = options.now ?? (() => new Date());
     this.waitedMs = options.waitedMs;
   }
 
   get log(): Logger {
-    if (typeof this.#log === 'function') this.#log = this.#log();
-    return this.#log;
+    const log = this[LOG];
+    return typeof log === 'function' ? (this[LOG] = log()) : log;
   }
 }

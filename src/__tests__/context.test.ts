@@ -41,6 +41,18 @@ describe('createContext', () => {
     expect(Object.getPrototypeOf(a)).toBe(Object.getPrototypeOf(b));
   });
 
+  it('works on a copy made as Apollo Server makes one for its pipeline', () => {
+    const logger = pino({ level: 'silent' });
+    const context = createContext(options({ log: () => logger }));
+    const copy = Object.assign(
+      Object.create(Object.getPrototypeOf(context) as object) as object,
+      context,
+    ) as typeof context;
+    expect(copy.log).toBe(logger);
+    expect(copy.loaders).toBe(context.loaders);
+    expect(copy.callOptions).toBe(context.callOptions);
+  });
+
   it("passes the request's signal, deadline and budget to direct port calls", () => {
     const signal = new AbortController().signal;
     const context = createContext(options({ signal, deadline: 1234 }));
