@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from '../../adapters/types.ts';
 import { randomBytes } from 'node:crypto';
 import { createCursorCodec, cursorScope } from '../../cursor.ts';
-import { loadConnection, type ConnectionModel } from '../connection.ts';
+import { loadConnection, type ConnectionModel, type LoadConnectionOptions } from '../connection.ts';
 
 /** An upstream list of `total` items whose tokens are offsets, recording each page request. */
 function upstream(total: number) {
@@ -22,20 +22,25 @@ function upstream(total: number) {
 const scope = cursorScope('test');
 const cursors = createCursorCodec(randomBytes(32));
 
+/**
+ * loadConnection from the start of the list, with this file's scope and codec and an upstream page
+ * limit of 100, unless overridden.
+ */
+function load(
+  fetchPage: LoadConnectionOptions<string>['fetchPage'],
+  first: number,
+  overrides: Partial<LoadConnectionOptions<string>> = {},
+): Promise<ConnectionModel<string>> {
+  return loadConnection({ first, after: null, scope, cursors, upstreamMaxResults: 100, fetchPage, ...overrides });
+}
+
 describe('loadConnection', () => {
   it('walks a list by endCursor with one upstream call per page', async () => {
     const u = upstream(7);
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 5; i++) {
-      const c: ConnectionModel<string> = await loadConnection({
-        first: 3,
-        after,
-        scope,
-        cursors,
-        upstreamMaxResults: 100,
-        fetchPage: u.fetchPage,
-      });
+      const c: ConnectionModel<string> = await load(u.fetchPage, 3, { after });
       seen.push(...c.nodes);
       if (!c.pageInfo.hasNextPage) break;
       after = c.pageInfo.endCursor;
@@ -50,22 +55,8 @@ describe('loadConnection', () => {
 
   it('resumes from a middle edge by re-reading its page and skipping', async () => {
     const u = upstream(10);
-    const c = await loadConnection({
-      first: 4,
-      after: null,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: u.fetchPage,
-    });
-    const resumed = await loadConnection({
-      first: 2,
-      after: c.edges[0]!.cursor,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: u.fetchPage,
-    });
+    const c = await load(u.fetchPage, 4);
+    const resumed = await load(u.fetchPage, 2, { after: c.edges[0]!.cursor });
     expect(resumed.nodes).toEqual(['item-1', 'item-2']);
     expect(u.requests.at(-1)).toEqual([3, undefined]);
     expect(resumed.pageInfo.hasNextPage).toBe(true);
@@ -73,73 +64,31 @@ describe('loadConnection', () => {
 
   it('caps the upstream page size and reports more when it truncated', async () => {
     const u = upstream(300);
-    const c = await loadConnection({
-      first: 100,
-      after: null,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: u.fetchPage,
-    });
-    const mid = await loadConnection({
-      first: 100,
-      after: c.edges[49]!.cursor,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: u.fetchPage,
-    });
+    const c = await load(u.fetchPage, 100);
+    const mid = await load(u.fetchPage, 100, { after: c.edges[49]!.cursor });
     expect(u.requests.at(-1)).toEqual([100, undefined]);
     expect(mid.nodes).toEqual(Array.from({ length: 50 }, (_, i) => `item-${50 + i}`));
     expect(mid.pageInfo.hasNextPage).toBe(true);
-    const next = await loadConnection({
-      first: 100,
-      after: mid.pageInfo.endCursor,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: u.fetchPage,
-    });
+    const next = await load(u.fetchPage, 100, { after: mid.pageInfo.endCursor });
     expect(next.nodes[0]).toBe('item-100');
   });
 
   it('gives the last edge of an upstream page a cursor on the next token', async () => {
     const u = upstream(4);
-    const c = await loadConnection({
-      first: 2,
-      after: null,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: u.fetchPage,
-    });
+    const c = await load(u.fetchPage, 2);
     expect(cursors.decode(c.edges[1]!.cursor, scope)).toEqual({ token: 'tok-2', skip: 0 });
     expect(cursors.decode(c.edges[0]!.cursor, scope)).toEqual({ token: null, skip: 1 });
   });
 
   it('keeps an end cursor when the upstream returns an empty page with a token', async () => {
-    const c = await loadConnection({
-      first: 5,
-      after: null,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: async () => ({ items: [], nextToken: 'tok-more' }),
-    });
+    const c = await load(async () => ({ items: [], nextToken: 'tok-more' }), 5);
     expect(c.nodes).toEqual([]);
     expect(c.pageInfo.hasNextPage).toBe(true);
     expect(cursors.decode(c.pageInfo.endCursor!, scope)).toEqual({ token: 'tok-more', skip: 0 });
   });
 
   it('ends cleanly on the last page', async () => {
-    const c = await loadConnection({
-      first: 10,
-      after: null,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: upstream(3).fetchPage,
-    });
+    const c = await load(upstream(3).fetchPage, 10);
     expect(c.pageInfo.hasNextPage).toBe(false);
     expect(c.pageInfo.endCursor).toBe(c.edges[2]!.cursor);
   });
@@ -147,16 +96,7 @@ describe('loadConnection', () => {
   it("makes pageInfo's endCursor with a getter of its prototype, not one per page", async () => {
     // A getter in an object literal is made anew on every evaluation, and V8 keeps each one in
     // the old generation, where it held the whole page through every scavenge (connection.ts).
-    const load = () =>
-      loadConnection({
-        first: 2,
-        after: null,
-        scope,
-        cursors,
-        upstreamMaxResults: 100,
-        fetchPage: upstream(3).fetchPage,
-      });
-    const [a, b] = await Promise.all([load(), load()]);
+    const [a, b] = await Promise.all([load(upstream(3).fetchPage, 2), load(upstream(3).fetchPage, 2)]);
     expect(Object.getOwnPropertyDescriptor(a.pageInfo, 'endCursor')).toBeUndefined();
     expect(Object.getPrototypeOf(a.pageInfo)).toBe(Object.getPrototypeOf(b.pageInfo));
     expect(a.pageInfo.endCursor).toBe(a.edges[1]!.cursor);
@@ -164,14 +104,7 @@ describe('loadConnection', () => {
   });
 
   it('gives a null endCursor for an empty last page, and keeps it', async () => {
-    const c = await loadConnection({
-      first: 10,
-      after: null,
-      scope,
-      cursors,
-      upstreamMaxResults: 100,
-      fetchPage: upstream(0).fetchPage,
-    });
+    const c = await load(upstream(0).fetchPage, 10);
     expect(c.pageInfo.hasNextPage).toBe(false);
     expect(c.pageInfo.endCursor).toBeNull();
     expect(c.pageInfo.endCursor).toBeNull();
@@ -193,14 +126,7 @@ describe('loadConnection', () => {
       },
       decode: cursors.decode,
     };
-    const c = await loadConnection({
-      first: 50,
-      after: null,
-      scope,
-      cursors: counting,
-      upstreamMaxResults: 100,
-      fetchPage: upstream(80).fetchPage,
-    });
+    const c = await load(upstream(80).fetchPage, 50, { cursors: counting });
     expect(calls).toEqual([]);
     expect(c.nodes).toHaveLength(50);
     expect(c.pageInfo.hasNextPage).toBe(true);
@@ -225,14 +151,7 @@ describe('loadConnection', () => {
       page: cursors.page,
       decode: cursors.decode,
     };
-    const c = await loadConnection({
-      first: 5,
-      after: null,
-      scope,
-      cursors: counting,
-      upstreamMaxResults: 5,
-      fetchPage: upstream(12).fetchPage,
-    });
+    const c = await load(upstream(12).fetchPage, 5, { cursors: counting, upstreamMaxResults: 5 });
     expect(c.edges[4]!.cursor).toBe(c.pageInfo.endCursor);
     expect(calls).toEqual(['encode tok-5']);
     expect(cursors.decode(c.pageInfo.endCursor!, scope)).toEqual({ token: 'tok-5', skip: 0 });
