@@ -15,7 +15,11 @@ export const TARGET_DESCRIPTIONS: Record<TargetName, string> = {
 };
 
 /** Parent → any child. */
-export type ParentCommand = { id: number; cmd: 'stats' } | { id: number; cmd: 'stop' };
+export type ParentCommand =
+  | { id: number; cmd: 'stats' }
+  /** Start or stop the contender's allocation meter (bench/targets/kit.ts); `stop` replies with the bytes. */
+  | { id: number; cmd: 'allocation'; action: 'start' | 'stop' }
+  | { id: number; cmd: 'stop' };
 
 /** A child's resource use, as `process.cpuUsage()` and `process.memoryUsage()` report it. */
 export interface ProcessStats {
@@ -23,8 +27,6 @@ export interface ProcessStats {
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
   /** Garbage collections since the process started, and their pauses in total, ms (contenders only). */
   gc?: { count: number; pauseMs: number };
-  /** Bytes allocated on V8's heap since the process started (contenders only; see bench/targets/kit.ts). */
-  allocatedBytes?: number;
   /**
    * CPU time, ms, of the contender's V8 worker threads since it started (garbage collection and
    * compilation off the main thread; part of `cpu`). Contenders on Linux only.
@@ -37,6 +39,8 @@ export type TargetMessage =
   /** `startupMs`: from the process's time origin to listening. */
   | { type: 'ready'; url: string; startupMs: number }
   | ({ type: 'stats'; id: number } & ProcessStats)
+  /** The reply to `allocation`: bytes allocated on V8's heap since `start` (on `stop`), or why it failed. */
+  | { type: 'allocation'; id: number; bytes?: number; error?: string }
   | { type: 'error'; message: string };
 
 /** Upstreams child ↔ parent. */

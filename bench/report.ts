@@ -216,7 +216,7 @@ export function renderMarkdown(results: BenchResults): string {
   out.push(
     "### Resources: CPU per request (ms, user + system; in parentheses, the part on V8's worker threads) / GC pauses per request (ms) / allocated per request (KiB) / steady RSS (MB, median sample) / peak RSS (MB)",
     '',
-    "V8's worker threads run garbage collection off the main thread (marking the old generation, helping scavenges, sweeping) and background compilation. GC pauses are the main thread's stops for collection.",
+    "V8's worker threads run garbage collection off the main thread (marking the old generation, helping scavenges, sweeping) and background compilation. GC pauses are the main thread's stops for collection. Allocation is measured in a pass of its own after the other phases, because V8's GC profiler that measures it costs CPU and memory of its own.",
     '',
   );
   out.push(

@@ -22,8 +22,6 @@ export interface Cell {
   cpuMsPerRequest: number;
   /** Garbage-collection pause time of the contender's process per request, ms. */
   gcMsPerRequest: number;
-  /** KiB allocated on V8's heap per request. */
-  allocatedKBPerRequest: number;
   /** CPU time of V8's worker threads per request, ms (part of `cpuMsPerRequest`); null: not measured. */
   v8WorkerMsPerRequest: number | null;
   /** Highest RSS sampled during the run, bytes. */
@@ -41,7 +39,11 @@ export interface ThroughputSummary {
   cpuMsPerRequest: number;
   /** Garbage-collection pauses per request, ms (part of the CPU time). */
   gcMsPerRequest: number;
-  /** KiB allocated on V8's heap per request (absent in results written before it was measured). */
+  /**
+   * KiB allocated on V8's heap per request, measured in a pass of its own after the other phases
+   * (bench/targets/kit.ts says why); absent in results written before it was measured, or where
+   * that pass had no answered request.
+   */
   allocatedKBPerRequest?: number;
   /**
    * CPU time of V8's worker threads per request, ms: garbage collection and compilation off the

@@ -56,6 +56,9 @@ const HELP = `npm run bench -- [options]
                            (default 20)
   --overhead-rounds <n>    interleaved rounds (replay, then each target) of the added-latency
                            phase; medians are quoted (default 4)
+  --allocation-duration <s>
+                           seconds of load per contender and query in the last phase, which
+                           measures bytes allocated per request (default 1)
   --targets <a,b>          contenders (default all: ${TARGETS.join(', ')})
   --queries <a,b>          queries of the mix (default all)
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
@@ -78,6 +81,7 @@ const { values: flags } = parseArgs({
     'overhead-latency': { type: 'string' },
     'overhead-duration': { type: 'string' },
     'overhead-rounds': { type: 'string' },
+    'allocation-duration': { type: 'string' },
     targets: { type: 'string' },
     queries: { type: 'string' },
     smoke: { type: 'boolean', default: false },
@@ -134,6 +138,7 @@ const settings = {
     durationS: smoke ? 0.5 : numberFlag('overhead-duration', 20, 0.1, 600),
     rounds: smoke ? 1 : numberFlag('overhead-rounds', 4, 1, 100),
   },
+  allocationDurationS: smoke ? 0.2 : numberFlag('allocation-duration', 1, 0.1, 600),
 };
 const outDir = resolve(flags.out ?? new URL('.', import.meta.url).pathname);
 
@@ -294,13 +299,22 @@ interface RunningTarget {
   pool: Pool;
 }
 
+/** Starts a contender's allocation meter, or stops it and returns the bytes allocated since. */
+async function meter(target: RunningTarget, action: 'start' | 'stop'): Promise<number> {
+  const reply = await target.child.request<Extract<TargetMessage, { type: 'allocation' }>>({
+    cmd: 'allocation',
+    action,
+  });
+  if (reply.error !== undefined) throw new Error(`${target.name}: ${reply.error}`);
+  return reply.bytes ?? 0;
+}
+
 async function stats(child: Child): Promise<ProcessStats> {
   const reply = await child.request<ProcessStats>({ cmd: 'stats' });
   return {
     cpu: reply.cpu,
     memory: reply.memory,
     ...(reply.gc ? { gc: reply.gc } : {}),
-    ...(reply.allocatedBytes !== undefined ? { allocatedBytes: reply.allocatedBytes } : {}),
     ...(reply.v8WorkerCpuMs !== undefined ? { v8WorkerCpuMs: reply.v8WorkerCpuMs } : {}),
   };
 }
@@ -419,15 +433,10 @@ async function main(): Promise<void> {
 
     // ---- throughput
     const cells: Cell[] = [];
-    const cellOf = async (target: RunningTarget, query: MixQuery, round: number, durationS: number): Promise<Cell> => {
-      const before = await stats(target.child);
-      const rssSamples: number[] = [];
-      const sampler = setInterval(() => {
-        void stats(target.child).then((s) => rssSamples.push(s.memory.rss));
-      }, 250);
+    const load = (target: RunningTarget, query: MixQuery, durationS: number) => {
       const base = bodyOf(query, sequence++);
       const path = new URL(target.url).pathname;
-      const result = await closedLoop({
+      return closedLoop({
         url: new URL(target.url).origin,
         connections: settings.connections,
         durationS,
@@ -440,12 +449,19 @@ async function main(): Promise<void> {
         }),
         check: answered,
       });
+    };
+    const cellOf = async (target: RunningTarget, query: MixQuery, round: number, durationS: number): Promise<Cell> => {
+      const before = await stats(target.child);
+      const rssSamples: number[] = [];
+      const sampler = setInterval(() => {
+        void stats(target.child).then((s) => rssSamples.push(s.memory.rss));
+      }, 250);
+      const result = await load(target, query, durationS);
       clearInterval(sampler);
       const after = await stats(target.child);
       rssSamples.push(after.memory.rss);
       const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
       const gcMs = (after.gc?.pauseMs ?? 0) - (before.gc?.pauseMs ?? 0);
-      const allocated = (after.allocatedBytes ?? 0) - (before.allocatedBytes ?? 0);
       const workerMs =
         after.v8WorkerCpuMs !== undefined && before.v8WorkerCpuMs !== undefined
           ? after.v8WorkerCpuMs - before.v8WorkerCpuMs
@@ -460,7 +476,6 @@ async function main(): Promise<void> {
         latency: result.latency,
         cpuMsPerRequest: result.requests > 0 ? cpuMs / result.requests : 0,
         gcMsPerRequest: result.requests > 0 ? gcMs / result.requests : 0,
-        allocatedKBPerRequest: result.requests > 0 ? allocated / 1024 / result.requests : 0,
         v8WorkerMsPerRequest: workerMs === null ? null : result.requests > 0 ? workerMs / result.requests : 0,
         rssPeak: Math.max(...rssSamples),
         rssSteady: median(rssSamples),
@@ -514,7 +529,6 @@ async function main(): Promise<void> {
           },
           cpuMsPerRequest: median(mine.map((c) => c.cpuMsPerRequest)),
           gcMsPerRequest: median(mine.map((c) => c.gcMsPerRequest)),
-          allocatedKBPerRequest: median(mine.map((c) => c.allocatedKBPerRequest)),
           v8WorkerMsPerRequest: mine.every((c) => c.v8WorkerMsPerRequest !== null)
             ? median(mine.map((c) => c.v8WorkerMsPerRequest!))
             : null,
@@ -604,6 +618,20 @@ async function main(): Promise<void> {
         }
       }
       await Promise.all([...replayPools.values()].map((pool) => pool.close()));
+    }
+
+    // ---- bytes allocated per request. Last, because it runs V8's GC profiler in each contender,
+    // which keeps costing CPU and memory after it is stopped (bench/targets/kit.ts).
+    log(`allocation: ${settings.allocationDurationS} s per contender and query`);
+    await upstreams.request({ cmd: 'latency', ms: settings.latencyMs });
+    for (const query of mix) {
+      for (const target of running) {
+        await meter(target, 'start');
+        const { requests } = await load(target, query, settings.allocationDurationS);
+        const bytes = await meter(target, 'stop');
+        const summary = throughput.find((t) => t.target === target.name && t.query === query.name)!;
+        if (requests > 0) summary.allocatedKBPerRequest = bytes / 1024 / requests;
+      }
     }
 
     // ---- start-up to ready

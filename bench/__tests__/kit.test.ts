@@ -1,32 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { gcTotals, threadCpu, v8WorkerCpuMs } from '../targets/kit.ts';
+import { gcTotals, startAllocationMeter, stopAllocationMeter, threadCpu, v8WorkerCpuMs } from '../targets/kit.ts';
 
-const allocatedBytes = () => gcTotals().allocatedBytes;
+/** 4,000 arrays of 1,000 doubles: 8 KB each, about 32 MB in all, enough for several scavenges. */
+function allocate32MB(): number {
+  let kept = 0;
+  for (let i = 0; i < 4000; i++) kept += new Array<number>(1000).fill(i + 0.5).length;
+  return kept;
+}
 
-describe('gcTotals', () => {
-  it('counts what was allocated on the heap, across collections, and only that', () => {
-    const before = allocatedBytes();
-    // 4,000 arrays of 1,000 doubles: 8 KB each, about 32 MB in all, enough for several scavenges.
-    let kept = 0;
-    for (let i = 0; i < 4000; i++) kept += new Array<number>(1000).fill(i + 0.5).length;
-    const counted = allocatedBytes() - before;
+/** Node hands each collection's entry to JavaScript in a later turn of the event loop. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('allocation meter', () => {
+  it('counts what was allocated on the heap between start and stop, across collections, and only that', () => {
+    startAllocationMeter();
+    const kept = allocate32MB();
+    const counted = stopAllocationMeter();
     expect(kept).toBe(4_000_000);
     expect(counted).toBeGreaterThanOrEqual(32_000_000);
     expect(counted).toBeLessThan(48_000_000);
   });
 
-  it('never goes down', () => {
-    const first = allocatedBytes();
-    expect(allocatedBytes()).toBeGreaterThanOrEqual(first);
+  it('starts again after a stop, from zero', () => {
+    startAllocationMeter();
+    allocate32MB();
+    stopAllocationMeter();
+    startAllocationMeter();
+    expect(stopAllocationMeter()).toBeLessThan(1_000_000);
   });
 
-  it('counts the collections and their pauses', () => {
+  it('refuses a second start and a stop without a start', () => {
+    startAllocationMeter();
+    expect(() => startAllocationMeter()).toThrow(/already running/);
+    stopAllocationMeter();
+    expect(() => stopAllocationMeter()).toThrow(/not running/);
+  });
+});
+
+describe('gcTotals', () => {
+  it('counts the collections and their pauses', async () => {
+    await nextTurn();
     const before = gcTotals();
-    for (let i = 0; i < 4000; i++) new Array<number>(1000).fill(i + 0.5);
+    allocate32MB();
+    await nextTurn();
     const after = gcTotals();
-    expect(after.count).toBeGreaterThan(before.count);
+    expect(after.count).toBeGreaterThanOrEqual(before.count + 2);
     expect(after.pauseMs).toBeGreaterThan(before.pauseMs);
+  });
+
+  it('never goes down', () => {
+    const first = gcTotals();
+    const second = gcTotals();
+    expect(second.count).toBeGreaterThanOrEqual(first.count);
+    expect(second.pauseMs).toBeGreaterThanOrEqual(first.pauseMs);
   });
 });
 

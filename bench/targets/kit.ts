@@ -3,46 +3,73 @@
  * resource questions, stop when told (or when the parent goes away).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import type { ParentCommand, TargetMessage } from '../protocol.ts';
 
 /**
- * This process's garbage collection so far, from V8's GC profiler (it reports every collection's
- * pause and the heap before and after it), read at every stats request, which restarts it:
- * - `count` and `pauseMs`: the collections and their pauses in total, ms;
- * - `allocatedBytes`: bytes allocated on V8's heap. V8 keeps no such counter, so it is summed from
- *   what each collection found in use beyond what the collection before it left, plus the growth
- *   since the last one.
+ * This process's garbage collections so far, and their pauses in total (ms): one `perf_hooks` entry
+ * per collection, whose duration is the main thread's pause. Always on; it keeps nothing but the
+ * two sums.
  */
 export interface GcTotals {
   count: number;
   pauseMs: number;
-  allocatedBytes: number;
 }
 
-const totals: GcTotals = { count: 0, pauseMs: 0, allocatedBytes: 0 };
-let lastUsed = getHeapStatistics().used_heap_size;
-const gcProfiler = new GCProfiler();
-gcProfiler.start();
-// The profiler keeps a record of every collection until it is stopped. bench/run.ts asks for stats
-// every 250 ms while it measures, but not in between (the added-latency phase runs for minutes), so
-// the records are folded into the totals every second as well: otherwise the process's memory
-// would grow with the number of collections, most with the smallest young generation.
-setInterval(gcTotals, 1000).unref();
+const gcTotalsSoFar: GcTotals = { count: 0, pauseMs: 0 };
+const addCollections = (entries: readonly PerformanceEntry[]) => {
+  for (const entry of entries) {
+    gcTotalsSoFar.count += 1;
+    gcTotalsSoFar.pauseMs += entry.duration;
+  }
+};
+const gcObserver = new PerformanceObserver((list) => addCollections(list.getEntries()));
+gcObserver.observe({ entryTypes: ['gc'] });
 
 export function gcTotals(): GcTotals {
-  const collections = gcProfiler.stop()?.statistics ?? [];
-  gcProfiler.start();
+  // Entries are delivered to the callback after the collection, a turn of the event loop later:
+  // take the ones still waiting, so that a read right after a collection counts it.
+  addCollections(gcObserver.takeRecords());
+  return { ...gcTotalsSoFar };
+}
+
+/**
+ * Bytes allocated on V8's heap between `startAllocationMeter()` and `stopAllocationMeter()`. V8
+ * keeps no such counter, so it is summed from V8's GC profiler, which records the heap in use
+ * before and after every collection: what each collection found in use beyond what the one before
+ * it left, plus the growth since the last one.
+ *
+ * The benchmark runs it only in a pass of its own, after everything else is measured, because a
+ * GC profiler costs more than its records. A stopped `GCProfiler` keeps its callbacks, and keeps
+ * writing a record of every collection into memory outside V8's heap, until V8 collects its
+ * object, which is old by then, so at the next full collection. Restarted at every stats request
+ * (every 250 ms), dozens ran at once between two full collections: up to 40 MB more RSS and 5-20 %
+ * more CPU per request on the queries that collect most.
+ */
+let meter: { profiler: GCProfiler; usedAtStart: number } | null = null;
+
+export function startAllocationMeter(): void {
+  if (meter) throw new Error('the allocation meter is already running');
+  const profiler = new GCProfiler();
+  profiler.start();
+  meter = { profiler, usedAtStart: getHeapStatistics().used_heap_size };
+}
+
+export function stopAllocationMeter(): number {
+  if (!meter) throw new Error('the allocation meter is not running');
+  const { profiler, usedAtStart } = meter;
+  meter = null;
+  // Read before stopping: stopping parses the profiler's record, which allocates.
+  const usedAtStop = getHeapStatistics().used_heap_size;
+  const collections = profiler.stop()?.statistics ?? [];
+  let allocated = 0;
+  let lastUsed = usedAtStart;
   for (const collection of collections) {
-    totals.count += 1;
-    totals.pauseMs += collection.cost / 1000;
-    totals.allocatedBytes += Math.max(0, collection.beforeGC.heapStatistics.usedHeapSize - lastUsed);
+    allocated += Math.max(0, collection.beforeGC.heapStatistics.usedHeapSize - lastUsed);
     lastUsed = collection.afterGC.heapStatistics.usedHeapSize;
   }
-  const used = getHeapStatistics().used_heap_size;
-  totals.allocatedBytes += Math.max(0, used - lastUsed);
-  lastUsed = used;
-  return { ...totals };
+  return allocated + Math.max(0, usedAtStop - lastUsed);
 }
 
 /**
@@ -118,17 +145,26 @@ export async function runTarget(name: string, start: () => Promise<StartedTarget
   process.on('message', (message: ParentCommand) => {
     if (message.cmd === 'stats') {
       const memory = process.memoryUsage();
-      const { count, pauseMs, allocatedBytes } = gcTotals();
       const workerCpuMs = v8WorkerCpuMs();
       send({
         type: 'stats',
         id: message.id,
         cpu: process.cpuUsage(),
         memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
-        gc: { count, pauseMs },
-        allocatedBytes,
+        gc: gcTotals(),
         ...(workerCpuMs === null ? {} : { v8WorkerCpuMs: workerCpuMs }),
       });
+    } else if (message.cmd === 'allocation') {
+      try {
+        if (message.action === 'start') {
+          startAllocationMeter();
+          send({ type: 'allocation', id: message.id });
+        } else {
+          send({ type: 'allocation', id: message.id, bytes: stopAllocationMeter() });
+        }
+      } catch (error) {
+        send({ type: 'allocation', id: message.id, error: error instanceof Error ? error.message : String(error) });
+      }
     } else if (message.cmd === 'stop') {
       void stop();
     }
