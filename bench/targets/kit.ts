@@ -44,8 +44,9 @@ export function gcTotals(): GcTotals {
  * GC profiler costs more than its records. A stopped `GCProfiler` keeps its callbacks, and keeps
  * writing a record of every collection into memory outside V8's heap, until V8 collects its
  * object, which is old by then, so at the next full collection. Restarted at every stats request
- * (every 250 ms), dozens ran at once between two full collections: up to 40 MB more RSS and 5-20 %
- * more CPU per request on the queries that collect most.
+ * (every 250 ms), dozens ran at once between two full collections: at the peak their records held
+ * 44 MB, and this subgraph spent 4-16 % more CPU per request (docs/performance.md, *The
+ * benchmark's own GC profiler*).
  */
 let meter: { profiler: GCProfiler; usedAtStart: number } | null = null;
 
