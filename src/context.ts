@@ -55,6 +55,9 @@ export function createContext(options: CreateContextOptions): Context {
   return new RequestContext(options);
 }
 
+/** Where a context keeps its logger, or the function that makes it (see `RequestContext`). */
+const LOG = Symbol('log');
+
 /**
  * A class rather than an object literal: its `log` getter is made once, on the prototype. A getter
  * in an object literal is made on every evaluation, and V8 puts each one's getter pair in the old
@@ -62,8 +65,6 @@ export function createContext(options: CreateContextOptions): Context {
  * the request's options, signal included), alive through every scavenge until the next full
  * collection (docs/performance.md, *Getters in object literals*).
  */
-const LOG = Symbol('log');
-
 class RequestContext implements Context {
   readonly upstreamCalls: UpstreamBudget;
   readonly caller: Caller;
