@@ -21,9 +21,13 @@ export function goalsOf(results: BenchResults): Goal[] {
     const ratios = mine.filter((t) => t.ratioToMercurius !== null);
     if (ratios.length > 0) {
       const lowest = ratios.reduce((a, b) => (a.ratioToMercurius! <= b.ratioToMercurius! ? a : b));
+      const atLeastOne = ratios.filter((t) => t.ratioToMercurius! >= 1).length;
       goals.push({
         goal: `Throughput ≥ Mercurius + graphql-jit at ${results.settings.latencyMs} ms upstream latency, for every query (ratio ≥ 1.0)`,
-        measured: `lowest ratio ${lowest.ratioToMercurius!.toFixed(2)}× (${lowest.query}); median ${median(ratios.map((t) => t.ratioToMercurius!)).toFixed(2)}×`,
+        measured:
+          `lowest ratio ${lowest.ratioToMercurius!.toFixed(2)}× (${lowest.query}); ` +
+          `median ${median(ratios.map((t) => t.ratioToMercurius!)).toFixed(2)}×; ` +
+          `${atLeastOne} of ${ratios.length} queries at 1.0× or more`,
         met: lowest.ratioToMercurius! >= 1,
       });
     }

@@ -59,6 +59,14 @@ function ratio(n: number | null | undefined): string {
   return isNum(n) ? `${n.toFixed(2)}×` : DASH;
 }
 
+/** The median ratio, then the lowest and highest round's (when there were two rounds or more). */
+function ratioWithRounds(summary: ThroughputSummary | undefined): string {
+  const median = ratio(summary?.ratioToMercurius);
+  const rounds = (summary?.ratioToMercuriusByRound ?? []).filter(isNum);
+  if (median === DASH || rounds.length < 2) return median;
+  return `${median} (${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)})`;
+}
+
 /** `12`, `15.6`: no trailing `.0`. */
 function compact(n: number, digits = 1): string {
   return isNum(n) ? String(Number(n.toFixed(digits))) : DASH;
@@ -182,11 +190,21 @@ export function renderMarkdown(results: BenchResults): string {
     }
     const rows = queries.map((q) => {
       const row = [code(q), ...targets.map((t) => int(get(q, t)?.rps))];
-      if (hasSubgraph && hasMercurius) row.push(ratio(get(q, 'subgraph')?.ratioToMercurius));
+      if (hasSubgraph && hasMercurius) row.push(ratioWithRounds(get(q, 'subgraph')));
       if (hasSubgraph) row.push(fixed(get(q, 'subgraph')?.latency.p99));
       return row;
     });
     out.push(table(headerRow, rows, align), '');
+    const byRound =
+      hasSubgraph &&
+      hasMercurius &&
+      queries.some((q) => (get(q, 'subgraph')?.ratioToMercuriusByRound?.length ?? 0) > 1);
+    if (byRound) {
+      out.push(
+        "The ratio is the median of the rounds' ratios (each round runs both contenders under the same conditions as nearly as this machine allows); in parentheses, the lowest and the highest round.",
+        '',
+      );
+    }
   }
 
   const failures = results.throughput.filter((s) => isNum(s.failures) && s.failures > 0);

@@ -61,6 +61,12 @@ export interface ThroughputSummary {
   upstreamCallsTotal: number;
   /** This contender's req/s over mercurius-jit's, median of the per-round ratios (null for mercurius-jit itself). */
   ratioToMercurius: number | null;
+  /**
+   * The per-round ratios `ratioToMercurius` is the median of, in round order: how far one round
+   * strays from another on this machine. Absent for mercurius-jit itself, and in results written
+   * before it was recorded.
+   */
+  ratioToMercuriusByRound?: number[];
   /** Over this subgraph's own req/s, median of per-round ratios (null for `subgraph`). */
   ratioToSubgraph: number | null;
 }

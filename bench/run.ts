@@ -509,14 +509,20 @@ async function main(): Promise<void> {
     for (const query of mix) {
       for (const target of running) {
         const mine = cells.filter((c) => c.target === target.name && c.query === query.name);
-        const ratioTo = (other: TargetName) => {
+        // This target's req/s over another's, round by round (each round runs both under the same
+        // conditions as nearly as this machine allows); null where there is no such round.
+        const ratiosTo = (other: TargetName) => {
           if (other === target.name || !running.some((t) => t.name === other)) return null;
-          const ratios = mine.flatMap((c) => {
-            const theirs = cells.find((o) => o.target === other && o.query === query.name && o.round === c.round);
-            return theirs && theirs.rps > 0 ? [c.rps / theirs.rps] : [];
-          });
-          return ratios.length > 0 ? median(ratios) : null;
+          const ratios = [...mine]
+            .sort((a, b) => a.round - b.round)
+            .flatMap((c) => {
+              const theirs = cells.find((o) => o.target === other && o.query === query.name && o.round === c.round);
+              return theirs && theirs.rps > 0 ? [c.rps / theirs.rps] : [];
+            });
+          return ratios.length > 0 ? ratios : null;
         };
+        const toMercurius = ratiosTo('mercurius-jit');
+        const toSubgraph = ratiosTo('subgraph');
         const upstreamCalls = callsOf.get(`${target.name}|${query.name}`) ?? {};
         throughput.push({
           target: target.name,
@@ -537,8 +543,9 @@ async function main(): Promise<void> {
           failures: mine.reduce((sum, c) => sum + c.failures, 0),
           upstreamCalls,
           upstreamCallsTotal: Object.values(upstreamCalls).reduce((a, b) => a + b, 0),
-          ratioToMercurius: ratioTo('mercurius-jit'),
-          ratioToSubgraph: ratioTo('subgraph'),
+          ratioToMercurius: toMercurius && median(toMercurius),
+          ...(toMercurius ? { ratioToMercuriusByRound: toMercurius } : {}),
+          ratioToSubgraph: toSubgraph && median(toSubgraph),
         });
       }
     }

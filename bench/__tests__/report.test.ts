@@ -80,8 +80,18 @@ describe('renderMarkdown', () => {
     const header =
       '| Query | `subgraph` | `subgraph-n1` | `apollo-stock` | `mercurius-jit` | subgraph ÷ mercurius-jit |';
     expect(md).toContain(header);
-    expect(md).toContain('| `connectorDestinations` | 4321 | 1500 | 2000 | 3500 | 1.23× | 17.3 |');
+    expect(md).toContain('| `connectorDestinations` | 4321 | 1500 | 2000 | 3500 | 1.23× (1.10–1.31) | 17.3 |');
+    // Results written before the per-round ratios were recorded: the median alone.
     expect(md).toContain('| `a<b&c` | 9000 | 8000 | 5000 | 4500 | 2.00× | 36.0 |');
+    expect(md).toContain("The ratio is the median of the rounds' ratios");
+  });
+
+  it('quotes no range of rounds for a single round, and no note when no query has one', () => {
+    const results = fixture();
+    results.throughput[0]!.ratioToMercuriusByRound = [1.234];
+    const rendered = renderMarkdown(results);
+    expect(rendered).toContain('| 3500 | 1.23× | 17.3 |');
+    expect(rendered).not.toContain("The ratio is the median of the rounds' ratios");
   });
 
   it('renders latency and resources', () => {
