@@ -63,7 +63,8 @@ const HELP = `npm run bench -- [options]
   --queries <a,b>          queries of the mix (default all)
   --smoke                  a 2-second check of the whole pipeline (CI): short runs, one round
   --cpu-prof <dir>         write a V8 CPU profile of each contender to <dir>/<contender>/
-  --node-options="<opts>" Node options for every contender, e.g. --node-options="--max-semi-space-size=16"
+  --node-options="<opts>"
+                           Node options for every contender, e.g. --node-options="--max-semi-space-size=16"
                            (with "=": a separate value that starts with "-" is refused)
   --node-defaults          run this subgraph with Node's defaults, not with the heap options and
                            environment the image starts it with (the Dockerfile's CMD and ENV)
