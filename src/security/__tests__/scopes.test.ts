@@ -1,13 +1,25 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { graphql, parse } from 'graphql';
+import { graphql, parse, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { enforceScopes, satisfies } from '../scopes.ts';
+import { createSchema } from '../../schema.ts';
+import { checkedOnEveryPath, enforceScopes, implies, satisfies } from '../scopes.ts';
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
   directive @scopes(anyOf: [[String!]!]!) on FIELD_DEFINITION | OBJECT
   type Query {
     parent: Parent @scopes(anyOf: [["parent:read"]])
+    children: ChildConnection @scopes(anyOf: [["child:read", "extra"], ["admin", "child:read"]])
+    open: OpenEdge
+  }
+  type ChildConnection {
+    edges: [ChildEdge!]!
+  }
+  type ChildEdge {
+    node: Child!
+  }
+  type OpenEdge {
+    node: Child!
   }
   type Parent {
     name: String
@@ -16,6 +28,7 @@ const typeDefs = parse(`
   }
   type Child @key(fields: "id") @scopes(anyOf: [["child:read"]]) {
     id: ID!
+    sibling: Child
   }
 `);
 
@@ -26,7 +39,11 @@ function schemaRecording() {
       {
         typeDefs,
         resolvers: {
-          Query: { parent: () => (calls.push('parent'), { name: 'p' }) },
+          Query: {
+            parent: () => (calls.push('parent'), { name: 'p' }),
+            children: () => (calls.push('children'), { edges: [{ node: { id: 'c1' } }] }),
+            open: () => (calls.push('open'), { node: { id: 'c2', sibling: { id: 'c3' } } }),
+          },
           Parent: {
             secretChild: () => (calls.push('secretChild'), { id: 'c1' }),
             gated: () => (calls.push('gated'), 'g'),
@@ -80,6 +97,96 @@ describe('enforceScopes', () => {
 
   it('lets everything through when authentication is off', async () => {
     expect((await run(null, '{ parent { gated secretChild { id } } }')).result.errors).toBeUndefined();
+  });
+
+  it('leaves a field unwrapped when every way to its type checked what it needs', () => {
+    const { schema } = schemaRecording();
+    const fields = (type: string) => (schema.getType(type) as GraphQLObjectType).getFields();
+    // Only `children` leads to ChildEdge, and it requires child:read with every alternative.
+    expect(fields('ChildEdge')['node']!.resolve).toBeUndefined();
+    // Every way to Child checks child:read: Parent.secretChild, ChildEdge.node (through
+    // `children`), OpenEdge.node, and the reference check of _entities.
+    expect(fields('Child')['sibling']!.resolve).toBeUndefined();
+    // `open` checks nothing, so OpenEdge.node must.
+    expect(fields('OpenEdge')['node']!.resolve).toBeTypeOf('function');
+    expect(fields('Parent')['secretChild']!.resolve).toBeTypeOf('function');
+    expect(checkedOnEveryPath(schema).get('Child')).toEqual([[['child:read']]]);
+  });
+
+  it('still refuses what an unwrapped field would have refused, one level up', async () => {
+    const denied = await run(['parent:read', 'extra'], '{ children { edges { node { id } } } open { node { id } } }');
+    // OpenEdge.node is non-null, so its null reaches `open`.
+    expect(denied.result.data).toEqual({ children: null, open: null });
+    expect(denied.result.errors?.map((e) => [e.path?.join('.'), e.extensions['code']])).toEqual([
+      ['children', 'FORBIDDEN'],
+      ['open.node', 'FORBIDDEN'],
+    ]);
+    expect(denied.calls).toEqual(['open']);
+    const allowed = await run(
+      ['child:read', 'extra'],
+      '{ children { edges { node { id } } } open { node { sibling { id } } } }',
+    );
+    expect(allowed.result).toEqual({
+      data: { children: { edges: [{ node: { id: 'c1' } }] }, open: { node: { sibling: { id: 'c3' } } } },
+    });
+  });
+
+  it('gives an entity reached through an entity interface no reference check', () => {
+    const schema = enforceScopes(
+      buildSubgraphSchema([
+        {
+          typeDefs: parse(`
+            extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+            directive @scopes(anyOf: [[String!]!]!) on FIELD_DEFINITION | OBJECT
+            type Query { version: String }
+            interface Thing @key(fields: "id") { id: ID! }
+            type Gadget implements Thing @key(fields: "id") @scopes(anyOf: [["gadget:read"]]) {
+              id: ID!
+              twin: Gadget
+            }
+          `),
+          resolvers: {
+            Thing: { __resolveReference: (ref: { id: string }) => ({ ...ref, __typename: 'Gadget' }) },
+            Gadget: { __resolveReference: (ref: { id: string }) => ref },
+          } as never,
+        },
+      ]),
+    );
+    expect(checkedOnEveryPath(schema).get('Gadget')).toEqual([]);
+    expect((schema.getType('Gadget') as GraphQLObjectType).getFields()['twin']!.resolve).toBeTypeOf('function');
+  });
+
+  it('implies() holds only when every way to satisfy one satisfies the other', () => {
+    expect(implies([['a']], [['a']])).toBe(true);
+    expect(implies([['a', 'b']], [['a']])).toBe(true);
+    expect(
+      implies(
+        [
+          ['a', 'b'],
+          ['a', 'c'],
+        ],
+        [['a']],
+      ),
+    ).toBe(true);
+    expect(implies([['a'], ['b']], [['a']])).toBe(false);
+    expect(implies([['a']], [['a', 'b']])).toBe(false);
+    expect(implies([['a']], [['b'], ['a']])).toBe(true);
+  });
+
+  it("keeps no check of this subgraph's lists' items that their list field made already", () => {
+    const schema = createSchema();
+    const field = (type: string, name: string) => (schema.getType(type) as GraphQLObjectType).getFields()[name]!;
+    for (const [type, name] of [
+      ['ConnectorDestinationEdge', 'node'],
+      ['ConnectorDestinationConnection', 'nodes'],
+      ['AppAuthorizationEdge', 'node'],
+      ['AppAuthorizationConnection', 'nodes'],
+    ] as const) {
+      expect(field(type, name).resolve, `${type}.${name}`).toBeUndefined();
+    }
+    // connectAppAuthorization needs app-authorizations:connect; the payload's authorization needs
+    // app-authorizations:read as well, so its check stays.
+    expect(field('ConnectAppAuthorizationPayload', 'appAuthorization').resolve).toBeTypeOf('function');
   });
 
   it('satisfies() reads anyOf-of-allOf', () => {
