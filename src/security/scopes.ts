@@ -101,9 +101,9 @@ function fieldChecks(field: GraphQLField<unknown, unknown>): ScopeRequirement[] 
  * object of that type: from a root type down through fields (their own `@scopes` and their
  * returned type's), or as an entity through `_entities` (its type's `@scopes`, checked before its
  * `__resolveReference` runs; a type without one, or one reached through an entity interface, is
- * returned unchecked). The greatest fixed point
- * of "what every incoming field guarantees", so a cycle keeps what its way in checked. A type that
- * no path reaches gets nothing, so its fields keep their checks.
+ * returned unchecked). The greatest fixed point of "what every incoming field guarantees", so a
+ * cycle keeps what its way in checked. A type that no path reaches gets nothing, so its fields
+ * keep their checks.
  */
 export function checkedOnEveryPath(schema: GraphQLSchema): Map<string, ScopeRequirement[]> {
   const key = (r: ScopeRequirement) => JSON.stringify(r);
@@ -126,11 +126,11 @@ export function checkedOnEveryPath(schema: GraphQLSchema): Map<string, ScopeRequ
   const arrive = (target: string, guaranteed: Map<string, ScopeRequirement>): boolean => {
     const current = reached.get(target);
     if (!current) {
-      reached.set(target, new Map(guaranteed));
+      reached.set(target, guaranteed);
       return true;
     }
     let changed = false;
-    for (const k of [...current.keys()]) {
+    for (const k of current.keys()) {
       if (!guaranteed.has(k)) {
         current.delete(k);
         changed = true;
