@@ -50,6 +50,11 @@ function forbidden(requirements: ScopeRequirement[]) {
 type WithCaller = { caller: Caller };
 type ResolveReference = (reference: unknown, context: WithCaller, info: unknown) => unknown;
 
+/** @apollo/subgraph's extensions of an object type: its `__resolveReference`, if it has one. */
+function subgraphExtensions(type: GraphQLObjectType): { resolveReference?: ResolveReference } | undefined {
+  return (type.extensions as { apollo?: { subgraph?: { resolveReference?: ResolveReference } } }).apollo?.subgraph;
+}
+
 /** Wraps resolvers of the built schema in place; returns the same schema. */
 export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
   const checked = checkedOnEveryPath(schema);
@@ -57,8 +62,7 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
 
     const typeRequirement = scopeRequirement(type.astNode?.directives);
-    const subgraph = (type.extensions as { apollo?: { subgraph?: { resolveReference?: ResolveReference } } }).apollo
-      ?.subgraph;
+    const subgraph = subgraphExtensions(type);
     if (typeRequirement && subgraph?.resolveReference) {
       const resolveReference = subgraph.resolveReference;
       subgraph.resolveReference = (reference, context, info) => {
@@ -153,10 +157,8 @@ export function checkedOnEveryPath(schema: GraphQLSchema): Map<string, ScopeRequ
           if (field.name === '_entities') {
             // Only the reference check runs on this path (the field itself is never wrapped).
             const typeRequirement = scopeRequirement(target.astNode?.directives);
-            const subgraph = (target.extensions as { apollo?: { subgraph?: { resolveReference?: unknown } } }).apollo
-              ?.subgraph;
             const viaInterface = target.getInterfaces().some((i) => entityInterfaces.has(i.name));
-            if (typeRequirement && subgraph?.resolveReference && !viaInterface) {
+            if (typeRequirement && subgraphExtensions(target)?.resolveReference && !viaInterface) {
               guaranteed.set(key(typeRequirement), typeRequirement);
             }
           } else {
