@@ -3,6 +3,8 @@
  * with their exact member casing.
  */
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
   inputPathFromAppFabricField,
@@ -322,6 +324,24 @@ describe('formatDateTime', () => {
 
   it('throws a RangeError for an invalid Date, as toISOString does', () => {
     expect(() => formatDateTime(new Date(NaN))).toThrow(RangeError);
+  });
+
+  it('writes one flat string per timestamp, not a tree of concatenations', () => {
+    // A flat 20- or 24-character string takes 32-40 bytes on V8's heap; built by a template literal
+    // of its dozen parts, the same text kept about 300 bytes alive in ConsStrings and their pieces.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const count = 20_000;
+    const kept: string[] = new Array<string>(count).fill('');
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // Every other one with milliseconds.
+    const time = (i: number) => 1_764_000_000_000 + i * 86_400_000 + (i % 2) * 123;
+    for (let i = 0; i < count; i++) kept[i] = formatDateTime(new Date(time(i)));
+    gc();
+    const perTimestamp = (process.memoryUsage().heapUsed - before) / count;
+    for (const i of [0, 1, count - 1]) expect(kept[i]).toBe(viaIso(time(i)));
+    expect(perTimestamp).toBeLessThan(100);
   });
 });
 
