@@ -31,12 +31,12 @@ import {
   isInterfaceType,
   isObjectType,
   type GraphQLFieldResolver,
-  type GraphQLResolveInfo,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { toError } from '../errors.ts';
+import { subgraphExtensions } from '../subgraphExtensions.ts';
 
 /** Runs before an operation is compiled (graphql-js executes it until then). */
 export const COMPILE_AFTER_RUNS = 1;
@@ -170,8 +170,6 @@ function withGraphQLErrors<T extends ExecutionResult<Record<string, unknown>>>(r
 
 const SETTLED = Symbol('entities settled');
 
-type ResolveReference = (reference: unknown, context: unknown, info: GraphQLResolveInfo) => unknown;
-
 /**
  * Replaces `Query._entities` (in place) with a resolver that resolves the list with every item
  * settled: a value, or the item's failure as an Error value. graphql-js and graphql-jit both turn
@@ -214,9 +212,7 @@ export function settleEntities(schema: GraphQLSchema): void {
       const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
       let result: unknown;
       if (isObjectType(type)) {
-        const resolveReference = (
-          type.extensions as { apollo?: { subgraph?: { resolveReference?: ResolveReference } } }
-        ).apollo?.subgraph?.resolveReference;
+        const resolveReference = subgraphExtensions(type)?.resolveReference;
         try {
           result = resolveReference ? resolveReference(reference, context, info) : reference;
         } catch (error) {

@@ -23,6 +23,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { ERRORS } from '../errors.ts';
+import { subgraphExtensions } from '../subgraphExtensions.ts';
 import type { Caller } from './authenticate.ts';
 
 /** Any one inner list suffices; every scope of that list is needed. */
@@ -48,12 +49,6 @@ function forbidden(requirements: ScopeRequirement[]) {
 }
 
 type WithCaller = { caller: Caller };
-type ResolveReference = (reference: unknown, context: WithCaller, info: unknown) => unknown;
-
-/** @apollo/subgraph's extensions of an object type: its `__resolveReference`, if it has one. */
-function subgraphExtensions(type: GraphQLObjectType): { resolveReference?: ResolveReference } | undefined {
-  return (type.extensions as { apollo?: { subgraph?: { resolveReference?: ResolveReference } } }).apollo?.subgraph;
-}
 
 /** Wraps resolvers of the built schema in place; returns the same schema. */
 export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
@@ -66,7 +61,8 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
     if (typeRequirement && subgraph?.resolveReference) {
       const resolveReference = subgraph.resolveReference;
       subgraph.resolveReference = (reference, context, info) => {
-        if (!satisfies(context.caller, typeRequirement)) return Promise.reject(forbidden([typeRequirement]));
+        if (!satisfies((context as WithCaller).caller, typeRequirement))
+          return Promise.reject(forbidden([typeRequirement]));
         return resolveReference(reference, context, info);
       };
     }
