@@ -150,6 +150,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const NODE = process.execPath;
 const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
+process.once('exit', () => rmSync(home, { recursive: true, force: true }));
 
 /**
  * Every contender runs bundled by scripts/build.ts's `bundle` (the build of `dist/`), so that none

@@ -2,7 +2,7 @@
  * Which source the default chain picks, from the environment alone. The container-credentials
  * source is served on loopback; instance metadata is disabled so nothing leaves the machine.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,8 @@ afterEach(() => {
     if (saved[v] === undefined) delete process.env[v];
     else process.env[v] = saved[v];
   }
+  // The profile and token files the tests write hold credentials, if only test ones.
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('AWS credential chain', () => {
