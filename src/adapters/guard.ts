@@ -5,7 +5,7 @@
  */
 import { cancelledByCaller, whenAborted } from '../deadlines.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
-import { withUpstreamSpan } from '../tracing.ts';
+import { tracingEnabled, withUpstreamSpan } from '../tracing.ts';
 import { CANCELLED, type CircuitBreaker } from './breaker.ts';
 import type { CallOptions, UpstreamCallBudget } from './types.ts';
 
@@ -61,16 +61,33 @@ export class Limiter {
   }
 
   async run<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.#concurrency) await this.#wait(operation, signal);
-    else this.#active += 1;
+    const waiting = this.acquire(operation, signal);
+    if (waiting) await waiting;
     try {
       return await fn();
     } finally {
-      const next = this.#queue.shift();
-      if (next)
-        next(); // the slot passes to the next waiter
-      else this.#active -= 1;
+      this.release();
     }
+  }
+
+  /**
+   * Takes a slot: at once (returns undefined) or once one is free (returns a promise, which fails
+   * when the queue is full or the signal aborts first). Each slot taken is given back with
+   * {@link release}.
+   */
+  acquire(operation: string, signal: AbortSignal | undefined): Promise<void> | undefined {
+    if (this.#active < this.#concurrency) {
+      this.#active += 1;
+      return undefined;
+    }
+    return this.#wait(operation, signal);
+  }
+
+  release(): void {
+    const next = this.#queue.shift();
+    if (next)
+      next(); // the slot passes to the next waiter
+    else this.#active -= 1;
   }
 
   #wait(operation: string, signal: AbortSignal | undefined): Promise<void> {
@@ -129,42 +146,44 @@ export function guardPort<P extends object>(
     const call = (port as Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>>)[method]!.bind(
       port,
     );
-    guarded[method] = (input: unknown, options?: CallOptions) => {
-      let report: ((outcome: string) => void) | undefined;
-      try {
-        options?.budget?.take(name, operation);
-        report = breaker?.admit(operation);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    // One async function per call and nothing else made for it while tracing is off: a batch of
+    // single reads makes hundreds of these calls per GraphQL request.
+    guarded[method] = async (input: unknown, options?: CallOptions) => {
+      options?.budget?.take(name, operation);
+      const report = breaker?.admit(operation);
       const started = performance.now();
-      const done = (result: string) => {
+      let outcome = 'OK';
+      try {
+        if (tracingEnabled()) {
+          return await withUpstreamSpan(
+            `${name} ${operation}`,
+            { 'upstream.name': name, 'upstream.operation': operation },
+            () => limiter.run(operation, options?.signal, () => call(input, options)),
+            errorCode,
+          );
+        }
+        const waiting = limiter.acquire(operation, options?.signal);
+        if (waiting) await waiting;
+        try {
+          return await call(input, options);
+        } finally {
+          limiter.release();
+        }
+      } catch (error) {
         // A caller that went away aborts its calls: whatever they failed with then, it is not the
         // upstream's failure. (A passed deadline aborts with a TimeoutError, and does count.)
-        const outcome = result !== 'OK' && cancelledByCaller(options?.signal) ? CANCELLED : result;
+        outcome = cancelledByCaller(options?.signal) ? CANCELLED : errorCode(error);
+        throw error;
+      } finally {
         report?.(outcome);
         observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
-      };
-      const errorCode = (error: unknown) => {
-        const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
-        return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
-      };
-      return withUpstreamSpan(
-        `${name} ${operation}`,
-        { 'upstream.name': name, 'upstream.operation': operation },
-        () => limiter.run(operation, options?.signal, () => call(input, options)),
-        errorCode,
-      ).then(
-        (result) => {
-          done('OK');
-          return result;
-        },
-        (error: unknown) => {
-          done(errorCode(error));
-          throw error;
-        },
-      );
+      }
     };
   }
   return guarded as P;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }

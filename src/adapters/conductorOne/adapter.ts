@@ -1,6 +1,6 @@
 /**
- * The ConductorOne port on the real client. Every call goes through `call`, the one place where
- * failures are logged (status, code, request id; never bodies or tokens) and translated.
+ * The ConductorOne port on the real client. Every failed call goes through `failure`, the one place
+ * where failures are logged (status, code, request id; never bodies or tokens) and translated.
  */
 import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
@@ -71,46 +71,37 @@ function describe(error: unknown): Record<string, unknown> {
 }
 
 export function createConductorOneAdapter(client: ConductorOneClient, log: Logger): ConductorOnePort {
-  async function call<T>(
-    operation: string,
-    options: CallOptions | undefined,
-    run: () => Promise<T>,
-    notFound?: () => T,
-  ): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (notFound && error instanceof ConductorOneApiError && error.status === 404) return notFound();
-      const fields = { upstream: NAME, operation, ...describe(error) };
-      throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, operation));
-    }
+  /** The one place a failed call is logged and translated. */
+  function failure(operation: string, options: CallOptions | undefined, error: unknown): GraphQLError {
+    const fields = { upstream: NAME, operation, ...describe(error) };
+    return failedCall(log, options?.signal, fields, () => toSubgraphError(error, operation));
   }
 
+  // Each method is one async function with its own try/catch, rather than a shared wrapper taking
+  // closures: a batch of single reads makes hundreds of these calls per GraphQL request.
   return {
-    getCredential: (key, options) =>
-      call(
-        'GetCredentials',
-        options,
-        async () => {
-          const out = await client.getCredentials(key, options);
-          return out?.credential ? toConnectorCredential(out.credential, key) : null;
-        },
-        () => null,
-      ),
+    async getCredential(key, options) {
+      try {
+        const out = await client.getCredentials(key, options);
+        return out?.credential ? toConnectorCredential(out.credential, key) : null;
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw failure('GetCredentials', options, error);
+      }
+    },
 
-    getConnector: (key, options) =>
-      call(
-        'GetConnector',
-        options,
-        async () => {
-          const connector = (await client.getConnector(key, options))?.connectorView?.connector;
-          return connector ? toConductorOneConnector(connector, key) : null;
-        },
-        () => null,
-      ),
+    async getConnector(key, options) {
+      try {
+        const connector = (await client.getConnector(key, options))?.connectorView?.connector;
+        return connector ? toConductorOneConnector(connector, key) : null;
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw failure('GetConnector', options, error);
+      }
+    },
 
-    searchAppsById: (ids, options?: CallOptions) =>
-      call('SearchApps', options, async () => {
+    async searchAppsById(ids, options?: CallOptions) {
+      try {
         const apps: ConductorOneAppModel[] = [];
         let pageToken: string | undefined;
         for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
@@ -127,6 +118,14 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
           if (!pageToken) return apps;
         }
         throw new UpstreamDataError('the apps search did not stop paging');
-      }),
+      } catch (error) {
+        throw failure('SearchApps', options, error);
+      }
+    },
   };
+}
+
+/** A single read of something that does not exist: the port answers null. */
+function isNotFound(error: unknown): boolean {
+  return error instanceof ConductorOneApiError && error.status === 404;
 }

@@ -7,7 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { createUpstreamPool, type Pool } from '../http/pool.ts';
-import { injectTraceHeaders } from '../../tracing.ts';
+import { injectTraceHeaders, tracingEnabled } from '../../tracing.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
 import { exchange, type ExchangeResponse } from '../http/exchange.ts';
@@ -203,21 +203,20 @@ export class ConductorOneClient {
   async #attempt<T>(call: Call, signal: AbortSignal | undefined): Promise<T> {
     const token = await this.#options.tokens.token(signal);
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const trace: Record<string, string> = {};
-    injectTraceHeaders(trace);
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      authorization: `Bearer ${token}`,
+      'user-agent': this.#options.userAgent,
+    };
+    if (tracingEnabled()) injectTraceHeaders(headers);
+    if (body !== undefined) headers['content-type'] = 'application/json';
     let response: ExchangeResponse;
     try {
       response = await exchange(this.#dispatcher, {
         origin: this.#options.origin,
         method: call.method,
         path: call.path,
-        headers: {
-          accept: 'application/json',
-          authorization: `Bearer ${token}`,
-          'user-agent': this.#options.userAgent,
-          ...trace,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
+        headers,
         body,
         signal,
       });
@@ -225,9 +224,9 @@ export class ConductorOneClient {
       throw toTransportError(error, signal);
     }
     const { text } = response;
-    const headers = response.headers as Record<string, string | undefined>;
     if (response.statusCode === 401) this.#options.tokens.invalidate(token);
     if (response.statusCode < 200 || response.statusCode >= 300) {
+      const responseHeaders = response.headers as Record<string, string | undefined>;
       let parsed: { code?: unknown; message?: unknown } = {};
       try {
         parsed = JSON.parse(text) as typeof parsed;
@@ -240,8 +239,8 @@ export class ConductorOneClient {
         code,
         upstreamMessage: typeof parsed?.message === 'string' ? parsed.message.slice(0, 200) : undefined,
         operation: call.operation,
-        requestId: headers['x-request-id'],
-        retryAfterMs: retryAfterMs(headers['retry-after'], this.#now()),
+        requestId: responseHeaders['x-request-id'],
+        retryAfterMs: retryAfterMs(responseHeaders['retry-after'], this.#now()),
       });
     }
     try {
