@@ -367,9 +367,58 @@ describe('normalizeDateTime and isCanonicalDateTime', () => {
     ['2026-11-22T05:31:56.123456789Z', '2026-11-22T05:31:56.123Z'],
     ['2026-11-22T07:31:56+02:00', '2026-11-22T05:31:56Z'],
     ['2026-01-01T00:30:00+01:00', '2025-12-31T23:30:00Z'],
+    ['0010-01-01 00:00:00Z', '0010-01-01T00:00:00Z'],
+    ['0000-01-01T00:30:00+01:00', '-000001-12-31T23:30:00Z'],
+    ['9999-12-31T23:30:00-01:00', '+010000-01-01T00:30:00Z'],
   ])('normalises %j, which is not canonical', (input, output) => {
     expect(isCanonicalDateTime(input)).toBe(false);
     expect(normalizeDateTime(input)).toBe(output);
+  });
+
+  it('reads any RFC 3339 date-time as the regular expression and Date it replaced did', () => {
+    // The reading before it: the grammar as a regular expression, the calendar fields checked
+    // (Date would roll 30 February over), the offset's range checked, then Date.
+    const grammar = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+    const reference = (value: string): string | null => {
+      const match = grammar.exec(value);
+      if (match === null) return null;
+      const [year, month, day, hour, minute, second] = [0, 5, 8, 11, 14, 17].map((at) =>
+        Number(value.slice(at, at === 0 ? 4 : at + 2)),
+      ) as [number, number, number, number, number, number];
+      const calendar = new Date(0);
+      calendar.setUTCFullYear(year, month - 1, day);
+      if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return null;
+      if (hour > 23 || minute > 59 || second > 59) return null;
+      const offset = match[2]!;
+      if (offset.length === 6 && (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4)) > 59)) return null;
+      // With a space, Date takes its legacy parser, which reads years 0000-0099 as 1950-2049:
+      // the one way the reading before it was wrong (see the case below).
+      const date = new Date(`${value.slice(0, 10)}T${value.slice(11)}`);
+      return Number.isNaN(date.getTime()) ? null : formatDateTime(date);
+    };
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const dateTime = fc
+      .record({
+        year: fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+        month: two(13),
+        day: two(32),
+        separator: fc.constantFrom('T', 't', ' ', 'X'),
+        hour: two(25),
+        minute: two(61),
+        second: two(61),
+        fraction: fc.oneof(fc.constant(''), fc.constant('.'), fc.stringMatching(/^\.\d{1,11}$/)),
+        zone: fc.oneof(
+          fc.constantFrom('Z', 'z', '', 'ZZ', '+0100', '+01:0'),
+          fc.tuple(fc.constantFrom('+', '-'), two(25), two(61)).map(([sign, h, m]) => `${sign}${h}:${m}`),
+        ),
+      })
+      .map((t) => `${t.year}-${t.month}-${t.day}${t.separator}${t.hour}:${t.minute}:${t.second}${t.fraction}${t.zone}`);
+    fc.assert(
+      fc.property(dateTime, (value) => {
+        expect(normalizeDateTime(value)).toBe(reference(value));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   it('knows leap days', () => {
