@@ -218,6 +218,11 @@ describe('errors map to GraphQL codes', () => {
     }
   });
 
+  it('writes a segment as encodeURIComponent does, plain ids as they are', () => {
+    const ids = ['app-github', 'A_b.c~d-9', 'app:ü', 'conn%', 'id+1', 'a b', 'é', '...x', '\u{1F600}', "it's"];
+    for (const id of ids) expect(segment(id, 'id')).toBe(encodeURIComponent(id));
+  });
+
   it('refuses to build a path from an empty or separator-bearing id', () => {
     for (const bad of ['', '.', '..', 'a/b', 'a?b', 'a#b']) expect(() => segment(bad, 'id')).toThrow(TypeError);
   });

@@ -85,8 +85,12 @@ export function segment(value: string, name: string): string {
   if (value === '' || value === '.' || value === '..' || /[/\\?#]/.test(value)) {
     throw new TypeError(`ConductorOne ${name} must be a non-empty id without '/', '\\', '?' or '#'.`);
   }
-  return encodeURIComponent(value);
+  // Ids are almost always plain: then the id itself, without the copy encodeURIComponent makes.
+  return UNRESERVED.test(value) ? value : encodeURIComponent(value);
 }
+
+/** RFC 3986's unreserved characters, which encodeURIComponent leaves as they are. */
+const UNRESERVED = /^[\w.~-]+$/;
 
 interface Call {
   operation: string;
