@@ -110,6 +110,42 @@ describe('loaders', () => {
   });
 });
 
+describe("a request's loaders", () => {
+  it("makes an upstream's loaders when the request first uses one, once, and no other upstream's", async () => {
+    const { adapters } = recordingAdapters();
+    const read: string[] = [];
+    const watched = new Proxy(adapters, {
+      get(target, upstream: string) {
+        read.push(upstream);
+        return target[upstream as keyof Adapters];
+      },
+    });
+    const loaders = createLoaders(watched);
+    expect(read).toEqual([]);
+    const credentialByKey = loaders.credentialByKey;
+    expect(loaders.credentialByKey).toBe(credentialByKey);
+    expect(loaders.appById).not.toBe(credentialByKey);
+    await loaders.appById.load('x');
+    expect(read).toEqual(['conductorOne']);
+    void loaders.cloudConnectorById;
+    expect(read).toEqual(['conductorOne', 'iotManagedIntegrations']);
+  });
+
+  it('keeps its getters on the prototype, made once (not in an object literal per request)', () => {
+    const loaders = createLoaders(recordingAdapters().adapters);
+    expect(Object.getOwnPropertyNames(loaders)).toEqual([]);
+    const prototype = Object.getPrototypeOf(loaders) as object;
+    for (const name of [
+      'connectorDestinationById',
+      'appAuthorizationByArn',
+      'credentialByKey',
+      'trackDestinationList',
+    ]) {
+      expect(typeof Object.getOwnPropertyDescriptor(prototype, name)?.get).toBe('function');
+    }
+  });
+});
+
 describe('fanOut', () => {
   it('never runs more than the concurrency limit at once', async () => {
     let running = 0;
