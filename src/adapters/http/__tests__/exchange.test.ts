@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exchange, MAX_RESPONSE_BYTES, ResponseTooLargeError } from '../exchange.ts';
 import { createUpstreamPool } from '../pool.ts';
 
@@ -179,6 +179,12 @@ describe('exchange', () => {
 
 describe("a pool's headers and body timeouts", () => {
   const timeouts = { connectMs: 1_000, headersMs: 300, bodyMs: 300 };
+  // One connection, so that a test can see what happens to it.
+  let timed: Pool;
+  beforeEach(() => {
+    timed = createUpstreamPool(origin, { connections: 1, timeouts });
+  });
+  afterEach(() => timed.close());
   const elapsed = async (call: Promise<unknown>) => {
     const started = performance.now();
     await call.catch(() => undefined);
@@ -186,56 +192,36 @@ describe("a pool's headers and body timeouts", () => {
   };
 
   it('fails an exchange whose headers do not come in time, and the connection with it', async () => {
-    const timed = createUpstreamPool(origin, { connections: 1, timeouts });
-    try {
-      const late = exchange(timed, { origin, method: 'GET', path: '/late', headers: {} });
-      await expect(late).rejects.toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
-      // The timeout, not the server's answer at 3 s. (undici checks its timers every half second,
-      // so a 300 ms timeout fires after 0.5-1 s.)
-      expect(await elapsed(late)).toBeLessThan(2_000);
-      // The one connection was closed with it: the next exchange is not answered with 'late'.
-      const next = await exchange(timed, { origin, method: 'POST', path: '/echo', headers: {}, body: 'x' });
-      expect(JSON.parse(next.text)).toEqual({ method: 'POST', body: 'x' });
-    } finally {
-      await timed.close();
-    }
+    const late = exchange(timed, { origin, method: 'GET', path: '/late', headers: {} });
+    await expect(late).rejects.toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
+    // The timeout, not the server's answer at 3 s. (undici checks its timers every half second,
+    // so a 300 ms timeout fires after 0.5-1 s.)
+    expect(await elapsed(late)).toBeLessThan(2_000);
+    // The one connection was closed with it: the next exchange is not answered with 'late'.
+    const next = await exchange(timed, { origin, method: 'POST', path: '/echo', headers: {}, body: 'x' });
+    expect(JSON.parse(next.text)).toEqual({ method: 'POST', body: 'x' });
   });
 
   it('fails a body that stalls longer than the body timeout between two chunks', async () => {
-    const timed = createUpstreamPool(origin, { connections: 1, timeouts });
-    try {
-      const stalled = exchange(timed, { origin, method: 'GET', path: '/stall', headers: {} });
-      await expect(stalled).rejects.toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
-      // The timeout, not the rest of the body at 5 s.
-      expect(await elapsed(stalled)).toBeLessThan(2_000);
-    } finally {
-      await timed.close();
-    }
+    const stalled = exchange(timed, { origin, method: 'GET', path: '/stall', headers: {} });
+    await expect(stalled).rejects.toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
+    // The timeout, not the rest of the body at 5 s.
+    expect(await elapsed(stalled)).toBeLessThan(2_000);
   });
 
   it('lets a body take longer than the body timeout in all, when no gap is that long', async () => {
-    const timed = createUpstreamPool(origin, { connections: 1, timeouts });
-    try {
-      const started = performance.now();
-      const response = await exchange(timed, { origin, method: 'GET', path: '/trickle', headers: {} });
-      expect(response.text).toBe('0123456789');
-      expect(performance.now() - started).toBeGreaterThan(900);
-    } finally {
-      await timed.close();
-    }
+    const started = performance.now();
+    const response = await exchange(timed, { origin, method: 'GET', path: '/trickle', headers: {} });
+    expect(response.text).toBe('0123456789');
+    expect(performance.now() - started).toBeGreaterThan(900);
   });
 
   it('does not time an exchange while it waits for a connection', async () => {
     // One connection, held by a trickle for a second; the echo behind it waits longer than the
     // headers timeout for its turn, and is then answered at once.
-    const timed = createUpstreamPool(origin, { connections: 1, timeouts });
-    try {
-      const first = exchange(timed, { origin, method: 'GET', path: '/trickle', headers: {} });
-      const queued = exchange(timed, { origin, method: 'POST', path: '/echo', headers: {}, body: 'y' });
-      expect((await first).text).toBe('0123456789');
-      expect((await queued).statusCode).toBe(201);
-    } finally {
-      await timed.close();
-    }
+    const first = exchange(timed, { origin, method: 'GET', path: '/trickle', headers: {} });
+    const queued = exchange(timed, { origin, method: 'POST', path: '/echo', headers: {}, body: 'y' });
+    expect((await first).text).toBe('0123456789');
+    expect((await queued).statusCode).toBe(201);
   });
 });
