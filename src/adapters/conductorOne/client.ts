@@ -7,7 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { createUpstreamPool, type Pool } from '../http/pool.ts';
-import { injectTraceHeaders, tracingEnabled } from '../../tracing.ts';
+import { injectTraceHeaders } from '../../tracing.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
 import { exchange, type ExchangeResponse } from '../http/exchange.ts';
@@ -212,7 +212,7 @@ export class ConductorOneClient {
       authorization: `Bearer ${token}`,
       'user-agent': this.#options.userAgent,
     };
-    if (tracingEnabled()) injectTraceHeaders(headers);
+    injectTraceHeaders(headers);
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: ExchangeResponse;
     try {
