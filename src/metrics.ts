@@ -3,17 +3,19 @@
  * outcomes, upstream and operation names from the code): never ids, arguments or anything a
  * caller sent, so nothing secret or unbounded can become a label.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { LabelledCounter, LabelledHistogram } from './metricSeries.ts';
 
 export interface Metrics {
   registry: Registry;
-  graphqlRequests: Counter<'operation_type' | 'outcome'>;
-  graphqlDuration: Histogram<'operation_type' | 'outcome'>;
-  upstreamRequests: Counter<'upstream' | 'operation' | 'outcome'>;
-  upstreamDuration: Histogram<'upstream' | 'operation'>;
-  upstreamAttempts: Counter<'upstream' | 'operation'>;
-  upstreamThrottles: Counter<'upstream' | 'operation'>;
-  dataloaderBatchSize: Histogram<'loader'>;
+  // Recorded on every request or upstream call: src/metricSeries.ts.
+  graphqlRequests: LabelledCounter<'operation_type' | 'outcome'>;
+  graphqlDuration: LabelledHistogram<'operation_type' | 'outcome'>;
+  upstreamRequests: LabelledCounter<'upstream' | 'operation' | 'outcome'>;
+  upstreamDuration: LabelledHistogram<'upstream' | 'operation'>;
+  upstreamAttempts: LabelledCounter<'upstream' | 'operation'>;
+  upstreamThrottles: LabelledCounter<'upstream' | 'operation'>;
+  dataloaderBatchSize: LabelledHistogram<'loader'>;
   tokenRefreshes: Counter<'upstream'>;
   unhandledRejections: Counter;
   circuitState: Gauge<'upstream'>;
@@ -30,9 +32,18 @@ export interface AdmissionState {
   readonly waiting: number;
 }
 
+const outcomeLabels = new Map<string, string>();
+
 /** Outcomes are registry codes (lower case) or `ok`; anything else is `error`. */
 export function outcomeLabel(code: unknown): string {
-  return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? code.toLowerCase() : 'error';
+  if (typeof code !== 'string') return 'error';
+  const known = outcomeLabels.get(code);
+  if (known !== undefined) return known;
+  if (!/^[A-Z_]{2,40}$/.test(code)) return 'error';
+  const label = code.toLowerCase();
+  // The registry's codes are few; the bound keeps any other source of codes from growing it.
+  if (outcomeLabels.size < 64) outcomeLabels.set(code, label);
+  return label;
 }
 
 export function createMetrics(): Metrics {
@@ -42,45 +53,45 @@ export function createMetrics(): Metrics {
   const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   const metrics: Metrics = {
     registry,
-    graphqlRequests: new Counter({
+    graphqlRequests: new LabelledCounter({
       name: 'graphql_requests_total',
       help: 'GraphQL requests by operation type and outcome.',
       labelNames: ['operation_type', 'outcome'],
       registers: [registry],
     }),
-    graphqlDuration: new Histogram({
+    graphqlDuration: new LabelledHistogram({
       name: 'graphql_request_duration_seconds',
       help: 'GraphQL request duration by operation type and outcome.',
       labelNames: ['operation_type', 'outcome'],
       buckets: latency,
       registers: [registry],
     }),
-    upstreamRequests: new Counter({
+    upstreamRequests: new LabelledCounter({
       name: 'upstream_requests_total',
       help: 'Upstream calls by upstream, operation and outcome (after retries).',
       labelNames: ['upstream', 'operation', 'outcome'],
       registers: [registry],
     }),
-    upstreamDuration: new Histogram({
+    upstreamDuration: new LabelledHistogram({
       name: 'upstream_request_duration_seconds',
       help: 'Upstream call duration (all attempts) by upstream and operation.',
       labelNames: ['upstream', 'operation'],
       buckets: latency,
       registers: [registry],
     }),
-    upstreamAttempts: new Counter({
+    upstreamAttempts: new LabelledCounter({
       name: 'upstream_retries_total',
       help: 'Upstream attempts beyond the first (retries), by upstream and operation.',
       labelNames: ['upstream', 'operation'],
       registers: [registry],
     }),
-    upstreamThrottles: new Counter({
+    upstreamThrottles: new LabelledCounter({
       name: 'upstream_throttled_total',
       help: 'Upstream calls that ended throttled, by upstream and operation.',
       labelNames: ['upstream', 'operation'],
       registers: [registry],
     }),
-    dataloaderBatchSize: new Histogram({
+    dataloaderBatchSize: new LabelledHistogram({
       name: 'dataloader_batch_size',
       help: 'Keys per DataLoader batch, by loader.',
       labelNames: ['loader'],
