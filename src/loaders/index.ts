@@ -9,17 +9,43 @@ import { createConductorOneLoaders } from './conductorOneLoaders.ts';
 import { createIotManagedIntegrationsLoaders } from './iotManagedIntegrationsLoaders.ts';
 import type { LoaderSettings } from './options.ts';
 
-type IotManagedIntegrationsLoaders = ReturnType<typeof createIotManagedIntegrationsLoaders>;
-type AppFabricLoaders = ReturnType<typeof createAppFabricLoaders>;
-type ConductorOneLoaders = ReturnType<typeof createConductorOneLoaders>;
-export type Loaders = IotManagedIntegrationsLoaders & AppFabricLoaders & ConductorOneLoaders;
+/** Each upstream's loaders, made together since they prime one another. */
+interface LoaderGroups {
+  iotManagedIntegrations: ReturnType<typeof createIotManagedIntegrationsLoaders>;
+  appFabric: ReturnType<typeof createAppFabricLoaders>;
+  conductorOne: ReturnType<typeof createConductorOneLoaders>;
+}
+type Group = keyof LoaderGroups;
+export type Loaders = LoaderGroups['iotManagedIntegrations'] & LoaderGroups['appFabric'] & LoaderGroups['conductorOne'];
+
+/** The group a loader's name belongs to. */
+type GroupOf<K extends keyof Loaders> = { [G in Group]: K extends keyof LoaderGroups[G] ? G : never }[Group];
+
+/**
+ * Which group holds each loader. Typed so that tsc fails when a group gains a loader that is not
+ * listed here, or when one is listed under the wrong group.
+ */
+const GROUP_OF: { readonly [K in keyof Loaders]: GroupOf<K> } = {
+  connectorDestinationById: 'iotManagedIntegrations',
+  connectorDestinationSummaryById: 'iotManagedIntegrations',
+  cloudConnectorById: 'iotManagedIntegrations',
+  trackDestinationList: 'iotManagedIntegrations',
+  appAuthorizationByRef: 'appFabric',
+  appAuthorizationSummaryByArn: 'appFabric',
+  appAuthorizationByArn: 'appFabric',
+  trackAuthorizationList: 'appFabric',
+  credentialByKey: 'conductorOne',
+  connectorByKey: 'conductorOne',
+  appById: 'conductorOne',
+};
 
 export function createLoaders(
   adapters: Adapters,
   options: CallOptions = {},
   settings: LoaderSettings = { batching: true },
 ): Loaders {
-  return new RequestLoaders(adapters, options, settings);
+  // The getters GROUP_OF defines on the prototype (below) are the Loaders.
+  return new RequestLoaders(adapters, options, settings) as unknown as Loaders;
 }
 
 /**
@@ -32,13 +58,13 @@ export function createLoaders(
  * made on every evaluation, in the old generation: docs/performance.md, *Getters in object
  * literals*). The context holds this object by reference, so Apollo's copy of the context shares it.
  */
-class RequestLoaders implements Loaders {
+class RequestLoaders {
   readonly #adapters: Adapters;
   readonly #options: CallOptions;
   readonly #settings: LoaderSettings;
-  #iotManagedIntegrations: IotManagedIntegrationsLoaders | undefined;
-  #appFabric: AppFabricLoaders | undefined;
-  #conductorOne: ConductorOneLoaders | undefined;
+  #iotManagedIntegrations: LoaderGroups['iotManagedIntegrations'] | undefined;
+  #appFabric: LoaderGroups['appFabric'] | undefined;
+  #conductorOne: LoaderGroups['conductorOne'] | undefined;
 
   constructor(adapters: Adapters, options: CallOptions, settings: LoaderSettings) {
     this.#adapters = adapters;
@@ -46,59 +72,33 @@ class RequestLoaders implements Loaders {
     this.#settings = settings;
   }
 
-  #iot(): IotManagedIntegrationsLoaders {
-    return (this.#iotManagedIntegrations ??= createIotManagedIntegrationsLoaders(
-      this.#adapters.iotManagedIntegrations,
-      this.#options,
-      this.#settings,
-    ));
+  /** The group's loaders, made on first use. */
+  #group(group: Group): LoaderGroups[Group] {
+    switch (group) {
+      case 'iotManagedIntegrations':
+        return (this.#iotManagedIntegrations ??= createIotManagedIntegrationsLoaders(
+          this.#adapters.iotManagedIntegrations,
+          this.#options,
+          this.#settings,
+        ));
+      case 'appFabric':
+        return (this.#appFabric ??= createAppFabricLoaders(this.#adapters.appFabric, this.#options, this.#settings));
+      case 'conductorOne':
+        return (this.#conductorOne ??= createConductorOneLoaders(
+          this.#adapters.conductorOne,
+          this.#options,
+          this.#settings,
+        ));
+    }
   }
 
-  #af(): AppFabricLoaders {
-    return (this.#appFabric ??= createAppFabricLoaders(this.#adapters.appFabric, this.#options, this.#settings));
-  }
-
-  #c1(): ConductorOneLoaders {
-    return (this.#conductorOne ??= createConductorOneLoaders(
-      this.#adapters.conductorOne,
-      this.#options,
-      this.#settings,
-    ));
-  }
-
-  get connectorDestinationById(): IotManagedIntegrationsLoaders['connectorDestinationById'] {
-    return this.#iot().connectorDestinationById;
-  }
-  get connectorDestinationSummaryById(): IotManagedIntegrationsLoaders['connectorDestinationSummaryById'] {
-    return this.#iot().connectorDestinationSummaryById;
-  }
-  get cloudConnectorById(): IotManagedIntegrationsLoaders['cloudConnectorById'] {
-    return this.#iot().cloudConnectorById;
-  }
-  get trackDestinationList(): IotManagedIntegrationsLoaders['trackDestinationList'] {
-    return this.#iot().trackDestinationList;
-  }
-
-  get appAuthorizationByRef(): AppFabricLoaders['appAuthorizationByRef'] {
-    return this.#af().appAuthorizationByRef;
-  }
-  get appAuthorizationSummaryByArn(): AppFabricLoaders['appAuthorizationSummaryByArn'] {
-    return this.#af().appAuthorizationSummaryByArn;
-  }
-  get appAuthorizationByArn(): AppFabricLoaders['appAuthorizationByArn'] {
-    return this.#af().appAuthorizationByArn;
-  }
-  get trackAuthorizationList(): AppFabricLoaders['trackAuthorizationList'] {
-    return this.#af().trackAuthorizationList;
-  }
-
-  get credentialByKey(): ConductorOneLoaders['credentialByKey'] {
-    return this.#c1().credentialByKey;
-  }
-  get connectorByKey(): ConductorOneLoaders['connectorByKey'] {
-    return this.#c1().connectorByKey;
-  }
-  get appById(): ConductorOneLoaders['appById'] {
-    return this.#c1().appById;
+  static {
+    for (const [name, group] of Object.entries(GROUP_OF) as [keyof Loaders, Group][]) {
+      Object.defineProperty(RequestLoaders.prototype, name, {
+        get(this: RequestLoaders) {
+          return (this.#group(group) as Record<string, unknown>)[name];
+        },
+      });
+    }
   }
 }
