@@ -210,8 +210,13 @@ export function renderMarkdown(results: BenchResults): string {
   const failures = results.throughput.filter((s) => isNum(s.failures) && s.failures > 0);
   if (failures.length > 0) {
     out.push(
-      '⚠️ Failed requests (not HTTP 200, GraphQL errors, or incomplete), median per round: ' +
-        failures.map((s) => `${code(s.query)} on ${code(s.target)}: ${int(s.failures)}`).join('; ') +
+      '⚠️ Failed requests (not HTTP 200, GraphQL errors, or incomplete), in all rounds: ' +
+        failures
+          .map(
+            (s) =>
+              `${code(s.query)} on ${code(s.target)}: ${int(s.failures)}${isNum(s.requests) ? ` of ${int(s.requests)}` : ''}`,
+          )
+          .join('; ') +
         '.',
       '',
     );

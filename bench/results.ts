@@ -55,6 +55,9 @@ export interface ThroughputSummary {
   rssPeakMB: number;
   /** Median over the rounds of each run's median RSS sample, MB (10^6 bytes). */
   rssSteadyMB: number;
+  /** Requests answered in all the rounds' measured runs (absent in results written before it was kept). */
+  requests?: number;
+  /** Of those, the ones that failed (not HTTP 200, GraphQL errors, or incomplete). */
   failures: number;
   /** Upstream calls one request of this query made, by `upstream/Operation` (the token endpoint excluded). */
   upstreamCalls: Record<string, number>;

@@ -172,9 +172,14 @@ describe('renderMarkdown', () => {
     const r = fixture();
     r.settings.smoke = true;
     r.throughput[1]!.failures = 7;
+    r.throughput[1]!.requests = 90;
+    r.throughput[2]!.failures = 3;
+    delete r.throughput[2]!.requests; // results written before the total was kept
     const out = renderMarkdown(r);
     expect(out).toContain('**Smoke run**');
-    expect(out).toContain('`connectorDestinations` on `subgraph-n1`: 7');
+    expect(out).toContain(
+      `in all rounds: \`connectorDestinations\` on \`subgraph-n1\`: 7 of 90; \`${r.throughput[2]!.query}\` on \`${r.throughput[2]!.target}\`: 3.`,
+    );
   });
 });
 
