@@ -151,18 +151,32 @@ describe('connectAppAuthorization', () => {
 
   it('reports persistent throttling as a top-level UPSTREAM_THROTTLED: the code was not consumed', async () => {
     const code = newCode();
-    sim.inject('ConnectAppAuthorization', { kind: 'throttle', times: 5 });
+    sim.inject('ConnectAppAuthorization', { kind: 'throttle', times: 2 });
     const { res } = await connect(code);
     expect(res.body.data).toBeNull();
     expect(res.body.errors![0]!.extensions).toMatchObject({
       code: 'UPSTREAM_THROTTLED',
       upstream: { name: 'appFabric', operation: 'ConnectAppAuthorization' },
     });
-    expect(sends()).toBe(3);
+    // One resend at most, although reads get three attempts (AWS_MAX_ATTEMPTS).
+    expect(sends()).toBe(2);
+    expect(sim.requests.map((r) => r.headers['amz-sdk-request'])).toEqual(['attempt=1; max=2', 'attempt=2; max=2']);
     expectNowhere(code, res.text);
     // And the caller may indeed retry with the same code.
     t.resetCalls();
     expect((await connect(code)).payload).toEqual(CONNECTED());
+  });
+
+  it('does not resend on a throttling name without a 429: only an explicit throttle proves the code unused', async () => {
+    const code = newCode();
+    sim.inject('ConnectAppAuthorization', { kind: 'error', status: 400, type: 'LimitExceededException' });
+    const { res } = await connect(code);
+    expect(res.body.data).toBeNull();
+    expect(res.body.errors![0]!.extensions).toMatchObject({
+      upstream: { name: 'appFabric', operation: 'ConnectAppAuthorization', status: 400 },
+    });
+    expect(t.calls()['appFabric']).toEqual({ ConnectAppAuthorization: 1 });
+    expectNowhere(code, res.text);
   });
 
   it('does not resend after a 500 once the code was consumed: 1 send, a Get, then success', async () => {
@@ -221,10 +235,28 @@ describe('connectAppAuthorization', () => {
     expect(sends()).toBe(1);
   });
 
-  it('sends two different codes for the same authorization separately', async () => {
-    sim.setLatency(100, 'ConnectAppAuthorization');
-    await Promise.all([connect(newCode()), connect(newCode())]);
-    expect(sends()).toBe(2);
+  it('sends two different codes for the same authorization one after the other, status check included', async () => {
+    // Whichever arrives first hangs until the headers timeout and is settled by a status check;
+    // only then is the other sent, and it connects.
+    sim.inject('ConnectAppAuthorization', { kind: 'hang' });
+    const [a, b] = await Promise.all([connect(newCode()), connect(newCode())]);
+    const outcomes = [a.payload, b.payload].map((p) => p.userErrors[0]?.code ?? p.appAuthorization.status);
+    expect(outcomes.sort()).toEqual(['CONNECTED', 'OUTCOME_UNKNOWN']);
+    expect(sim.requests.map((r) => r.operation)).toEqual([
+      'ConnectAppAuthorization',
+      'GetAppAuthorization',
+      'ConnectAppAuthorization',
+    ]);
+  });
+
+  it('sends codes for different authorizations at once', async () => {
+    sim.setLatency(300, 'ConnectAppAuthorization');
+    const [a, b] = await Promise.all([connect(newCode(), 'SLACK'), connect(newCode(), 'GOOGLE')]);
+    expect(a.payload).toEqual(CONNECTED('SLACK'));
+    expect(b.payload).toEqual(CONNECTED('GOOGLE'));
+    const [first, second] = sim.requests.filter((r) => r.operation === 'ConnectAppAuthorization');
+    // The second arrived while the first was still held for 300 ms.
+    expect(Math.abs(second!.receivedAt - first!.receivedAt)).toBeLessThan(250);
   });
 
   it('keeps the code out of the inline trace the router asks for', async () => {
@@ -242,6 +274,93 @@ describe('connectAppAuthorization', () => {
     const decoded = [bytes.toString('latin1'), tryInflate(bytes)].join('\n');
     expect(decoded).not.toContain(code);
     expectNowhere(code, res.text);
+  });
+});
+
+describe('connectAppAuthorization within the request deadline', () => {
+  // The deadline (1.2 s) comes long before the upstream headers timeout (5 s), as with the
+  // defaults, where both are 10 s.
+  let d: TestServer;
+  let dsim: AwsSimulator;
+  beforeAll(async () => {
+    d = await startTestServer({
+      config: { requestTimeoutMs: 1_200, upstreamTimeouts: { connectMs: 500, headersMs: 5_000, bodyMs: 300 } },
+    });
+    dsim = d.sandbox.aws!;
+  });
+  afterAll(() => d.close());
+  beforeEach(() => {
+    dsim.reset();
+    dsim.resetState();
+    d.resetCalls();
+  });
+  const connectOn = async (code: string) => {
+    const res = await d.query(MUTATION, {
+      input: (() => {
+        const a = d.sandbox.seed.appFabric.appAuthorizations.find((x) => x.app === 'SLACK')!;
+        return {
+          appBundleIdentifier: a.appBundleArn,
+          appAuthorizationIdentifier: a.appAuthorizationArn,
+          authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code },
+        };
+      })(),
+    });
+    return { res, payload: (res.body.data as any)?.connectAppAuthorization };
+  };
+
+  it('cuts a hanging send early enough to check the status before the deadline', async () => {
+    dsim.inject('ConnectAppAuthorization', { kind: 'hang' });
+    const started = Date.now();
+    const { res, payload } = await connectOn(newCode());
+    expect(res.status).toBe(200);
+    expect(payload.userErrors).toEqual([{ code: 'OUTCOME_UNKNOWN', message: expect.any(String), field: null }]);
+    expect(d.calls()['appFabric']).toEqual({ ConnectAppAuthorization: 1, GetAppAuthorization: 1 });
+    expect(Date.now() - started).toBeLessThan(1_200 + 500);
+  });
+
+  it('reports the connection made when the status check finds it, after a hanging send', async () => {
+    dsim.inject('ConnectAppAuthorization', { kind: 'hang', afterProcessing: true });
+    const { payload } = await connectOn(newCode());
+    expect(payload.userErrors).toEqual([]);
+    expect(payload.appAuthorization.status).toBe('CONNECTED');
+  });
+
+  it('does not send a code whose client left while another code for the authorization was in flight', async () => {
+    // The first send hangs, and so does its status check, until the first request's deadline.
+    dsim.inject('ConnectAppAuthorization', { kind: 'hang' });
+    dsim.inject('GetAppAuthorization', { kind: 'hang' });
+    const first = newCode();
+    const second = newCode();
+    const a = connectOn(first);
+    await new Promise((r) => setTimeout(r, 50));
+    const a2 = d.sandbox.seed.appFabric.appAuthorizations.find((x) => x.app === 'SLACK')!;
+    const body = JSON.stringify({
+      query: MUTATION,
+      variables: {
+        input: {
+          appBundleIdentifier: a2.appBundleArn,
+          appAuthorizationIdentifier: a2.appAuthorizationArn,
+          authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: second },
+        },
+      },
+    });
+    // The second caller gives up while it waits for the first.
+    await expect(
+      fetch(d.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(300),
+      }),
+    ).rejects.toThrow();
+    expect((await a).payload.userErrors).toEqual([
+      { code: 'OUTCOME_UNKNOWN', message: expect.any(String), field: null },
+    ]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(dsim.requests.filter((r) => r.operation === 'ConnectAppAuthorization').map((r) => r.body)).toEqual([
+      expect.stringContaining(first),
+    ]);
+    expect(d.logs.join('\n')).not.toContain(second);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { ERRORS } from '../../errors.ts';
+import { deadlineExceeded, whenAborted } from '../../deadlines.ts';
 import { AwsServiceException } from '../aws/errors.ts';
 import { TransportError } from '../http/transport.ts';
 import { createAwsCalls, describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
@@ -13,6 +14,39 @@ import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSumm
 import type { AppAuthorizationRef, AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
 
 const NAME = 'appFabric';
+
+/**
+ * Time kept back from the send for the status check after an ambiguous failure: at most this,
+ * and at most a quarter of what is left of the request.
+ */
+export const CONNECT_CHECK_RESERVE_MS = 2_000;
+
+/**
+ * The connect send's own options: its signal also aborts (as a passed deadline) early enough to
+ * leave the status check {@link CONNECT_CHECK_RESERVE_MS}. Without a deadline, the options as they are.
+ */
+function reserveForCheck(
+  options: CallOptions | undefined,
+  now: () => number,
+): { send: CallOptions | undefined; done: () => void } {
+  const deadline = options?.deadline;
+  if (deadline === undefined) return { send: options, done: () => undefined };
+  const left = deadline - now();
+  const cutoff = deadline - Math.min(CONNECT_CHECK_RESERVE_MS, Math.max(0, left) / 4);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(deadlineExceeded()), Math.max(0, cutoff - now()));
+  const parent = options?.signal;
+  if (parent?.aborted) controller.abort(parent.reason);
+  const untrack =
+    parent && !parent.aborted ? whenAborted(parent, (reason) => controller.abort(reason)) : () => undefined;
+  return {
+    send: { ...options, signal: controller.signal, deadline: cutoff },
+    done: () => {
+      clearTimeout(timer);
+      untrack();
+    },
+  };
+}
 
 const OUTCOME_UNKNOWN: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
@@ -26,6 +60,7 @@ export function createAppFabricAdapter(
   client: AppFabric,
   log: Logger,
   onRetries: (operation: string, retries: number) => void = () => undefined,
+  now: () => number = Date.now,
 ): AppFabricPort {
   const { call, handlerOptions } = createAwsCalls(NAME, log, onRetries);
 
@@ -85,11 +120,14 @@ export function createAppFabricAdapter(
         appAuthorizationIdentifier: input.appAuthorizationIdentifier,
       };
       const operation = 'ConnectAppAuthorization';
+      const reserve = reserveForCheck(options, now);
       try {
-        const out = await client.connectAppAuthorization(
-          { ...ref, ...(input.authRequest ? { authRequest: input.authRequest } : {}) },
-          handlerOptions(options),
-        );
+        const out = await client
+          .connectAppAuthorization(
+            { ...ref, ...(input.authRequest ? { authRequest: input.authRequest } : {}) },
+            handlerOptions(reserve.send),
+          )
+          .finally(reserve.done);
         if (!out.appAuthorizationSummary) return await checkOutcome(ref, options);
         return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
       } catch (error) {

@@ -97,8 +97,9 @@ const ListAppAuthorizations: OperationSpec<ListAppAuthorizationsCommandInput, Li
 };
 
 /**
- * Not idempotent, and it spends a single-use OAuth code: resent only when AppFabric provably did
- * not process it (throttled, or the connection was never established).
+ * Not idempotent, and it spends a single-use OAuth code: resent at most once, and only when
+ * AppFabric provably did not process it (an explicit throttle, or a connection that was never
+ * made), whatever `AWS_MAX_ATTEMPTS` allows for reads.
  */
 const ConnectAppAuthorization: OperationSpec<
   ConnectAppAuthorizationCommandInput,
@@ -110,6 +111,7 @@ const ConnectAppAuthorization: OperationSpec<
   body: (i) =>
     i.authRequest ? { authRequest: { redirectUri: i.authRequest.redirectUri, code: i.authRequest.code } } : {},
   retry: 'unprocessed-only',
+  maxAttempts: 2,
   deserialize: (body) => ({
     appAuthorizationSummary: body['appAuthorizationSummary'] ? deSummary(body['appAuthorizationSummary']) : undefined,
   }),

@@ -11,7 +11,7 @@ import { createUpstreamPool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
 import { exchange, type ExchangeResponse } from '../http/exchange.ts';
-import { TransportError, toTransportError, waitBeforeRetry } from '../http/transport.ts';
+import { abortedBeforeSending, TransportError, toTransportError, waitBeforeRetry } from '../http/transport.ts';
 import { AwsServiceException, deserializeError } from './errors.ts';
 import {
   backoffDelay,
@@ -43,6 +43,8 @@ export interface OperationSpec<I, O> {
   /** The JSON body members; undefined for operations without a body. */
   body?(input: I): Record<string, unknown>;
   retry: RetryPolicy;
+  /** At most this many attempts, whatever the client allows (`AWS_MAX_ATTEMPTS`). */
+  maxAttempts?: number;
   deserialize(body: Record<string, unknown>): O;
 }
 
@@ -155,7 +157,9 @@ export class AwsRestJsonClient {
           });
           return error;
         };
-        if (!verdict.retryable || options.signal?.aborted) throw fail();
+        if (!verdict.retryable || options.signal?.aborted || attempts >= (spec.maxAttempts ?? Infinity)) {
+          throw fail();
+        }
         const retryCount = token.getRetryCount();
         try {
           token = await this.#retry.refreshRetryTokenForRetry(token, { errorType: verdict.errorType });
@@ -188,7 +192,7 @@ export class AwsRestJsonClient {
     const body = members === undefined ? undefined : JSON.stringify(members);
     const headers: Record<string, string> = {
       'amz-sdk-invocation-id': invocationId,
-      'amz-sdk-request': `attempt=${attempt}; max=${this.#maxAttempts}`,
+      'amz-sdk-request': `attempt=${attempt}; max=${Math.min(this.#maxAttempts, spec.maxAttempts ?? Infinity)}`,
       'user-agent': this.#options.userAgent,
     };
     injectTraceHeaders(headers);
@@ -211,6 +215,7 @@ export class AwsRestJsonClient {
       new Date(this.#now() + this.#clockOffset),
     );
     const queryString = buildQueryString(query);
+    if (signal?.aborted) throw abortedBeforeSending(signal);
 
     let response: ExchangeResponse;
     try {

@@ -42,7 +42,10 @@ export const CLOCK_SKEW_NAMES = new Set([
 export type RetryPolicy =
   /** Reads: throttling and transient failures. */
   | 'standard'
-  /** Non-idempotent writes: only when the service provably did not process the request. */
+  /**
+   * Non-idempotent writes: only when the service provably did not process the request (an
+   * explicit throttle, or a connection that was never made).
+   */
   | 'unprocessed-only';
 
 export interface Classification {
@@ -56,7 +59,7 @@ export function classify(error: unknown, policy: RetryPolicy, clockSkewCorrected
   if (error instanceof AwsServiceException) {
     const status = error.$metadata.httpStatusCode ?? 0;
     const retryAfterMs = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
-    if (status === 429 || THROTTLING_NAMES.has(error.name)) {
+    if (policy === 'standard' ? status === 429 || THROTTLING_NAMES.has(error.name) : isExplicitThrottle(error)) {
       // A throttled request was not processed: safe to resend even for a non-idempotent write.
       return { errorType: 'THROTTLING', retryable: true, retryAfterMs };
     }
@@ -76,6 +79,15 @@ export function classify(error: unknown, policy: RetryPolicy, clockSkewCorrected
     return { errorType: 'TRANSIENT', retryable: policy === 'standard' || !error.sent };
   }
   return { errorType: 'CLIENT_ERROR', retryable: false };
+}
+
+/**
+ * The throttle that proves a write was not processed: HTTP 429 or `ThrottlingException`. The SDK's
+ * other throttling names (`LimitExceededException`, `TransactionInProgressException`, ...) can mean
+ * a quota or a write still in progress elsewhere, so they never resend a write.
+ */
+function isExplicitThrottle(error: AwsServiceException): boolean {
+  return error.$metadata.httpStatusCode === 429 || error.name === 'ThrottlingException';
 }
 
 /** Full-jitter exponential backoff, as the SDK's DefaultRetryBackoffStrategy. */

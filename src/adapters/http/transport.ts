@@ -58,6 +58,20 @@ export function toTransportError(error: unknown, signal: AbortSignal | undefined
   });
 }
 
+/**
+ * The signal aborted before the request was handed to a connection: nothing reached the server,
+ * so even a non-idempotent write was not processed.
+ */
+export function abortedBeforeSending(signal: AbortSignal): TransportError {
+  const timeout = isDeadlineExceeded(signal.reason);
+  return new TransportError(
+    timeout
+      ? 'The request deadline passed before the request was sent.'
+      : 'The request was aborted before it was sent.',
+    { code: timeout ? 'DEADLINE_EXCEEDED' : 'ABORTED', timeout, sent: false, cause: signal.reason },
+  );
+}
+
 /** Full-jitter exponential backoff: a uniform draw from [0, min(base · 2^retryCount, cap)). */
 export function fullJitter(
   baseMs: number,

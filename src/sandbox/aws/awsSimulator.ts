@@ -140,7 +140,8 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
     }
 
     const fault = faults.take(operation);
-    if (fault?.kind === 'hang') return; // the socket stays open until the client or close() ends it
+    // A hang keeps the socket open until the client or close() ends it.
+    if (fault?.kind === 'hang' && !runsFirst(fault)) return;
     if (fault?.kind === 'reset' && !runsFirst(fault)) {
       req.socket.destroy();
       return;
@@ -159,6 +160,7 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hang') return;
     if (fault?.kind === 'error') return send(res, faultResponse(match.route.service, fault), ids);
     return send(res, response, ids, fault?.kind === 'slowBody' ? fault.chunkDelayMs : undefined);
   };

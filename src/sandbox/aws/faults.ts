@@ -30,6 +30,8 @@ export interface ResetFault extends Repeatable {
 /** Never answer, until the client gives up or the simulator closes. */
 export interface HangFault extends Repeatable {
   kind: 'hang';
+  /** Run the operation first (its effects happen), then never answer. */
+  afterProcessing?: boolean;
 }
 
 /** Answer normally, but write the body a few bytes at a time with a pause between writes. */
@@ -45,7 +47,9 @@ export const createFaultQueue = (): FaultQueue<SimulatorFault> => new FaultQueue
 
 /** Whether the operation runs before the fault answers. */
 export function runsFirst(fault: SimulatorFault | undefined): boolean {
-  return (fault?.kind === 'error' || fault?.kind === 'reset') && fault.afterProcessing === true;
+  return (
+    (fault?.kind === 'error' || fault?.kind === 'reset' || fault?.kind === 'hang') && fault.afterProcessing === true
+  );
 }
 
 /** The response an error or throttle fault answers with. */

@@ -140,6 +140,17 @@ describe('retry classification', () => {
     ).toBe(true);
   });
 
+  it('resends a write only on an explicit throttle, not on the other names the SDK counts as throttling', () => {
+    expect(classify(service(400, 'ThrottlingException'), 'unprocessed-only', false).retryable).toBe(true);
+    for (const name of ['LimitExceededException', 'TransactionInProgressException', 'PriorRequestNotComplete']) {
+      expect(classify(service(400, name), 'unprocessed-only', false).retryable).toBe(false);
+      expect(classify(service(400, name), 'standard', false)).toMatchObject({
+        errorType: 'THROTTLING',
+        retryable: true,
+      });
+    }
+  });
+
   it('retries a clock-skew rejection only once the offset was corrected', () => {
     expect(classify(service(403, 'InvalidSignatureException'), 'standard', false).retryable).toBe(false);
     expect(classify(service(403, 'InvalidSignatureException'), 'standard', true).retryable).toBe(true);
