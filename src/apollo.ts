@@ -43,9 +43,60 @@ function pickExtensions(extensions: GraphQLFormattedError['extensions']): Record
   return picked;
 }
 
+const VARIABLE_ERROR = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" got invalid value /s;
+/** `at "input.authRequest.code"` or `at "ids[2]"`: the path graphql-js appends, names and indexes only. */
+const VARIABLE_PATH = /^ at "[_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*|\[\d+\])*"$/;
+/** graphql-js's messages about an input's shape, which name types and fields but never a value. */
+const SHAPE_MESSAGES = [
+  /^Field "[_A-Za-z][_0-9A-Za-z]*" is not defined by type "[^"]*"\.( Did you mean [^:]*\?)?$/s,
+  /^Field "[_A-Za-z][_0-9A-Za-z]*" of required type "[^"]*" was not provided\.$/,
+  /^Expected type "[^"]*" to be an object\.$/,
+  /^Expected non-nullable type "[^"]*" not to be null\.$/,
+  /^Expected type "[^"]*"\.$/,
+];
+/** A literal in the document printed back by validation: `Expected value of type "T", found {…}.` */
+const LITERAL_ERROR = /^(Expected value of type "[^"]*"), found [{[]/s;
+
 /**
- * Registry errors keep their message; Apollo's request errors (which have no path) keep theirs;
- * anything else becomes a generic INTERNAL_SERVER_ERROR. The original is logged by the plugin below.
+ * A request error's message without the values it quotes. graphql-js puts a bad variable's whole
+ * value in its message (`Variable "$input" got invalid value { …, authRequest: { code: "…" } }`),
+ * and a scalar's message quotes the value it refused: a client's OAuth code would come back in
+ * the response. What is kept: the variable, the path within it, and what was wrong, in words.
+ */
+export function withoutQuotedValues(message: string, inner: string | undefined): string {
+  const variable = VARIABLE_ERROR.exec(message);
+  if (variable) {
+    let path = '';
+    if (inner !== undefined && message.endsWith(`; ${inner}`)) {
+      const prefix = message.slice(0, message.length - inner.length - 2);
+      const at = prefix.lastIndexOf(' at "');
+      if (at >= 0 && VARIABLE_PATH.test(prefix.slice(at))) path = prefix.slice(at);
+    }
+    return `Variable "$${variable[1]}" got invalid value${path}; ${describeProblem(inner)}`;
+  }
+  const literal = LITERAL_ERROR.exec(message);
+  if (literal) return `${literal[1]}, found an invalid value.`;
+  return message;
+}
+
+/** The inner problem of a variable error, in words: shape messages as they are, values cut off. */
+function describeProblem(inner: string | undefined): string {
+  if (inner === undefined) return 'the value is not valid for its type.';
+  if (SHAPE_MESSAGES.some((shape) => shape.test(inner))) return inner;
+  // `Value "…" does not exist in "Status" enum.`
+  const enumValue = /^Value .* does not exist in "([_A-Za-z][_0-9A-Za-z]*)" enum\./s.exec(inner);
+  if (enumValue) return `the value does not exist in "${enumValue[1]}" enum.`;
+  // `String cannot represent a non string value: 123`, `Int cannot represent non-integer value: …`
+  const colon = inner.indexOf(': ');
+  if (colon > 0) return `${inner.slice(0, colon)}.`;
+  // A scalar's own message (DateTime's quotes no value).
+  return /["'{}[\]]/.test(inner) ? 'the value is not valid for its type.' : inner;
+}
+
+/**
+ * Registry errors keep their message; Apollo's request errors (which have no path) keep theirs,
+ * without the values they quote; anything else becomes a generic INTERNAL_SERVER_ERROR. The
+ * original is logged by the plugin below.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
@@ -55,7 +106,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     (formatted.path === undefined && typeof code === 'string' && REQUEST_ERROR_CODES.has(code));
   if (safe) {
     return {
-      message: formatted.message,
+      // Apollo's variable errors carry BAD_USER_INPUT too, so every safe message goes through this.
+      message: withoutQuotedValues(formatted.message, innerMessage(original)),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: pickExtensions(formatted.extensions),
@@ -67,6 +119,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: ERRORS.INTERNAL_SERVER_ERROR.code },
   };
+}
+
+/** The message of the error a request error wraps (graphql-js keeps a scalar's own error there). */
+function innerMessage(error: unknown): string | undefined {
+  const inner = error instanceof Error ? (error as { originalError?: unknown }).originalError : undefined;
+  return inner instanceof Error ? inner.message : undefined;
 }
 
 /** Hands every request to the recorder: span attributes, error logs, the log line, metrics. */

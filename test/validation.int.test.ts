@@ -178,3 +178,67 @@ describe('GraphQL-level errors', () => {
     expect(res.body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('request errors quote no values', () => {
+  // A client's OAuth code must not come back in a response, even in an error about its request.
+  const code = 'planted-oauth-code-in-a-bad-request';
+  const mutation =
+    'mutation ($i: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $i) { userErrors { code } } }';
+  const input = (extra: Record<string, unknown>, authRequest: Record<string, unknown>) => ({
+    i: { appBundleIdentifier: 'a', appAuthorizationIdentifier: 'b', authRequest, ...extra },
+  });
+
+  it.each([
+    [
+      'an undefined field beside the code',
+      input({ extra: 1 }, { code, redirectUri: 'https://x.example/cb' }),
+      'Variable "$i" got invalid value; Field "extra" is not defined by type "ConnectAppAuthorizationInput".',
+    ],
+    [
+      'a missing field beside the code',
+      input({}, { code }),
+      'Variable "$i" got invalid value at "i.authRequest"; Field "redirectUri" of required type "String!" was not provided.',
+    ],
+    [
+      'the code as an object',
+      input({}, { code: { value: code }, redirectUri: 'https://x.example/cb' }),
+      'Variable "$i" got invalid value at "i.authRequest.code"; String cannot represent a non string value.',
+    ],
+    [
+      'the code in a list',
+      input({}, { code: [code], redirectUri: 'https://x.example/cb' }),
+      'Variable "$i" got invalid value at "i.authRequest.code"; String cannot represent a non string value.',
+    ],
+  ])('%s: the message names the problem, not the value (first and repeated runs)', async (_, variables, message) => {
+    for (let run = 0; run < 3; run++) {
+      const res = await t.query(mutation, variables);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        { message, locations: expect.any(Array), extensions: { code: 'BAD_USER_INPUT' } },
+      ]);
+      expect(res.text).not.toContain(code);
+    }
+    expect(t.totalCalls()).toBe(0);
+    for (const line of t.logs) expect(line).not.toContain(code);
+  });
+
+  it('does not print back a list or object literal that validation refused', async () => {
+    const res = await t.query(
+      `mutation { connectAppAuthorization(input: [{ appBundleIdentifier: "a", appAuthorizationIdentifier: "b", authRequest: { code: "${code}", redirectUri: "https://x.example/cb" } }]) { userErrors { code } } }`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0]!.message).toBe(
+      'Expected value of type "ConnectAppAuthorizationInput", found an invalid value.',
+    );
+    expect(res.text).not.toContain(code);
+  });
+
+  it('keeps the scalar and enum problems in words', async () => {
+    const res = await t.query('query ($first: Int) { connectorDestinations(first: $first) { nodes { id } } }', {
+      first: 'ten',
+    });
+    expect(res.body.errors![0]!.message).toBe(
+      'Variable "$first" got invalid value; Int cannot represent non-integer value.',
+    );
+  });
+});
