@@ -10,6 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Context } from './context.ts';
+import { createDocumentStore } from './execution/documentStore.ts';
 import { createJitGateway, type JitExecutorOptions } from './execution/jitGateway.ts';
 import { ERRORS, isRegistryError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -187,6 +188,8 @@ export function createApolloServer({
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
     persistedQueries: false,
+    // Sized by each document's source text too (src/execution/documentStore.ts).
+    documentStore: createDocumentStore(),
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     // The process entry owns SIGTERM/SIGINT: readiness first, then drain, then stop (server.ts).

@@ -269,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxDirectives: integer('MAX_DIRECTIVES', DEFAULT_OPERATION_LIMITS.maxDirectives, 0, 100_000),
     maxTokens: integer('MAX_TOKENS', DEFAULT_OPERATION_LIMITS.maxTokens, 100, 1_000_000),
     maxCost: integer('MAX_QUERY_COST', DEFAULT_OPERATION_LIMITS.maxCost, 1, 100_000_000),
+    maxLength: integer('MAX_QUERY_LENGTH', DEFAULT_OPERATION_LIMITS.maxLength, 1024, 16 * 1024 * 1024),
   };
   const cursorSecret = new Secret(cursorSecretRaw ? Buffer.from(cursorSecretRaw, 'utf8') : randomBytes(32));
   const graphiql = boolean('GRAPHIQL') ?? !production;

@@ -16,6 +16,7 @@ import { createServer } from './nodeHttp.ts';
 import { withRequestSpan } from './tracing.ts';
 import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
 import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';
+import { OperationLimitError } from './security/operationLimits.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
 
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
   authenticator: Authenticator;
   logger: Logger;
   maxRequestBodyBytes: number;
+  /** Longest query text accepted (MAX_QUERY_LENGTH), checked before anything parses or caches it. */
+  maxQueryLength: number;
   /** The deadline of every GraphQL request (REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
   readiness: () => Readiness;
@@ -86,6 +89,13 @@ function requestError(
   headers: Record<string, string> = {},
 ): void {
   sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, headers);
+}
+
+/** The length of a request's query text: the JSON body's `query`, or a GET's `query` parameter. */
+function queryLength(body: unknown, url: URL): number {
+  const query =
+    typeof body === 'object' && body !== null ? (body as { query?: unknown }).query : url.searchParams.get('query');
+  return typeof query === 'string' ? query.length : 0;
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -251,6 +261,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
     body: unknown,
     request: RequestScope,
   ): Promise<void> {
+    if (queryLength(body, url) > options.maxQueryLength) {
+      const error = new OperationLimitError('length');
+      sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] });
+      return Promise.resolve();
+    }
     const hot = req.method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
     if (hot) return serveHot(req, res, hot, request);
     return serveApollo(req, res, url, body, request);

@@ -96,6 +96,7 @@ export function createServer({
     apollo,
     logger,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
+    maxQueryLength: config.operationLimits.maxLength,
     requestTimeoutMs: config.requestTimeoutMs,
     readiness: () => readiness,
     circuits,

@@ -97,6 +97,8 @@ describe('operation limits, before any upstream call', () => {
       'directives',
     ],
     ['a token flood', `{ connectorDestination(id: "dest-lumen-eu") { ${'id '.repeat(5000)} } }`, 'tokens'],
+    // Comments are not tokens: without a length limit this would pass every other one.
+    ['a query padded with a comment', `{ __typename } #${'x'.repeat(64 * 1024)}`, 'length'],
   ])('rejects %s with 400 REQUEST_LIMIT_EXCEEDED naming the limit, not its value', async (_name, query, limit) => {
     t.resetCalls();
     const res = await t.query(query);
@@ -105,6 +107,31 @@ describe('operation limits, before any upstream call', () => {
     expect(res.body.errors![0]!.message).toContain(limit === 'tokens' ? 'token' : limit);
     expect(res.body.errors![0]!.message).not.toMatch(/\d/);
     expect(t.totalCalls()).toBe(0);
+  });
+});
+
+describe('MAX_QUERY_LENGTH', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it('takes a query text of exactly the limit, and refuses one character more, twice (hot path included)', async () => {
+    const padded = (length: number) => {
+      const head = '{ __typename } #';
+      return head + 'x'.repeat(length - head.length);
+    };
+    for (let run = 0; run < 3; run++) {
+      expect((await t.query(padded(64 * 1024))).body).toEqual({ data: { __typename: 'Query' } });
+      const refused = await t.query(padded(64 * 1024 + 1));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({
+        errors: [
+          { message: 'The document is too long (limit: length).', extensions: { code: 'REQUEST_LIMIT_EXCEEDED' } },
+        ],
+      });
+    }
   });
 });
 

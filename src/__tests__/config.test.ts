@@ -40,6 +40,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('bounds the query text by MAX_QUERY_LENGTH, 64 KiB unless set', () => {
+    expect(loadConfig({}).operationLimits.maxLength).toBe(65536);
+    expect(loadConfig({ MAX_QUERY_LENGTH: '4096' }).operationLimits.maxLength).toBe(4096);
+    for (const bad of ['100', 'long', '99999999']) {
+      expect(() => loadConfig({ MAX_QUERY_LENGTH: bad })).toThrow(/MAX_QUERY_LENGTH must be an integer from 1024 to/);
+    }
+  });
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ PORT: 'eighty', SANDBOX: 'maybe', LOG_LEVEL: 'loud', MAX_REQUEST_BODY_BYTES: '12' });

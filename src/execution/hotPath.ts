@@ -32,6 +32,12 @@ import { compileVariableCoercion, type VariableCoercer } from './variables.ts';
 
 /** Operations kept hot; the least recently used is dropped beyond this. */
 export const HOT_OPERATIONS = 1000;
+/**
+ * Characters of query text the hot operations may hold in all: the least recently used go first
+ * beyond this. A count alone would let a thousand long texts (comments and whitespace are not
+ * tokens) hold hundreds of megabytes; real operations are a few kilobytes, so this is not reached.
+ */
+export const HOT_QUERY_CHARACTERS = 8 * 1024 * 1024;
 
 /** `Accept` headers under which Apollo answers `application/json` (anything else goes to Apollo). */
 const PLAIN_JSON_ACCEPT = new Set([
@@ -91,16 +97,24 @@ export interface HotPathOptions {
 export class HotOperations<T> {
   readonly #byQuery = new Map<string, Map<string, { value: T; used: number }>>();
   #size = 0;
+  #characters = 0;
   #clock = 0;
 
   readonly capacity: number;
+  readonly maxCharacters: number;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, maxCharacters: number = HOT_QUERY_CHARACTERS) {
     this.capacity = capacity;
+    this.maxCharacters = maxCharacters;
   }
 
   get size(): number {
     return this.#size;
+  }
+
+  /** Characters of the query texts held (each text counted once, whatever its operations). */
+  get characters(): number {
+    return this.#characters;
   }
 
   get(query: string, operationName: string): T | undefined {
@@ -112,7 +126,11 @@ export class HotOperations<T> {
 
   set(query: string, operationName: string, value: T): void {
     let byName = this.#byQuery.get(query);
-    if (!byName) this.#byQuery.set(query, (byName = new Map()));
+    if (!byName) {
+      if (query.length > this.maxCharacters) return; // would evict everything, itself included
+      this.#byQuery.set(query, (byName = new Map()));
+      this.#characters += query.length;
+    }
     const entry = byName.get(operationName);
     if (entry) {
       entry.value = value;
@@ -120,7 +138,11 @@ export class HotOperations<T> {
       return;
     }
     byName.set(operationName, { value, used: ++this.#clock });
-    if (++this.#size > this.capacity) this.#evictOldest();
+    this.#size++;
+    // The entry just set is the newest, so it is never the one evicted.
+    while (this.#size > this.capacity || this.#characters > this.maxCharacters) {
+      this.#evictOldest();
+    }
   }
 
   #evictOldest(): void {
@@ -131,7 +153,10 @@ export class HotOperations<T> {
     if (!oldest) return;
     const byName = this.#byQuery.get(oldest.query)!;
     byName.delete(oldest.name);
-    if (byName.size === 0) this.#byQuery.delete(oldest.query);
+    if (byName.size === 0) {
+      this.#byQuery.delete(oldest.query);
+      this.#characters -= oldest.query.length;
+    }
     this.#size--;
   }
 }

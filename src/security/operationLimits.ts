@@ -61,6 +61,8 @@ export interface OperationLimits {
   maxTokens: number;
   /** Static cost from `@cost`/`@listSize` (see cost.ts). */
   maxCost: number;
+  /** Characters of query text, comments and whitespace included (checked before parsing). */
+  maxLength: number;
 }
 
 /**
@@ -89,6 +91,10 @@ export interface OperationLimits {
  * - `maxDirectives` 50: graphql-armor's default; planners forward the client's `@skip`/`@include`.
  * - `maxTokens` 2000: ~6x the largest legitimate fetch (representations travel as a variable,
  *   not in the document). It also caps the aliases a document can hold (at least 6 tokens each).
+ * - `maxLength` 65536 characters: tokens leave comments and whitespace uncounted, so a query of
+ *   a few tokens could otherwise carry a megabyte of text into every cache that keys or keeps it.
+ *   The largest fetch above is about 3 KB as the planner prints it; 2000 tokens, indented, stay
+ *   well under 64 KiB.
  * - `maxCost` 10000: ~1.5x the largest legitimate fetch (6647). 50 aliased copies of
  *   `connectorDestinations(first: 100) { nodes { cloudConnector { id } } }` cost 30050 (601 each),
  *   17 copies already exceed it. An `_entities` batch of more than ~330 fully selected
@@ -102,10 +108,11 @@ export const DEFAULT_OPERATION_LIMITS: Readonly<OperationLimits> = Object.freeze
   maxDirectives: 50,
   maxTokens: 2000,
   maxCost: 10_000,
+  maxLength: 64 * 1024,
 });
 
 /** The limits, each named as it appears in rejection messages. */
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'length';
 
 const MESSAGES: Readonly<Record<LimitName, string>> = {
   depth: 'The operation is too deep (limit: depth).',
@@ -113,6 +120,7 @@ const MESSAGES: Readonly<Record<LimitName, string>> = {
   directives: 'The operation uses too many directives (limit: directives).',
   tokens: 'The document exceeds the token limit (limit: tokens).',
   cost: 'The operation is too expensive (limit: cost).',
+  length: 'The document is too long (limit: length).',
 };
 
 /** Marks the errors made here, so the plugin recognises them inside Apollo's wrappers. */

@@ -45,4 +45,20 @@ describe('HotOperations', () => {
     expect(hot.get('{ a }', '')).toBe('a');
     expect(hot.get('{ c }', '')).toBe('c');
   });
+
+  it('holds at most its budget of query text, counting a text once for all its operations', () => {
+    const hot = new HotOperations<string>(100, 30);
+    hot.set(`{ a }${' '.repeat(5)}`, '', 'a'); // 10 characters
+    hot.set(`query P { p } query Q { q }`, 'P', 'p'); // 27: over 30 in all
+    expect(hot.get(`{ a }${' '.repeat(5)}`, '')).toBeUndefined();
+    expect(hot.characters).toBe(27);
+    hot.set(`query P { p } query Q { q }`, 'Q', 'q'); // the same text: no more characters
+    expect(hot.characters).toBe(27);
+    expect(hot.size).toBe(2);
+    // A text longer than the whole budget is not kept, and evicts nothing else for nothing.
+    hot.set('#'.repeat(31), '', 'long');
+    expect(hot.get('#'.repeat(31), '')).toBeUndefined();
+    expect(hot.get(`query P { p } query Q { q }`, 'Q')).toBe('q');
+    expect(hot.characters).toBe(27);
+  });
 });

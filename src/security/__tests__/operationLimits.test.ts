@@ -407,7 +407,14 @@ describe('what Apollo Server does with limit errors without the plugin', () => {
 });
 
 describe('limitValidationRules with graphql-js validate', () => {
-  const limits: OperationLimits = { maxDepth: 2, maxAliases: 1, maxDirectives: 1, maxTokens: 1000, maxCost: 1000 };
+  const limits: OperationLimits = {
+    maxDepth: 2,
+    maxAliases: 1,
+    maxDirectives: 1,
+    maxTokens: 1000,
+    maxCost: 1000,
+    maxLength: 65536,
+  };
 
   it('reports each limit once, with our code and without numbers', () => {
     const document = parse(`query A {
