@@ -81,7 +81,7 @@ function makeCodeDefinition<C extends string>(
 export const ERRORS = {
   BAD_USER_INPUT: makeCodeDefinition(
     'BAD_USER_INPUT',
-    'An argument is malformed (an identifier, a page size or a cursor). Nothing was sent upstream.',
+    'An argument is malformed (an identifier, a page size or a cursor), and nothing was sent upstream; or the upstream refused the request as invalid (an expired continuation token).',
     'Invalid argument.',
   ),
   UNAUTHENTICATED: makeCodeDefinition(
@@ -114,7 +114,7 @@ export const ERRORS = {
   ),
   UPSTREAM_UNAVAILABLE: makeCodeDefinition(
     'UPSTREAM_UNAVAILABLE',
-    'The upstream failed (5xx, a transport error or an open circuit), or answered with something unusable.',
+    'The upstream failed (5xx, a transport error or an open circuit), refused the request with a 4xx that has no code of its own, or answered with something unusable.',
     'The upstream service is unavailable.',
     { upstream: true },
   ),

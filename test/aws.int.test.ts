@@ -136,6 +136,7 @@ describe('declared errors map to GraphQL codes', () => {
 
   it.each([
     [400, 'ValidationException', 'BAD_USER_INPUT', 1],
+    [400, 'InvalidToken', 'BAD_USER_INPUT', 1],
     [402, 'ServiceQuotaExceededException', 'UPSTREAM_UNAVAILABLE', 1],
     [403, 'AccessDeniedException', 'UPSTREAM_ACCESS_DENIED', 1],
     [409, 'ConflictException', 'UPSTREAM_UNAVAILABLE', 1],

@@ -92,6 +92,24 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('circuit breaker: what does not count', () => {
+  it('stays closed through a run of 4xx answers, which the upstream gave because it is up', async () => {
+    t = await startTestServer({ config: { circuit: { failureThreshold: 2, openMs: 60_000 } } });
+    const sim = t.sandbox.aws!;
+    sim.inject('GetConnectorDestination', { kind: 'error', status: 409, type: 'ConflictException', times: 3 });
+    sim.inject('GetConnectorDestination', { kind: 'error', status: 400, type: 'InvalidToken', times: 3 });
+    for (let i = 0; i < 6; i++) {
+      const res = await t.query('{ connectorDestination(id: "dest-lumen-eu") { name } }');
+      expect(res.body.errors![0]!.extensions!['code']).toBe(i < 3 ? 'UPSTREAM_UNAVAILABLE' : 'BAD_USER_INPUT');
+    }
+    expect(await (await fetch(`${t.origin}/readyz`)).json()).toMatchObject({
+      upstreams: { iotManagedIntegrations: 'closed' },
+    });
+    const res = await t.query('{ connectorDestination(id: "dest-lumen-eu") { name } }');
+    expect(res.body).toEqual({ data: { connectorDestination: { name: 'Lumen Lighting Cloud EU' } } });
+  });
+});
+
 describe('partial results: one upstream down at a time', () => {
   const down = {
     iotManagedIntegrations: (s: TestServer) =>

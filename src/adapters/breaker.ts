@@ -1,6 +1,7 @@
 /**
  * A circuit breaker per upstream. After `failureThreshold` failures in a row (the upstream being
- * unavailable or timing out: not client errors, not throttling, not "not found") the circuit
+ * unavailable or timing out: not client errors, not throttling, not "not found", and not calls
+ * this process refused before sending them) the circuit
  * opens and calls fail fast with UPSTREAM_UNAVAILABLE, so a failing upstream is not stormed and
  * callers are not kept waiting. After `openMs` one call is let through as a probe (half-open): its
  * success closes the circuit, its failure opens it again for twice as long (up to 10 × openMs).
@@ -12,8 +13,14 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 /** Outcomes that count against an upstream's health. */
 const FAILURES = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
 
-/** A call the caller gave up on (it disconnected): says nothing about the upstream either way. */
+/**
+ * A call that says nothing about the upstream either way: its caller gave up on it (it
+ * disconnected), or it never left this process (the upstream's limiter refused it).
+ */
 export const CANCELLED = ERRORS.REQUEST_CANCELLED.code;
+
+/** A call the upstream answered, with a client error (HTTP 4xx): the upstream is up. */
+export const ANSWERED = 'ANSWERED';
 
 export class CircuitBreaker {
   readonly #name: UpstreamName;

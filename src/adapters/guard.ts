@@ -6,7 +6,7 @@
 import { cancelledByCaller, whenAborted } from '../deadlines.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
 import { tracingEnabled, withUpstreamSpan } from '../tracing.ts';
-import { CANCELLED, type CircuitBreaker } from './breaker.ts';
+import { ANSWERED, CANCELLED, type CircuitBreaker } from './breaker.ts';
 import type { CallOptions, UpstreamCallBudget } from './types.ts';
 
 /** Per GraphQL operation: at most `max` upstream calls (MAX_UPSTREAM_REQUESTS_PER_OPERATION). */
@@ -153,17 +153,25 @@ export function guardPort<P extends object>(
       const report = breaker?.admit(operation);
       const started = performance.now();
       let outcome = 'OK';
+      // Whether the limiter let the call go to the adapter: a call it refused (its queue full, or
+      // the deadline passed in the queue) says nothing about the upstream.
+      let admitted = false;
       try {
         if (tracingEnabled()) {
           return await withUpstreamSpan(
             `${name} ${operation}`,
             { 'upstream.name': name, 'upstream.operation': operation },
-            () => limiter.run(operation, options?.signal, () => call(input, options)),
+            () =>
+              limiter.run(operation, options?.signal, () => {
+                admitted = true;
+                return call(input, options);
+              }),
             errorCode,
           );
         }
         const waiting = limiter.acquire(operation, options?.signal);
         if (waiting) await waiting;
+        admitted = true;
         try {
           return await call(input, options);
         } finally {
@@ -173,14 +181,25 @@ export function guardPort<P extends object>(
         // A caller that went away aborts its calls: whatever they failed with then, it is not the
         // upstream's failure. (A passed deadline aborts with a TimeoutError, and does count.)
         outcome = cancelledByCaller(options?.signal) ? CANCELLED : errorCode(error);
+        report?.(admitted ? healthOutcome(outcome, error) : CANCELLED);
         throw error;
       } finally {
-        report?.(outcome);
+        if (outcome === 'OK') report?.(outcome);
         observer?.call(name, operation, outcome, (performance.now() - started) / 1000);
       }
     };
   }
   return guarded as P;
+}
+
+/**
+ * What a failed call says about its upstream's health. An upstream that answered with a client
+ * error (HTTP 4xx) is up, whatever the code the caller sees: a stale cursor or a request the
+ * upstream refuses must not open the circuit for every caller.
+ */
+function healthOutcome(outcome: string, error: unknown): string {
+  const status = (error as { extensions?: { upstream?: { status?: unknown } } })?.extensions?.upstream?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? ANSWERED : outcome;
 }
 
 function errorCode(error: unknown): string {

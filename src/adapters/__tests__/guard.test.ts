@@ -132,4 +132,59 @@ describe('guardPort', () => {
     expect(calls.slice(3)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
     expect(breaker.state).toBe('open');
   });
+
+  it('does not count calls its limiter refused against the upstream, though metrics see them', async () => {
+    const calls: string[] = [];
+    const breaker = new CircuitBreaker('conductorOne', { failureThreshold: 2, openMs: 60_000 });
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const port = { getThing: async (_input: string, _options?: { signal?: AbortSignal }) => held.then(() => 'ok') };
+    const guarded = guardPort(
+      port,
+      'conductorOne',
+      { getThing: 'GetThing' },
+      new Limiter('conductorOne', { concurrency: 1, maxQueue: 1 }),
+      { call: (_upstream, _operation, outcome) => calls.push(outcome) },
+      breaker,
+    );
+    const running = guarded.getThing('a'); // holds the one slot
+    const expired = new AbortController();
+    const queued = guarded.getThing('b', { signal: expired.signal }); // waits in the queue
+    // The queue is full: refused at once, several times over the threshold.
+    for (let i = 0; i < 4; i++) {
+      await expect(guarded.getThing('c')).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+    }
+    // The queued call's deadline passes before it gets the slot.
+    expired.abort(deadlineExceeded());
+    await expect(queued).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(breaker.state).toBe('closed');
+    expect(calls).toEqual([...Array(4).fill('UPSTREAM_UNAVAILABLE'), 'UPSTREAM_TIMEOUT']);
+    release();
+    expect(await running).toBe('ok');
+  });
+
+  it('counts a 5xx against the upstream, but not a 4xx answer, whatever its code', async () => {
+    const breaker = new CircuitBreaker('appFabric', { failureThreshold: 2, openMs: 60_000 });
+    let status = 409;
+    const port = {
+      getThing: async (_input: string, _options?: unknown) => {
+        throw ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, {
+          upstream: { name: 'appFabric', operation: 'GetThing', status },
+        });
+      },
+    };
+    const guarded = guardPort(
+      port,
+      'appFabric',
+      { getThing: 'GetThing' },
+      new Limiter('appFabric', { concurrency: 4, maxQueue: 4 }),
+      undefined,
+      breaker,
+    );
+    for (let i = 0; i < 5; i++) await expect(guarded.getThing('a')).rejects.toThrow();
+    expect(breaker.state).toBe('closed');
+    status = 503;
+    for (let i = 0; i < 2; i++) await expect(guarded.getThing('a')).rejects.toThrow();
+    expect(breaker.state).toBe('open');
+  });
 });

@@ -25,6 +25,12 @@ const ACCESS_DENIED_NAMES = new Set([
   'SignatureDoesNotMatch',
 ]);
 
+/**
+ * A continuation token the upstream no longer takes: AppFabric's model documents an expired
+ * `nextToken` as "HTTP 400 InvalidToken" (the simulator sends it as a ValidationException).
+ */
+const INVALID_TOKEN_NAMES = new Set(['InvalidToken', 'InvalidTokenException', 'InvalidNextTokenException']);
+
 export function toSubgraphError(error: unknown, name: UpstreamName, operation: string): GraphQLError {
   if (isRegistryError(error)) return error;
   const upstream = (status?: number) => ({
@@ -43,7 +49,7 @@ export function toSubgraphError(error: unknown, name: UpstreamName, operation: s
     }
     if (status === 429 || error.name === 'ThrottlingException')
       return ERRORS.UPSTREAM_THROTTLED.err(undefined, upstream(status));
-    if (error.name === 'ValidationException') {
+    if (error.name === 'ValidationException' || (status === 400 && INVALID_TOKEN_NAMES.has(error.name))) {
       return ERRORS.BAD_USER_INPUT.err(
         'The upstream rejected the request as invalid (a cursor may have expired: start again without `after`).',
         upstream(status),
