@@ -7,6 +7,7 @@ import { ERRORS } from '../../errors.ts';
 import { deadlineExceeded, whenAborted } from '../../deadlines.ts';
 import { AwsServiceException } from '../aws/errors.ts';
 import { TransportError } from '../http/transport.ts';
+import { UpstreamDataError } from '../mappingHelpers.ts';
 import { createAwsCalls, describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
@@ -70,7 +71,9 @@ export function createAppFabricAdapter(
       options,
       async (h) => {
         const out = await client.getAppAuthorization(ref, h);
-        return out.appAuthorization ? toAppAuthorization(out.appAuthorization) : null;
+        // A missing authorization is a 404 (answered null below); a 200 without one breaks the model.
+        if (!out.appAuthorization) throw new UpstreamDataError('GetAppAuthorization answered without appAuthorization.');
+        return toAppAuthorization(out.appAuthorization);
       },
       () => null,
     );

@@ -50,7 +50,18 @@ export function createIotManagedIntegrationsAdapter(
     listCloudConnectors: ({ maxResults, nextToken }, options) =>
       call('ListCloudConnectors', options, async (h) => {
         const out = await client.listCloudConnectors({ MaxResults: maxResults, NextToken: nextToken }, h);
-        return { items: (out.Items ?? []).map((c) => toCloudConnector(c)), nextToken: out.NextToken ?? null };
+        // The loaders read these pages to find connectors by id. The model leaves `Id` optional:
+        // an item without one can be no connector asked for, so it is passed over (and logged)
+        // instead of failing every connector of the batch.
+        const items = out.Items ?? [];
+        const identified = items.filter((c) => typeof c.Id === 'string' && c.Id !== '');
+        if (identified.length < items.length) {
+          log.warn(
+            { upstream: NAME, operation: 'ListCloudConnectors', skipped: items.length - identified.length },
+            'cloud connectors without an Id passed over',
+          );
+        }
+        return { items: identified.map((c) => toCloudConnector(c)), nextToken: out.NextToken ?? null };
       }),
   };
 }

@@ -1,0 +1,76 @@
+/**
+ * The AWS adapters on the real clients against a loopback server that answers raw bodies: what
+ * they do with answers the simulator never gives (members the model leaves optional, absent).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAppFabricAdapter } from '../../appFabric/adapter.ts';
+import { AppFabric } from '../../appFabric/client.ts';
+import { createIotManagedIntegrationsAdapter } from '../../iotManagedIntegrations/adapter.ts';
+import { IoTManagedIntegrations } from '../../iotManagedIntegrations/client.ts';
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+/** A server that answers every request with this JSON body. */
+async function answering(body: unknown): Promise<URL> {
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+}
+
+const clientOptions = (endpoint: URL) => ({
+  region: 'us-east-1',
+  endpoint,
+  credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+  timeouts: { connectMs: 1000, headersMs: 1000, bodyMs: 1000 },
+  userAgent: 'test',
+});
+
+function logCapture() {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { log, lines };
+}
+
+describe('AWS answers the simulator never gives', () => {
+  it('passes over ListCloudConnectors items without an Id, and logs how many', async () => {
+    const endpoint = await answering({
+      Items: [
+        { Id: 'cc-1', Name: 'One', EndpointConfig: {} },
+        { Name: 'No id', EndpointConfig: {} },
+        { Id: 'cc-2', Name: 'Two', EndpointConfig: {} },
+      ],
+    });
+    const client = new IoTManagedIntegrations(clientOptions(endpoint));
+    const { log, lines } = logCapture();
+    try {
+      const page = await createIotManagedIntegrationsAdapter(client, log).listCloudConnectors({ maxResults: 100 });
+      expect(page.items.map((c) => c.id)).toEqual(['cc-1', 'cc-2']);
+      expect(page.nextToken).toBeNull();
+      expect(lines).toEqual([expect.objectContaining({ operation: 'ListCloudConnectors', skipped: 1 })]);
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('answers a GetAppAuthorization 200 without appAuthorization as unusable, not as a missing one', async () => {
+    const endpoint = await answering({});
+    const client = new AppFabric(clientOptions(endpoint));
+    const { log } = logCapture();
+    try {
+      const adapter = createAppFabricAdapter(client, log);
+      await expect(
+        adapter.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' }),
+      ).rejects.toMatchObject({
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { name: 'appFabric', operation: 'GetAppAuthorization' } },
+      });
+    } finally {
+      await client.destroy();
+    }
+  });
+});
