@@ -1,6 +1,7 @@
 /**
  * Hive Gateway configuration for a supergraph that includes connector-auth (docs/deploy.md).
- * Run with `hive-gateway supergraph supergraph.graphql` from this directory, with ROUTER_SECRET in
+ * Run with `hive-gateway supergraph ../router/supergraph.graphql` from this directory (the file
+ * deploy/router/supergraph.yaml's commands compose there), with ROUTER_SECRET in
  * the gateway's environment (the same value as the subgraph's). `@graphql-hive/gateway` is the
  * gateway's dependency, not this repository's: deploy/ is outside tsconfig and ESLint.
  */

@@ -72,7 +72,8 @@ export function createAppFabricAdapter(
       async (h) => {
         const out = await client.getAppAuthorization(ref, h);
         // A missing authorization is a 404 (answered null below); a 200 without one breaks the model.
-        if (!out.appAuthorization) throw new UpstreamDataError('GetAppAuthorization answered without appAuthorization.');
+        if (!out.appAuthorization)
+          throw new UpstreamDataError('GetAppAuthorization answered without appAuthorization.');
         return toAppAuthorization(out.appAuthorization);
       },
       () => null,

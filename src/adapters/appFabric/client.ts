@@ -24,8 +24,6 @@ import type {
   ConnectAppAuthorizationCommandOutput,
   GetAppAuthorizationCommandInput,
   GetAppAuthorizationCommandOutput,
-  GetAppBundleCommandInput,
-  GetAppBundleCommandOutput,
   ListAppAuthorizationsCommandInput,
   ListAppAuthorizationsCommandOutput,
   Tenant,
@@ -117,21 +115,6 @@ const ConnectAppAuthorization: OperationSpec<
   }),
 };
 
-const GetAppBundle: OperationSpec<GetAppBundleCommandInput, GetAppBundleCommandOutput> = {
-  name: 'GetAppBundle',
-  method: 'GET',
-  path: (i) => `/appbundles/${encodeLabel(i.appBundleIdentifier ?? '', 'appBundleIdentifier')}`,
-  retry: 'standard',
-  deserialize: (body) => {
-    const bundle = pick(body['appBundle'], ['arn', 'customerManagedKeyArn'] as const);
-    return {
-      appBundle: body['appBundle']
-        ? { arn: str(bundle.arn), customerManagedKeyArn: str(bundle.customerManagedKeyArn) }
-        : undefined,
-    };
-  },
-};
-
 export type AppFabricConfig = Omit<AwsRestJsonClientOptions, 'signingName'>;
 
 export class AppFabric extends AwsServiceClient {
@@ -149,9 +132,5 @@ export class AppFabric extends AwsServiceClient {
 
   connectAppAuthorization(input: ConnectAppAuthorizationCommandInput, options?: HttpHandlerOptions) {
     return this.send(ConnectAppAuthorization, input, options);
-  }
-
-  getAppBundle(input: GetAppBundleCommandInput, options?: HttpHandlerOptions) {
-    return this.send(GetAppBundle, input, options);
   }
 }

@@ -68,14 +68,6 @@ export interface ConnectAppAuthorizationCommandOutput {
   appAuthorizationSummary: AppAuthorizationSummary | undefined;
 }
 
-export interface GetAppBundleCommandInput {
-  appBundleIdentifier: string | undefined;
-}
-
-export interface GetAppBundleCommandOutput {
-  appBundle: { arn: string | undefined; customerManagedKeyArn?: string | undefined } | undefined;
-}
-
 /** A member of ValidationException.fieldList. */
 export interface ValidationExceptionField {
   name: string | undefined;
