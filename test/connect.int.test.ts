@@ -259,6 +259,40 @@ describe('connectAppAuthorization', () => {
     expect(Math.abs(second!.receivedAt - first!.receivedAt)).toBeLessThan(250);
   });
 
+  it.each([
+    [
+      'aliased',
+      'a: connectAppAuthorization(input: $a) { userErrors { code } } b: connectAppAuthorization(input: $b) { userErrors { code } }',
+    ],
+    ['spread from a fragment', 'connectAppAuthorization(input: $a) { userErrors { code } } ...F'],
+    [
+      'skipped with a directive',
+      'a: connectAppAuthorization(input: $a) { userErrors { code } } b: connectAppAuthorization(input: $b) @skip(if: true) { userErrors { code } }',
+    ],
+  ])('refuses connectAppAuthorization twice in one operation (%s), before sending anything', async (_, body) => {
+    const fragment = body.includes('...F')
+      ? ' fragment F on Mutation { again: connectAppAuthorization(input: $b) { userErrors { code } } }'
+      : '';
+    const a = newCode();
+    const b = newCode();
+    for (let run = 0; run < 2; run++) {
+      const res = await t.query(
+        `mutation ($a: ConnectAppAuthorizationInput!, $b: ConnectAppAuthorizationInput!) { ${body} }${fragment}`,
+        { a: input(a), b: input(b, 'GOOGLE') },
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        {
+          message: 'connectAppAuthorization may be sent once per operation (limit: connect).',
+          extensions: { code: 'REQUEST_LIMIT_EXCEEDED' },
+        },
+      ]);
+      expectNowhere(a, res.text);
+      expectNowhere(b, res.text);
+    }
+    expect(sends()).toBe(0);
+  });
+
   it('keeps the code out of the inline trace the router asks for', async () => {
     const code = newCode();
     sim.inject('ConnectAppAuthorization', {

@@ -1,7 +1,8 @@
 /**
  * Operation limits checked before any resolver runs, so a rejected operation makes no upstream
- * call: the token limit at parse time, depth, aliases and directives (validation rules and again
- * in the plugin) and the cost once the operation and its variables are known.
+ * call: the token limit at parse time, depth, aliases, directives and one `connectAppAuthorization`
+ * per operation (validation rules and again in the plugin) and the cost once the operation and its
+ * variables are known. (The length of the query text is checked by the HTTP layer, before parsing.)
  *
  * A subgraph receives the operations the router's query planner writes (`_entities` with many
  * representations, router-inserted aliases and `__typename`s), so these limits are a backstop,
@@ -112,7 +113,7 @@ export const DEFAULT_OPERATION_LIMITS: Readonly<OperationLimits> = Object.freeze
 });
 
 /** The limits, each named as it appears in rejection messages. */
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'length';
+export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'length' | 'connect';
 
 const MESSAGES: Readonly<Record<LimitName, string>> = {
   depth: 'The operation is too deep (limit: depth).',
@@ -121,6 +122,7 @@ const MESSAGES: Readonly<Record<LimitName, string>> = {
   tokens: 'The document exceeds the token limit (limit: tokens).',
   cost: 'The operation is too expensive (limit: cost).',
   length: 'The document is too long (limit: length).',
+  connect: 'connectAppAuthorization may be sent once per operation (limit: connect).',
 };
 
 /** Marks the errors made here, so the plugin recognises them inside Apollo's wrappers. */
@@ -173,7 +175,19 @@ export function limitValidationRules(limits: OperationLimits): ValidationRule[] 
       }
     },
   });
-  return [depthRule, aliasRule, directiveRule];
+  const connectRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
+    let reported = false;
+    return {
+      OperationDefinition(node) {
+        if (reported) return;
+        if (operationConnects(context.getDocument(), node) > 1) {
+          reported = true;
+          context.reportError(new OperationLimitError('connect'));
+        }
+      },
+    };
+  };
+  return [depthRule, aliasRule, directiveRule, connectRule];
 }
 
 /**
@@ -230,6 +244,7 @@ function exceededStaticLimit(
   if (operationDepth(document, operation) > limits.maxDepth) return 'depth';
   if (operationAliases(document, operation) > limits.maxAliases) return 'aliases';
   if (documentDirectives(document) > limits.maxDirectives) return 'directives';
+  if (operationConnects(document, operation) > 1) return 'connect';
   return undefined;
 }
 
@@ -319,6 +334,28 @@ export function operationAliases(document: DocumentNode, operation: OperationDef
       if (selection.kind === Kind.FIELD) {
         if (selection.alias && selection.name.value !== '__typename') count += 1;
         if (selection.selectionSet) count += recurse(selection.selectionSet);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        count += recurse(selection.selectionSet);
+      } else {
+        count += spread(selection.name.value);
+      }
+    }
+    return count;
+  });
+}
+
+/**
+ * `connectAppAuthorization` fields of a mutation, however aliased or spread. Each spends a
+ * single-use OAuth code, and aliased repeats would exchange several at once (OWASP: no batching
+ * of sensitive operations); one per operation is allowed. Skipped or included, each counts.
+ */
+export function operationConnects(document: DocumentNode, operation: OperationDefinitionNode): number {
+  if (operation.operation !== 'mutation') return 0;
+  return measureSelections(document, operation.selectionSet, (set, recurse, spread) => {
+    let count = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value === 'connectAppAuthorization') count += 1;
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         count += recurse(selection.selectionSet);
       } else {
