@@ -551,7 +551,7 @@ describe('IAM policy', () => {
       ['src/adapters/iotManagedIntegrations/client.ts', 'src/adapters/iotManagedIntegrations/adapter.ts'],
       ['src/adapters/appFabric/client.ts', 'src/adapters/appFabric/adapter.ts'],
     ] as const) {
-      const methods = [...read(client).matchAll(/^  ([a-z][A-Za-z]+)\(input: /gm)].map((m) => m[1]!);
+      const methods = [...read(client).matchAll(/^ {2}([a-z][A-Za-z]+)\(input: /gm)].map((m) => m[1]!);
       expect(methods.length).toBeGreaterThan(0);
       for (const method of methods) {
         expect(read(adapter), `rule: ${adapter} calls ${method}`).toMatch(new RegExp(`client\\s*\\.${method}\\(`));
