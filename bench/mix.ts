@@ -53,8 +53,13 @@ export function createMix(seed: SandboxSeed): MixQuery[] {
   const bundle = first(keys.appBundleArns, 'app bundles');
   const inBundle = keys.appAuthorizations.filter((a) => a.appBundleArn === bundle);
   const authorization = first(inBundle, 'app authorizations');
-  const pending = seed.appFabric.appAuthorizations.find((a) => a.appBundleArn === bundle && a.authType === 'oauth2');
-  const pendingArn = pending?.appAuthorizationArn;
+  // The subgraph exchanges one code at a time per authorization (a real flow has one user and one
+  // consent per authorization), so the mutation goes round every oauth2 authorization of the
+  // bundle instead of queueing all its requests on one.
+  const oauth2Arns = seed.appFabric.appAuthorizations
+    .filter((a) => a.appBundleArn === bundle && a.authType === 'oauth2')
+    .map((a) => a.appAuthorizationArn);
+  const pendingArn = oauth2Arns[0];
   if (!pendingArn) throw new Error('bench mix: the seed has no oauth2 app authorization in the first bundle');
 
   const entities = (
@@ -293,7 +298,7 @@ export function createMix(seed: SandboxSeed): MixQuery[] {
       variables: (n) => ({
         input: {
           appBundleIdentifier: bundle,
-          appAuthorizationIdentifier: pendingArn,
+          appAuthorizationIdentifier: oauth2Arns[n % oauth2Arns.length],
           authRequest: {
             redirectUri: 'https://app.example.com/connect/callback',
             code: `bench-code-${process.pid}-${n}`,

@@ -388,9 +388,11 @@ let counter = 0;
 const pick = <T>(list: readonly T[]): T => list[counter++ % list.length]!;
 
 function buildRequests(ids: SoakIds): { requests: LoadRequest[]; probeBody: string } {
-  const pendingOauth = ids.appAuthorizations.find((a) => a.authType === 'oauth2' && a.status === 'PendingConnect');
+  // The subgraph exchanges one code at a time per authorization, as a real flow does (one user,
+  // one consent): connects go round the oauth2 authorizations instead of queueing on one.
+  const oauth2 = ids.appAuthorizations.filter((a) => a.authType === 'oauth2');
   const bundle = ids.appAuthorizations[0]!.appBundleArn;
-  if (!pendingOauth) throw new Error('the sandbox seed has no pending oauth2 app authorization');
+  if (oauth2.length === 0) throw new Error('the sandbox seed has no oauth2 app authorization');
 
   const request = (
     name: string,
@@ -496,13 +498,16 @@ function buildRequests(ids: SoakIds): { requests: LoadRequest[]; probeBody: stri
       'connect (mutation)',
       `mutation ($input: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $input) {
           appAuthorization { arn status } userErrors { code field } } }`,
-      () => ({
-        input: {
-          appBundleIdentifier: pendingOauth.appBundleArn,
-          appAuthorizationIdentifier: pendingOauth.arn,
-          authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: `soak-${randomUUID()}` },
-        },
-      }),
+      () => {
+        const authorization = pick(oauth2);
+        return {
+          input: {
+            appBundleIdentifier: authorization.appBundleArn,
+            appAuthorizationIdentifier: authorization.arn,
+            authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: `soak-${randomUUID()}` },
+          },
+        };
+      },
       true,
     ),
     perUpstream,
