@@ -13,7 +13,7 @@
  * 4. Added latency: at a fixed arrival rate with a fixed upstream latency, single lookups through
  *    the subgraph against a replay of the same upstream calls (the critical path) at the same rate.
  * 5. Start-up to ready of the compiled entry, as the image starts it.
- * Then writes results.json, results.md and results.svg (bench/ by default).
+ * Then writes results.json, results.md and results.svg (bench/ for a full run, .tmp/bench/ otherwise).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -68,7 +68,8 @@ const HELP = `npm run bench -- [options]
                            (with "=": a separate value that starts with "-" is refused)
   --node-defaults          run this subgraph with Node's defaults, not with the heap options and
                            environment the image starts it with (the Dockerfile's CMD and ENV)
-  --out <dir>              where results.json, results.md and results.svg go (default bench/)
+  --out <dir>              where results.json, results.md and results.svg go (default bench/ for a
+                           full run; .tmp/bench/ for a smoke or a subset of targets or queries)
 `;
 
 const { values: flags } = parseArgs({
@@ -142,7 +143,11 @@ const settings = {
   },
   allocationDurationS: smoke ? 0.2 : numberFlag('allocation-duration', 1, 0.1, 600),
 };
-const outDir = resolve(flags.out ?? new URL('.', import.meta.url).pathname);
+// Only a full run replaces the committed results in bench/; a smoke or a subset goes to .tmp/bench/.
+const partial = smoke || selectedQueries !== undefined || selectedTargets !== undefined;
+const outDir = resolve(
+  flags.out ?? (partial ? new URL('../.tmp/bench', import.meta.url).pathname : new URL('.', import.meta.url).pathname),
+);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
