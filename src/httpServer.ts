@@ -11,7 +11,7 @@ import { DeadlineQueue, isDeadlineExceeded } from './deadlines.ts';
 import { ERRORS } from './errors.ts';
 import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
+import { outcomeLabel, type Metrics } from './metrics.ts';
 import { createServer } from './nodeHttp.ts';
 import { withRequestSpan } from './tracing.ts';
 import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
@@ -63,12 +63,32 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 const SMALL_BODY = 16 * 1024;
 
+/** How long a request's headers and body may take to arrive. */
+export const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
+
 class HttpError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
     super(message);
     this.status = status;
   }
+}
+
+/** The client went away before its request was read: there is no one to answer. */
+class ClientClosedError extends Error {
+  constructor() {
+    super('The client closed the connection before sending the whole body.');
+    this.name = 'ClientClosedError';
+  }
+}
+
+/**
+ * An answer given before the request's body was read (a refusal): the connection closes after it
+ * instead of reading and discarding whatever the client still sends, which could be any amount,
+ * unauthenticated.
+ */
+function closeUnlessRead(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.complete) res.shouldKeepAlive = false;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -87,8 +107,9 @@ function requestError(
   status: number,
   message: string,
   headers: Record<string, string> = {},
+  code = 'BAD_REQUEST',
 ): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, headers);
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
 
 /** The length of a request's query text: the JSON body's `query`, or a GET's `query` parameter. */
@@ -101,6 +122,8 @@ function queryLength(body: unknown, url: URL): number {
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'Request body too large.');
+  // It may have gone while the caller was being authenticated: its `close` has fired already.
+  if (req.destroyed || req.readableAborted) throw new ClientClosedError();
   // Events rather than an async iterator: most bodies arrive in one chunk, in one turn.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -120,11 +143,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     };
     const onError = (error: Error) => {
       cleanup();
-      reject(error);
+      // Node reports a client that left mid-body as an `aborted` error (ECONNRESET).
+      reject(
+        req.readableAborted || (error as { code?: unknown }).code === 'ECONNRESET' ? new ClientClosedError() : error,
+      );
     };
     const onClose = () => {
       cleanup();
-      reject(new Error('The client closed the connection before sending the whole body.'));
+      reject(new ClientClosedError());
     };
     const cleanup = () => {
       req.off('data', onData);
@@ -183,23 +209,43 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const deadlines = new DeadlineQueue(options.requestTimeoutMs);
   // Read once here, so a missing package fails start-up rather than the first page view.
   const graphiql = options.graphiql ? createGraphiQL() : null;
+  /**
+   * Once the subgraph drains, every answer closes its connection, also that of a request that
+   * started before: a router keeps its pooled connections open otherwise, and the drain would
+   * wait for the shutdown timeout. Called where a response's headers are written.
+   */
+  const closeIfDraining = (res: ServerResponse) => {
+    if (options.readiness() !== 'ready') res.shouldKeepAlive = false;
+  };
+
+  /**
+   * A GraphQL request refused before it reached Apollo (unauthenticated, a method, a body or a
+   * length it does not take): one log line and one count, as an executed request has.
+   */
+  function refused(requestId: string, status: number, code: string): void {
+    options.metrics.graphqlRequests.inc({ operation_type: 'unknown', outcome: outcomeLabel(code) });
+    logger.info({ requestId, status, code }, 'graphql request refused');
+  }
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'POST') {
-      requestError(res, 405, 'Use GET or POST for /graphql.', { allow: 'GET, POST' });
-      return;
-    }
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('x-request-id', requestId);
+    if (method !== 'GET' && method !== 'POST') {
+      closeUnlessRead(req, res);
+      refused(requestId, 405, 'BAD_REQUEST');
+      requestError(res, 405, 'Use GET or POST for /graphql.', { allow: 'GET, POST' });
+      return;
+    }
 
     let caller: Caller;
     try {
       caller = await options.authenticator.authenticate(req.headers);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
-      req.resume(); // the body is never read
+      closeUnlessRead(req, res); // the body is never read
+      refused(requestId, 401, 'UNAUTHENTICATED');
       sendJson(
         res,
         401,
@@ -214,11 +260,18 @@ export function createHttpServer(options: HttpServerOptions): Server {
     let body: unknown = undefined;
     const contentType = req.headers['content-type'] ?? '';
     if (method === 'POST') {
-      const raw = await readBody(req, options.maxRequestBodyBytes);
+      let raw: string;
+      try {
+        raw = await readBody(req, options.maxRequestBodyBytes);
+      } catch (error) {
+        if (error instanceof HttpError) refused(requestId, error.status, 'BAD_REQUEST');
+        throw error;
+      }
       if (/^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
         try {
           body = raw === '' ? undefined : JSON.parse(raw);
         } catch {
+          refused(requestId, 400, 'BAD_REQUEST');
           requestError(res, 400, 'The request body is not valid JSON.');
           return;
         }
@@ -263,6 +316,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   ): Promise<void> {
     if (queryLength(body, url) > options.maxQueryLength) {
       const error = new OperationLimitError('length');
+      refused(request.requestId, 400, ERRORS.REQUEST_LIMIT_EXCEEDED.code);
       sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] });
       return Promise.resolve();
     }
@@ -293,6 +347,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       span.setAttribute('http.request_id', request.requestId);
       return options.hotPath!.execute(hot, options.createContext(request), startedAt);
     });
+    closeIfDraining(res);
     res.writeHead(response.status, {
       'content-type': JSON_CONTENT_TYPE,
       // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
@@ -332,6 +387,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         context: async () => options.createContext(request),
       });
     });
+    closeIfDraining(res);
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
     // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
@@ -368,25 +424,38 @@ export function createHttpServer(options: HttpServerOptions): Server {
         await handleGraphQL(req, res, url);
         return;
       default:
+        closeUnlessRead(req, res);
         sendJson(res, 404, { error: 'Not found. GraphQL is served at /graphql.' });
     }
   }
 
   const server = createServer((req, res) => {
+    closeIfDraining(res);
     handle(req, res).catch((error: unknown) => {
+      if (error instanceof ClientClosedError) {
+        logger.debug('the client closed the connection before sending the whole body');
+        res.destroy();
+        return;
+      }
       if (error instanceof HttpError) {
-        requestError(res, error.status, error.message, error.status === 413 ? { connection: 'close' } : {});
-        if (error.status === 413) req.resume();
+        closeUnlessRead(req, res);
+        requestError(res, error.status, error.message);
         return;
       }
       logger.error({ err: error }, 'request failed');
-      if (!res.headersSent) requestError(res, 500, 'Internal server error.');
-      else res.destroy();
+      if (!res.headersSent) {
+        closeUnlessRead(req, res);
+        requestError(res, 500, 'Internal server error.', {}, ERRORS.INTERNAL_SERVER_ERROR.code);
+      } else res.destroy();
     });
   });
   server.on('close', () => deadlines.close());
   // Above the idle pool time of routers (Apollo Router closes idle connections after 5 s; others up to 60 s).
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // A request's headers and body must arrive within this (Node's default is 5 minutes): a client
+  // that sends slowly cannot hold a connection longer. Node checks it every 30 s
+  // (`connectionsCheckingInterval`), so a slow request is cut after 30 to 60 s.
+  server.requestTimeout = REQUEST_RECEIVE_TIMEOUT_MS;
+  server.headersTimeout = REQUEST_RECEIVE_TIMEOUT_MS;
   return server;
 }

@@ -2,9 +2,11 @@
  * The HTTP surface: routes, readiness and drain, body limits, GET queries, CSRF prevention, no
  * CDN landing page, request ids, error masking and partial results.
  */
-import { getGlobalDispatcher, request } from 'undici';
+import { connect } from 'node:net';
+import { Agent, getGlobalDispatcher, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Adapters } from '../src/adapters/index.ts';
+import { createSigner, jwtAuth } from './helpers/jwt.ts';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
 
 describe('routes', () => {
@@ -207,5 +209,123 @@ describe('drain', () => {
     expect(finished.body.data).toEqual({ c: { cloudConnector: { name: 'Lumen Lighting Cloud' } } });
     await drained;
     await expect(fetch(`${t.origin}/healthz`)).rejects.toThrow();
+  });
+
+  it('closes a kept-alive connection after its in-flight response, so the drain ends without the timeout', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const t = await startTestServer({
+      config: { shutdownDelayMs: 0, shutdownTimeoutMs: 10_000 },
+      wrapAdapters: (adapters): Adapters => ({
+        ...adapters,
+        iotManagedIntegrations: {
+          ...adapters.iotManagedIntegrations,
+          getCloudConnector: async (id, options) => {
+            await gate;
+            return adapters.iotManagedIntegrations.getCloudConnector(id, options);
+          },
+        },
+      }),
+    });
+    // A pooled keep-alive connection, as a router keeps: one request on it first, then the slow one.
+    const agent = new Agent({ keepAliveTimeout: 60_000, connections: 1 });
+    const post = (query: string) =>
+      request(t.url, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+    const warm = await post('{ __typename }');
+    expect(warm.headers['connection']).toBe('keep-alive');
+    await warm.body.text();
+    const inFlight = post('{ c: connectorDestination(id: "dest-lumen-eu") { cloudConnector { name } } }');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    const drained = t.server.drain();
+    setTimeout(release, 100);
+    const finished = await inFlight;
+    expect(finished.headers['connection']).toBe('close');
+    expect(await finished.body.json()).toEqual({ data: { c: { cloudConnector: { name: 'Lumen Lighting Cloud' } } } });
+    await drained;
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(t.logs.join('\n')).not.toContain('drain timed out');
+    await agent.close();
+  });
+});
+
+describe('refusals do not read what the client still sends', () => {
+  const tokens = createSigner();
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ config: { auth: jwtAuth(tokens) } });
+  });
+  afterAll(() => t.close());
+
+  /** Sends headers announcing `length` bytes and only the first KiB of them; resolves with the raw answer once the server closes. */
+  function announce(head: string, length: number): Promise<{ answer: string; closed: boolean }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(t.origin).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ answer, closed: true }));
+      socket.write(`${head}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`);
+      socket.write('x'.repeat(1024));
+      setTimeout(() => {
+        socket.destroy();
+        resolve({ answer, closed: false });
+      }, 3_000).unref();
+    });
+  }
+
+  it('logs and counts each refusal, with its request id', async () => {
+    const unauthenticated = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-401' },
+      body: '{"query":"{ __typename }"}',
+    });
+    expect(unauthenticated.status).toBe(401);
+    const put = await fetch(t.url, { method: 'PUT', headers: { 'x-request-id': 'refused-405' }, body: '{}' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('x-request-id')).toBe('refused-405');
+    const lines = t.logs.filter((line) => line.includes('graphql request refused')).map((line) => JSON.parse(line));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ requestId: 'refused-401', status: 401, code: 'UNAUTHENTICATED' }),
+        expect.objectContaining({ requestId: 'refused-405', status: 405, code: 'BAD_REQUEST' }),
+      ]),
+    );
+    const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+    expect(metrics).toMatch(/graphql_requests_total\{operation_type="unknown",outcome="unauthenticated"\} [1-9]/);
+    expect(metrics).toMatch(/graphql_requests_total\{operation_type="unknown",outcome="bad_request"\} [1-9]/);
+  });
+
+  it('does not log a client that leaves in the middle of its body as a failure', async () => {
+    const token = await tokens.sign({ scope: 'destinations:read' });
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(t.origin).port), '127.0.0.1', () => {
+        socket.write(
+          `POST /graphql HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":`,
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(t.logs.filter((line) => line.includes('request failed'))).toEqual([]);
+  });
+
+  it.each([
+    ['401 (no credentials)', 'POST /graphql HTTP/1.1\r\nhost: x', '401'],
+    ['405 (a PUT)', 'PUT /graphql HTTP/1.1\r\nhost: x', '405'],
+    ['404', 'POST /nope HTTP/1.1\r\nhost: x', '404'],
+  ])('answers %s and closes the connection instead of reading a 50 MB body', async (_, head, status) => {
+    const { answer, closed } = await announce(head, 50 * 1024 * 1024);
+    expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(closed).toBe(true);
   });
 });
