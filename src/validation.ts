@@ -14,15 +14,21 @@ const CONDUCTORONE_ID = /^[^/?#\\\s\p{Cc}]{1,256}$/u;
 
 export const MAX_PAGE_SIZE = 100;
 
-export function iotManagedIntegrationsId(value: string, argument: string): string {
-  if (!IMI_ID.test(value)) {
+/*
+ * The checks take `unknown`: an `_entities` representation is any JSON the router passes on, so a
+ * key field can be missing, null or a number there (`RegExp.test(undefined)` tests "undefined").
+ */
+
+export function iotManagedIntegrationsId(value: unknown, argument: string): string {
+  if (typeof value !== 'string' || !IMI_ID.test(value)) {
     throw badUserInput(`\`${argument}\` must be 1-64 letters, digits, '-' or '_'.`, [argument]);
   }
   return value;
 }
 
-export function isAppFabricIdentifier(value: string): boolean {
+export function isAppFabricIdentifier(value: unknown): value is string {
   return (
+    typeof value === 'string' &&
     value.length <= APPFABRIC_IDENTIFIER_MAX &&
     value.isWellFormed() && // an unpaired surrogate cannot be percent-encoded into a path
     APPFABRIC_IDENTIFIER.test(value) &&
@@ -30,15 +36,21 @@ export function isAppFabricIdentifier(value: string): boolean {
   );
 }
 
-export function appFabricIdentifier(value: string, argument: string, path: readonly string[] = [argument]): string {
+export function appFabricIdentifier(value: unknown, argument: string, path: readonly string[] = [argument]): string {
   if (!isAppFabricIdentifier(value)) {
     throw badUserInput(`\`${argument}\` must be an ARN or a lower-case UUID.`, path);
   }
   return value;
 }
 
-export function conductorOneId(value: string, argument: string): string {
-  if (!CONDUCTORONE_ID.test(value) || !value.isWellFormed() || value === '.' || value === '..') {
+export function conductorOneId(value: unknown, argument: string): string {
+  if (
+    typeof value !== 'string' ||
+    !CONDUCTORONE_ID.test(value) ||
+    !value.isWellFormed() ||
+    value === '.' ||
+    value === '..'
+  ) {
     throw badUserInput(
       `\`${argument}\` must be a non-empty ConductorOne id without '/', '?', '#', '\\' or whitespace.`,
       [argument],

@@ -204,4 +204,55 @@ describe('_entities', () => {
       appFabric: {},
     });
   });
+
+  it("fails only the keys of the app bundle whose list read failed, not the other bundle's", async () => {
+    const byBundle = new Map<string, string[]>();
+    for (const a of t.sandbox.seed.appFabric.appAuthorizations) {
+      byBundle.set(a.appBundleArn, [...(byBundle.get(a.appBundleArn) ?? []), a.appAuthorizationArn]);
+    }
+    const [first, second] = [...byBundle.values()].map((arns) => arns.slice(0, 2));
+    const arns = [...first!, ...second!];
+    // One bundle's ListAppAuthorizations (whichever arrives first) fails, and is not retried.
+    t.sandbox.aws!.inject('ListAppAuthorizations', { kind: 'error', status: 409, type: 'ConflictException' });
+    const res = await t.query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on AppAuthorization { arn status } } }',
+      { r: arns.map((arn) => ({ __typename: 'AppAuthorization', arn })) },
+    );
+    const list = (res.body.data as any)._entities as Array<{ arn: string } | null>;
+    const failed = (res.body.errors ?? []).map((e) => Number(e.path![1]));
+    expect(res.body.errors!.every((e) => e.extensions!['code'] === 'UPSTREAM_UNAVAILABLE')).toBe(true);
+    // Exactly one bundle's two keys failed; the other bundle's two resolved.
+    expect([
+      [0, 1],
+      [2, 3],
+    ]).toContainEqual(failed.sort());
+    for (const i of [0, 1, 2, 3].filter((i) => !failed.includes(i))) expect(list[i]).toMatchObject({ arn: arns[i] });
+    t.sandbox.aws!.reset();
+  });
+
+  it('rejects key fields that are missing, null or not strings as BAD_USER_INPUT, on every path', async () => {
+    const good = t.sandbox.seed.iotManagedIntegrations.connectorDestinations[0]!.Id;
+    const representations = [
+      { __typename: 'ConnectorDestination' },
+      { __typename: 'ConnectorDestination', id: null },
+      { __typename: 'ConnectorDestination', id: 42 },
+      { __typename: 'CloudConnector', id: ['cc'] },
+      { __typename: 'ConductorOneApp', id: 7 },
+      { __typename: 'ConductorOneConnector', appId: 'app-github-enterprise' },
+      { __typename: 'ConnectorCredential', appId: 'a', connectorId: { id: 'c' }, id: 'x' },
+      { __typename: 'AppAuthorization', arn: 5 },
+      { __typename: 'AppAuthorization' },
+      { __typename: 'ConnectorDestination', id: good },
+    ];
+    for (let run = 0; run < 3; run += 1) {
+      t.resetCalls();
+      const { res, list } = await entities(representations);
+      expect(list.slice(0, -1)).toEqual(Array(representations.length - 1).fill(null));
+      expect(list.at(-1)).toMatchObject({ id: good });
+      const errors = (res.body.errors ?? []).map((e) => [e.path?.join('.'), e.extensions?.['code']]);
+      expect(errors).toEqual(representations.slice(0, -1).map((_, i) => [`_entities.${i}`, 'BAD_USER_INPUT'] as const));
+      expect(t.calls()['conductorOne']).toEqual({});
+      expect(t.calls()['appFabric']).toEqual({});
+    }
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * Serving a batch of keys from an upstream list instead of one Get each, when the list is cheaper:
- * read pages until every key is found or the list ends, but never more pages than Gets would have
- * cost; keys still missing then are read with Gets. A key the whole list did not contain does not
- * exist (null).
+ * read pages until every key is found or the list ends, but only while a page could still replace
+ * two Gets or more; keys still missing then are read with Gets. A key the whole list did not
+ * contain does not exist (null). A list read that fails fails only the keys not found before it.
  */
 import type { Page } from '../adapters/types.ts';
 import { fanOut } from './fanOut.ts';
@@ -25,9 +25,19 @@ export async function loadViaList<K, V>(options: ListBackedOptions<K, V>): Promi
   const wanted = new Set(keys);
   let nextToken: string | undefined;
   let exhausted = false;
-  // Each page replaces at least two Gets only while fewer pages than keys have been read.
-  for (let pages = 0; pages < keys.length - 1 && found.size < wanted.size; pages++) {
-    const page = await options.listPage(nextToken);
+  // Another page is worth reading only while it could replace two Gets or more (two keys or more
+  // still missing), and never more pages than keys are missing, nor than keys less one.
+  const missing = () => wanted.size - found.size;
+  for (let pages = 0; missing() >= 2 && pages < Math.min(missing(), keys.length - 1); pages++) {
+    let page: Page<V>;
+    try {
+      page = await options.listPage(nextToken);
+    } catch (error) {
+      // The keys found so far stand; the others share the list's failure (no Gets against an
+      // upstream that just failed a read).
+      const failure = error instanceof Error ? error : new Error(String(error));
+      return keys.map((key) => found.get(key) ?? failure);
+    }
     for (const item of page.items) {
       const key = options.keyOf(item);
       if (wanted.has(key)) found.set(key, item);

@@ -38,7 +38,14 @@ export async function fromListedFirst<V>(
 ): Promise<Array<V | null | Error>> {
   await listed.settled();
   const missing = keys.filter((key) => listed.get(key) === undefined);
-  const loaded = missing.length > 0 ? await load(missing) : [];
+  let loaded: Array<V | null | Error> = [];
+  try {
+    if (missing.length > 0) loaded = await load(missing);
+  } catch (error) {
+    // Only the keys the load was for fail: the listed ones are served all the same.
+    const failure = error instanceof Error ? error : new Error(String(error));
+    loaded = missing.map(() => failure);
+  }
   const byKey = new Map(missing.map((key, i) => [key, loaded[i]!]));
   return keys.map((key) => listed.get(key) ?? byKey.get(key) ?? null);
 }

@@ -11,7 +11,15 @@ export interface LoaderSettings {
   observeBatch?: (loader: string, size: number) => void;
 }
 
-/** A named DataLoader honouring the batching switch. */
+/**
+ * A named DataLoader honouring the batching switch.
+ *
+ * A key whose read failed keeps its Error for the rest of the request: DataLoader caches Error
+ * values, and nothing here clears them. That is deliberate. The adapters have already retried
+ * within the request's deadline (and within the upstream's retry budget); reading the key again
+ * in the same request would spend the per-operation call budget and add load to an upstream that
+ * just failed or throttled. The next request has new loaders, so nothing outlives the request.
+ */
 export function loader<K, V, C = K>(
   settings: LoaderSettings,
   batch: DataLoader.BatchLoadFn<K, V>,

@@ -3,6 +3,7 @@ import type { AppAuthorizationDetail, AppAuthorizationModel } from '../adapters/
 import type { AppAuthorizationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { canonicalAppAuthorizationRef } from '../loaders/appFabricLoaders.ts';
+import { badUserInput } from '../errors.ts';
 import { selectsAnyOf } from './selection.ts';
 
 /** Members only GetAppAuthorization returns; summaries (List, Connect) lack them. */
@@ -38,6 +39,8 @@ export function loadAppAuthorization(
 
 export const AppAuthorization: AppAuthorizationResolvers = {
   __resolveReference({ arn }, context, info) {
+    // Any JSON can arrive as a representation: the key must at least be a string to be looked up.
+    if (typeof arn !== 'string') throw badUserInput('`arn` must be an AppFabric app authorization ARN.', ['arn']);
     return loadAppAuthorization(context, info, arn);
   },
   authType: async (authorization, _args, context) => (await detailOf(authorization, context))?.authType ?? null,
