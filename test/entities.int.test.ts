@@ -208,7 +208,7 @@ describe('_entities', () => {
   it("fails only the keys of the app bundle whose list read failed, not the other bundle's", async () => {
     const byBundle = new Map<string, string[]>();
     for (const a of t.sandbox.seed.appFabric.appAuthorizations) {
-      byBundle.set(a.appBundleArn, [...(byBundle.get(a.appBundleArn) ?? []), a.appAuthorizationArn]);
+      byBundle.set(a.appBundleArn!, [...(byBundle.get(a.appBundleArn!) ?? []), a.appAuthorizationArn!]);
     }
     const [first, second] = [...byBundle.values()].map((arns) => arns.slice(0, 2));
     const arns = [...first!, ...second!];

@@ -4,6 +4,8 @@
  * exceptions (`name`, `$fault`, `$metadata`), so code written against these keeps working with
  * the official packages.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import { headerOf } from '../http/exchange.ts';
 
 export interface ResponseMetadata {
   httpStatusCode?: number;
@@ -108,11 +110,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /** Builds the service exception from an error response (status ≥ 300). */
-export function deserializeError(
-  status: number,
-  headers: Record<string, string | undefined>,
-  text: string,
-): AwsServiceException {
+export function deserializeError(status: number, headers: IncomingHttpHeaders, text: string): AwsServiceException {
+  const header = (name: string) => headerOf(headers, name);
   let body: Record<string, unknown> = {};
   try {
     const parsed: unknown = text ? JSON.parse(text) : {};
@@ -122,7 +121,7 @@ export function deserializeError(
   }
   const codeKey = Object.keys(body).find((k) => k.toLowerCase() === 'code');
   const rawType =
-    headers['x-amzn-errortype'] ??
+    header('x-amzn-errortype') ??
     (codeKey && typeof body[codeKey] === 'string' ? (body[codeKey] as string) : undefined) ??
     (typeof body['__type'] === 'string' ? body['__type'] : undefined);
   const name = rawType ? sanitizeErrorCode(rawType) : `UnknownError(${status})`;
@@ -137,8 +136,8 @@ export function deserializeError(
     name: name || `UnknownError(${status})`,
     message,
     status,
-    requestId: headers['x-amzn-requestid'] ?? headers['x-amzn-request-id'] ?? headers['x-amz-request-id'],
-    retryAfterSeconds: parseRetryAfter(headers['retry-after']),
+    requestId: header('x-amzn-requestid') ?? header('x-amzn-request-id') ?? header('x-amz-request-id'),
+    retryAfterSeconds: parseRetryAfter(header('retry-after')),
     members: body,
   });
 }

@@ -10,7 +10,7 @@ import type { Dispatcher } from 'undici';
 import { createUpstreamPool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
-import { exchange, type ExchangeResponse } from '../http/exchange.ts';
+import { exchange, headerOf, type ExchangeResponse } from '../http/exchange.ts';
 import { abortedBeforeSending, TransportError, toTransportError, waitBeforeRetry } from '../http/transport.ts';
 import { AwsServiceException, deserializeError } from './errors.ts';
 import {
@@ -231,8 +231,8 @@ export class AwsRestJsonClient {
       throw toTransportError(error, signal);
     }
     const { text } = response;
-    const responseHeaders = response.headers as Record<string, string | undefined>;
-    this.#updateClockOffset(responseHeaders['date']);
+    const responseHeaders = response.headers;
+    this.#updateClockOffset(headerOf(responseHeaders, 'date'));
     if (response.statusCode >= 300) throw deserializeError(response.statusCode, responseHeaders, text);
     let parsed: unknown = {};
     // Not `text.trim()`: that would copy a whole list page to look at its first character.
@@ -249,9 +249,9 @@ export class AwsRestJsonClient {
       }
     }
     const requestId =
-      responseHeaders['x-amzn-requestid'] ??
-      responseHeaders['x-amzn-request-id'] ??
-      responseHeaders['x-amz-request-id'];
+      headerOf(responseHeaders, 'x-amzn-requestid') ??
+      headerOf(responseHeaders, 'x-amzn-request-id') ??
+      headerOf(responseHeaders, 'x-amz-request-id');
     return {
       output: spec.deserialize(
         parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {},

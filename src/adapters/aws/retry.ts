@@ -6,7 +6,7 @@
  */
 import { DEFAULT_RETRY_DELAY_BASE, MAXIMUM_RETRY_DELAY, THROTTLING_RETRY_DELAY_BASE } from '@smithy/util-retry';
 import type { RetryErrorType, StandardRetryToken } from '@smithy/types';
-import { fullJitter, TransportError } from '../http/transport.ts';
+import { fullJitter, TransportError, worthRetrying } from '../http/transport.ts';
 import { AwsServiceException } from './errors.ts';
 
 /** Error names the SDK treats as throttling (service-error-classification). */
@@ -76,7 +76,7 @@ export function classify(error: unknown, policy: RetryPolicy, clockSkewCorrected
     return { errorType: status >= 500 ? 'SERVER_ERROR' : 'CLIENT_ERROR', retryable: false };
   }
   if (error instanceof TransportError) {
-    return { errorType: 'TRANSIENT', retryable: policy === 'standard' || !error.sent };
+    return { errorType: 'TRANSIENT', retryable: worthRetrying(error) && (policy === 'standard' || !error.sent) };
   }
   return { errorType: 'CLIENT_ERROR', retryable: false };
 }

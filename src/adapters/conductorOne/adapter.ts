@@ -33,11 +33,12 @@ export function toSubgraphError(error: unknown, operation: string): GraphQLError
       : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());
   }
   if (error instanceof TokenEndpointError) {
-    // Our client credentials were refused (or the token endpoint failed).
+    // A 4xx refused our client credentials; anything else (a 5xx, a redirect, a 200 without a
+    // token) is the token endpoint failing.
     if (error.status === 429) return ERRORS.UPSTREAM_THROTTLED.err(undefined, upstream(error.status));
-    return error.status >= 500
-      ? ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream(error.status))
-      : ERRORS.UPSTREAM_ACCESS_DENIED.err(undefined, upstream(error.status));
+    return error.status >= 400 && error.status < 500
+      ? ERRORS.UPSTREAM_ACCESS_DENIED.err(undefined, upstream(error.status))
+      : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream(error.status));
   }
   if (error instanceof ConductorOneApiError) {
     if (error.status === 401 || error.status === 403)

@@ -10,8 +10,8 @@ import { createUpstreamPool, type Pool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
-import { exchange, type ExchangeResponse } from '../http/exchange.ts';
-import { fullJitter, toTransportError, TransportError, waitBeforeRetry } from '../http/transport.ts';
+import { exchange, headerOf, type ExchangeResponse } from '../http/exchange.ts';
+import { fullJitter, toTransportError, TransportError, waitBeforeRetry, worthRetrying } from '../http/transport.ts';
 import type { TokenSource } from './tokenSource.ts';
 import type {
   GetConnectorResponseWire,
@@ -180,7 +180,10 @@ export class ConductorOneClient {
       const throttled = error instanceof ConductorOneApiError && error.status === 429;
       const transient =
         (error instanceof ConductorOneApiError && error.status >= 500 && error.status !== 501) ||
-        (error instanceof TransportError && error.code !== 'ABORTED' && error.code !== 'DEADLINE_EXCEEDED');
+        (error instanceof TransportError &&
+          error.code !== 'ABORTED' &&
+          error.code !== 'DEADLINE_EXCEEDED' &&
+          worthRetrying(error));
       if (
         attempt >= maxAttempts ||
         !(throttled || (transient && (call.idempotent || (error instanceof TransportError && !error.sent))))
@@ -230,7 +233,7 @@ export class ConductorOneClient {
     const { text } = response;
     if (response.statusCode === 401) this.#options.tokens.invalidate(token);
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      const responseHeaders = response.headers as Record<string, string | undefined>;
+      const responseHeaders = response.headers;
       let parsed: { code?: unknown; message?: unknown } = {};
       try {
         parsed = JSON.parse(text) as typeof parsed;
@@ -243,8 +246,8 @@ export class ConductorOneClient {
         code,
         upstreamMessage: typeof parsed?.message === 'string' ? parsed.message.slice(0, 200) : undefined,
         operation: call.operation,
-        requestId: responseHeaders['x-request-id'],
-        retryAfterMs: retryAfterMs(responseHeaders['retry-after'], this.#now()),
+        requestId: headerOf(responseHeaders, 'x-request-id'),
+        retryAfterMs: retryAfterMs(headerOf(responseHeaders, 'retry-after'), this.#now()),
       });
     }
     try {

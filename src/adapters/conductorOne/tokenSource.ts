@@ -2,8 +2,10 @@
  * ConductorOne access tokens, in the official SDKs' priority order (conductorone-api.md §1):
  * a pre-exchanged `CONDUCTORONE_ACCESS_TOKEN` used as is, or a client id and secret exchanged
  * at `/auth/v1/token` with an Ed25519 client assertion. The secret's private key signs the
- * assertion; the secret itself is never sent. Tokens are cached until shortly before they expire,
- * and a refresh is single-flight: concurrent requests share one token call.
+ * assertion; the secret itself is never sent. Tokens are cached; a minute before one expires it is
+ * refreshed in the background while calls go on using it, and only a token about to expire makes
+ * calls wait. A refresh is single-flight (concurrent requests share one token call) and takes at
+ * most TOKEN_REQUEST_TIMEOUT_MS.
  */
 import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
@@ -135,14 +137,32 @@ export interface ClientCredentialsOptions {
   refreshBeforeExpiryMs?: number;
   /** Told of every token request (for metrics). */
   onRefresh?: () => void;
+  /** The longest a token request may take. Default {@link TOKEN_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number;
   now?: () => number;
 }
+
+/** The longest a token request may take (the pool's own timeouts apply too). */
+export const TOKEN_REQUEST_TIMEOUT_MS = 5_000;
+/** A token is not handed out this close to its expiry: a call made with it could outlive it. */
+const EXPIRY_MARGIN_MS = 10_000;
+/** After a refresh ahead of expiry failed, the next is tried this much later at the earliest. */
+const EARLY_REFRESH_RETRY_MS = 5_000;
 
 export function clientCredentialsTokenSource(options: ClientCredentialsOptions): TokenSource {
   const now = options.now ?? Date.now;
   const skew = options.refreshBeforeExpiryMs ?? 60_000;
-  let cached: { token: string; refreshAt: number } | null = null;
+  let cached: { token: string; refreshAt: number; expiresAt: number } | null = null;
   let inFlight: Promise<string> | null = null;
+  let lastEarlyRefresh = -Infinity;
+
+  /** Starts the one token request, unless one is under way. */
+  function refresh(): Promise<string> {
+    inFlight ??= fetchToken(AbortSignal.timeout(options.requestTimeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS)).finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  }
 
   async function fetchToken(signal: AbortSignal | undefined): Promise<string> {
     options.onRefresh?.();
@@ -184,20 +204,33 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
     }
     const expiresIn = Number(body.expires_in);
     const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : 60_000;
-    cached = { token: body.access_token, refreshAt: now() + Math.max(lifetimeMs - skew, lifetimeMs / 2) };
+    const fetchedAt = now();
+    cached = {
+      token: body.access_token,
+      refreshAt: fetchedAt + Math.max(lifetimeMs - skew, lifetimeMs / 2),
+      expiresAt: fetchedAt + lifetimeMs,
+    };
     return body.access_token;
   }
 
   return {
     refreshable: true,
     async token(signal) {
-      if (cached && now() < cached.refreshAt) return cached.token;
+      const at = now();
+      if (cached && at < cached.refreshAt) return cached.token;
+      if (cached && at < cached.expiresAt - EXPIRY_MARGIN_MS) {
+        // Due for a refresh but still good: the refresh runs in the background, and a token
+        // endpoint that fails or hangs now costs no call anything until the token runs out. A
+        // failed refresh is tried again a few seconds later, not by every call.
+        if (!inFlight && at - lastEarlyRefresh >= EARLY_REFRESH_RETRY_MS) {
+          lastEarlyRefresh = at;
+          refresh().catch(() => undefined);
+        }
+        return cached.token;
+      }
       // Single flight: one token request however many callers arrive while it is under way. It
       // does not take any one caller's signal, so one caller going away does not fail the others.
-      inFlight ??= fetchToken(undefined).finally(() => {
-        inFlight = null;
-      });
-      const shared = inFlight;
+      const shared = refresh();
       if (!signal) return shared;
       return new Promise<string>((resolve, reject) => {
         const onAbort = () => reject(toTransportError(signal.reason, signal));

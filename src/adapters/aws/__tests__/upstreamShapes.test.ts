@@ -2,7 +2,7 @@
  * The AWS adapters on the real clients against a loopback server that answers raw bodies: what
  * they do with answers the simulator never gives (members the model leaves optional, absent).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,9 +16,13 @@ afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => reso
 
 /** A server that answers every request with this JSON body. */
 async function answering(body: unknown): Promise<URL> {
-  server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  });
+  return serving((res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+}
+
+/** A server that answers the n-th request as `answer` says. */
+async function serving(answer: (res: ServerResponse, n: number) => void): Promise<URL> {
+  let n = 0;
+  server = createServer((_req, res) => answer(res, ++n));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 }
@@ -69,6 +73,48 @@ describe('AWS answers the simulator never gives', () => {
       ).rejects.toMatchObject({
         extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { name: 'appFabric', operation: 'GetAppAuthorization' } },
       });
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('reads repeated error headers by their first values, and retries the throttle', async () => {
+    let requests = 0;
+    const endpoint = await serving((res, n) => {
+      requests = n;
+      if (n === 1) {
+        res.setHeader('x-amzn-errortype', ['ThrottlingException:http://internal.amazon.com/', 'Other']);
+        res.setHeader('retry-after', ['0', '9']);
+        res.setHeader('x-amzn-requestid', ['r1', 'r2']);
+        res.writeHead(429, { 'content-type': 'application/json' }).end('{"message":"Rate exceeded"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"Id":"d","Name":"D"}');
+    });
+    const client = new IoTManagedIntegrations({ ...clientOptions(endpoint), random: () => 0 });
+    try {
+      const destination = await createIotManagedIntegrationsAdapter(client, logCapture().log).getConnectorDestination(
+        'd',
+      );
+      expect(destination).toMatchObject({ id: 'd', name: 'D' });
+      expect(requests).toBe(2);
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('does not retry a 200 whose body is not JSON', async () => {
+    let requests = 0;
+    const endpoint = await serving((res, n) => {
+      requests = n;
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
+    });
+    const client = new IoTManagedIntegrations({ ...clientOptions(endpoint), random: () => 0 });
+    try {
+      await expect(
+        createIotManagedIntegrationsAdapter(client, logCapture().log).getConnectorDestination('d'),
+      ).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+      expect(requests).toBe(1);
     } finally {
       await client.destroy();
     }

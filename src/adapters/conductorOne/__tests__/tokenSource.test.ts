@@ -120,6 +120,12 @@ describe('createClientAssertion', () => {
   });
 });
 
+/** Waits until `done()` holds (a background refresh has landed), for at most two seconds. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(done()).toBe(true);
+}
+
 describe('clientCredentialsTokenSource against the token endpoint', () => {
   let sim: ConductorOneSimulator;
   let pool: Pool;
@@ -155,15 +161,52 @@ describe('clientCredentialsTokenSource against the token endpoint', () => {
     expect(sim.requests[0]!.body).not.toContain(secret.split(':')[3]!.slice(0, 20));
   });
 
-  it('reuses the token until a minute before expiry, then refreshes', async () => {
+  it('reuses the token until a minute before expiry, then refreshes it in the background', async () => {
     const tokens = source();
     const first = await tokens.token();
     clock += 530_000; // 600 s tokens: still 70 s left
     expect(await tokens.token()).toBe(first);
-    clock += 11_000; // 59 s left: refresh
+    expect(sim.calls.get('Token')).toBe(1);
+    clock += 11_000; // 59 s left: due for a refresh, still good
+    expect(await tokens.token()).toBe(first);
+    await until(() => sim.issuedTokens() === 2);
     const second = await tokens.token();
     expect(second).not.toBe(first);
     expect(sim.issuedTokens()).toBe(2);
+  });
+
+  it('keeps serving a good token while the token endpoint fails, retrying every few seconds, and fails once it is about to expire', async () => {
+    const tokens = source();
+    const first = await tokens.token();
+    sim.inject('Token', { kind: 'error', status: 503, times: 100 });
+    clock += 541_000; // 59 s left
+    expect(await tokens.token()).toBe(first);
+    await until(() => sim.calls.get('Token') === 2);
+    clock += 1_000;
+    expect(await tokens.token()).toBe(first); // no new attempt within 5 s of the failed one
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sim.calls.get('Token')).toBe(2);
+    clock += 5_000;
+    expect(await tokens.token()).toBe(first);
+    await until(() => sim.calls.get('Token') === 3);
+    clock += 44_000; // 9 s left: too close to its expiry to hand out
+    await expect(tokens.token()).rejects.toMatchObject({ name: 'TokenEndpointError', status: 503 });
+  });
+
+  it('gives up on a token request that hangs after its own timeout', async () => {
+    const tokens = clientCredentialsTokenSource({
+      clientId,
+      key: parseClientSecret(secret),
+      origin: sim.url,
+      dispatcher: pool,
+      now: () => clock,
+      requestTimeoutMs: 200,
+    });
+    sim.inject('Token', { kind: 'hang' });
+    const started = Date.now();
+    await expect(tokens.token()).rejects.toMatchObject({ name: 'TransportError', timeout: true });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await tokens.token()).toEqual(expect.any(String)); // the next request is made afresh
   });
 
   it('fetches a new token after invalidate()', async () => {

@@ -1,0 +1,80 @@
+/**
+ * The ConductorOne client against a loopback server answering what the simulator never sends:
+ * repeated headers, bodies that are not JSON.
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { toSubgraphError } from '../adapter.ts';
+import { ConductorOneClient } from '../client.ts';
+import { staticTokenSource, TokenEndpointError } from '../tokenSource.ts';
+
+async function withServer(
+  answer: (res: ServerResponse, request: number) => void,
+  run: (client: ConductorOneClient) => Promise<void>,
+) {
+  let requests = 0;
+  const server = createServer((_req, res) => answer(res, ++requests));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = new ConductorOneClient({
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tokens: staticTokenSource('t'),
+    timeouts: { connectMs: 1000, headersMs: 1000, bodyMs: 1000 },
+    userAgent: 'test',
+    random: () => 0,
+  });
+  try {
+    await run(client);
+  } finally {
+    await client.close();
+    server.close();
+  }
+  return requests;
+}
+
+describe('the ConductorOne client on the wire', () => {
+  it('reads a repeated Retry-After and request id by their first values, and retries the 429', async () => {
+    const requests = await withServer(
+      (res, n) => {
+        if (n === 1) {
+          res.setHeader('retry-after', ['0', '7']);
+          res.setHeader('x-request-id', ['first', 'second']);
+          res.writeHead(429, { 'content-type': 'application/json' }).end('{"code":8,"message":"slow down"}');
+          return;
+        }
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"connectorView":{"connector":{"id":"c","appId":"a"}}}');
+      },
+      async (client) => {
+        expect(await client.getConnector({ appId: 'a', id: 'c' })).toMatchObject({
+          connectorView: { connector: { id: 'c' } },
+        });
+      },
+    );
+    expect(requests).toBe(2);
+  });
+
+  it('does not retry a 200 whose body is not JSON: another attempt would get the same', async () => {
+    const requests = await withServer(
+      (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
+      async (client) => {
+        await expect(client.getConnector({ appId: 'a', id: 'c' })).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
+      },
+    );
+    expect(requests).toBe(1);
+  });
+});
+
+describe('token endpoint failures', () => {
+  it.each([
+    [401, 'UPSTREAM_ACCESS_DENIED'],
+    [400, 'UPSTREAM_ACCESS_DENIED'],
+    [429, 'UPSTREAM_THROTTLED'],
+    [503, 'UPSTREAM_UNAVAILABLE'],
+    [302, 'UPSTREAM_UNAVAILABLE'],
+    [200, 'UPSTREAM_UNAVAILABLE'], // a 200 without an access token
+  ])('a %d is %s', (status, code) => {
+    expect(toSubgraphError(new TokenEndpointError(status, undefined), 'GetConnector').extensions['code']).toBe(code);
+  });
+});
