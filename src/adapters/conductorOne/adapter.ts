@@ -104,6 +104,8 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
     async searchAppsById(ids, options?: CallOptions) {
       try {
         const apps: ConductorOneAppModel[] = [];
+        const wanted = new Set(ids);
+        const found = new Set<string>();
         let pageToken: string | undefined;
         for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
           const out = await client.searchApps(
@@ -112,11 +114,17 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
           );
           for (const wire of Array.isArray(out?.list) ? out.list : []) {
             const app = wire && typeof wire === 'object' ? toConductorOneApp(wire) : null;
-            if (app) apps.push(app);
+            if (app) {
+              apps.push(app);
+              if (wanted.has(app.id)) found.add(app.id);
+            }
           }
-          pageToken =
+          const next =
             typeof out?.nextPageToken === 'string' && out.nextPageToken !== '' ? out.nextPageToken : undefined;
-          if (!pageToken) return apps;
+          // Done when the search ends, or once every id asked for is in (no page to read for nothing).
+          if (!next || found.size === wanted.size) return apps;
+          if (next === pageToken) throw new UpstreamDataError('the apps search repeated its page token');
+          pageToken = next;
         }
         throw new UpstreamDataError('the apps search did not stop paging');
       } catch (error) {

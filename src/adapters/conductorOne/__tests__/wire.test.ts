@@ -5,7 +5,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { toSubgraphError } from '../adapter.ts';
+import pino from 'pino';
+import { createConductorOneAdapter, toSubgraphError } from '../adapter.ts';
 import { ConductorOneClient } from '../client.ts';
 import { staticTokenSource, TokenEndpointError } from '../tokenSource.ts';
 
@@ -63,6 +64,35 @@ describe('the ConductorOne client on the wire', () => {
       },
     );
     expect(requests).toBe(1);
+  });
+});
+
+describe('the apps search', () => {
+  const page = (ids: string[], nextPageToken: string) =>
+    JSON.stringify({ list: ids.map((id) => ({ id, displayName: id })), nextPageToken });
+  const silent = pino({ level: 'silent' });
+
+  it('stops paging once every id asked for is in', async () => {
+    const requests = await withServer(
+      (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(page(['a', 'b'], 'more')),
+      async (client) => {
+        const apps = await createConductorOneAdapter(client, silent).searchAppsById(['a', 'b']);
+        expect(apps.map((app) => app.id)).toEqual(['a', 'b']);
+      },
+    );
+    expect(requests).toBe(1);
+  });
+
+  it('fails as unusable when the search hands back the page token it was given, instead of reading 50 pages', async () => {
+    const requests = await withServer(
+      (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(page(['x'], 'same')),
+      async (client) => {
+        await expect(createConductorOneAdapter(client, silent).searchAppsById(['a', 'b'])).rejects.toMatchObject({
+          extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+        });
+      },
+    );
+    expect(requests).toBe(2);
   });
 });
 
