@@ -50,7 +50,12 @@ logger.flush();
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal (Ctrl-C twice) does not wait for the drain: in-flight requests are cut.
+      logger.warn({ signal }, 'second signal while draining: exiting now');
+      logger.flush();
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'draining');
     server

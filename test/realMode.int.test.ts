@@ -145,6 +145,20 @@ describe('npm start with no configuration', () => {
     }
   });
 
+  it('drains on SIGTERM, and exits at once on a second signal', async () => {
+    // A long readiness delay: the first signal alone would keep the process up for a minute.
+    const subgraph = await spawnSubgraph({ SHUTDOWN_DELAY_MS: '60000' });
+    const exited = new Promise<number | null>((resolve) => subgraph.child.once('exit', (code) => resolve(code)));
+    const started = Date.now();
+    subgraph.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(subgraph.child.exitCode).toBeNull();
+    subgraph.child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(subgraph.output.join('\n')).toContain('second signal while draining');
+  });
+
   it('refuses to start with a bad AWS configuration, naming the problem', async () => {
     await expect(
       spawnSubgraph({
