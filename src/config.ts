@@ -195,7 +195,6 @@ export function loadConfig(env: Env = process.env): Config {
 
   const production = env['NODE_ENV'] === 'production';
   const port = integer('PORT', 4001, 0, 65535);
-  const host = env['HOST']?.trim() || '0.0.0.0';
 
   const logLevelRaw = env['LOG_LEVEL']?.trim().toLowerCase() || 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
@@ -253,6 +252,11 @@ export function loadConfig(env: Env = process.env): Config {
     : null;
   const maxUpstreamRequestsPerOperation = integer('MAX_UPSTREAM_REQUESTS_PER_OPERATION', 500, 1, 100_000);
   const auth = authConfig(env, problems, boolean, production);
+  // Real upstream data served without caller authentication (outside production, where that is
+  // the default) stays on this machine unless HOST says otherwise: an AWS_REGION or a ConductorOne
+  // credential in a developer's shell must not publish an account's authorization data to the LAN.
+  const realUnauthenticated = auth.kind === 'disabled' && Object.values(upstreams).some((mode) => mode === 'real');
+  const host = env['HOST']?.trim() || (realUnauthenticated && !production ? '127.0.0.1' : '0.0.0.0');
   const routerSecretRaw = env['ROUTER_SECRET']?.trim();
   if (routerSecretRaw !== undefined && routerSecretRaw !== '' && routerSecretRaw.length < 16) {
     problems.push('ROUTER_SECRET must be at least 16 characters.');

@@ -25,6 +25,12 @@ const { adapters, sandbox, close: closeAdapters } = await createAdapters(config,
 const server = createServer({ config, adapters, logger, metrics });
 if (config.auth.kind === 'disabled' && config.production) {
   logger.warn('AUTH_DISABLED=true: caller authentication is OFF in production; every caller may read every field.');
+} else if (config.auth.kind === 'disabled' && Object.values(config.upstreams).includes('real')) {
+  logger.warn(
+    { upstreams: config.upstreams, host: config.host },
+    'Real upstreams without caller authentication: every caller that reaches this port may read every field. ' +
+      'Unset AWS_REGION and CONDUCTORONE_* (or set SANDBOX=true) for the demo sandbox.',
+  );
 }
 
 process.on('unhandledRejection', (reason) => {

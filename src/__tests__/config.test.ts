@@ -40,6 +40,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('listens on loopback only when real upstreams run without caller authentication outside production', () => {
+    expect(loadConfig({}).host).toBe('0.0.0.0'); // the sandbox: demo data
+    expect(loadConfig({ AWS_REGION: 'us-east-1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ AWS_REGION: 'us-east-1', HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ AWS_REGION: 'us-east-1', SANDBOX: 'true' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ AWS_REGION: 'us-east-1', NODE_ENV: 'production', AUTH_DISABLED: 'true' }).host).toBe('0.0.0.0');
+  });
+
   it('bounds the query text by MAX_QUERY_LENGTH, 64 KiB unless set', () => {
     expect(loadConfig({}).operationLimits.maxLength).toBe(65536);
     expect(loadConfig({ MAX_QUERY_LENGTH: '4096' }).operationLimits.maxLength).toBe(4096);
