@@ -84,7 +84,9 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
         upstreamCalls: summary.context?.upstreamCalls?.calls() ?? {},
         hot: summary.hot ? true : undefined,
       });
-      const firstCode = (summary.requestErrors ?? errors)[0]?.extensions?.['code'];
+      // The formatted errors, as the client sees them (an unexpected error is INTERNAL_SERVER_ERROR
+      // there, and has no code in Apollo's raw list): the same label on Apollo's path and the hot path.
+      const firstCode = (errors.length > 0 ? errors : (summary.requestErrors ?? []))[0]?.extensions?.['code'];
       const failed = (summary.requestErrors?.length ?? 0) > 0 || errors.length > 0;
       const labels = {
         operation_type: summary.operationType ?? 'unknown',

@@ -78,4 +78,23 @@ describe('observability of one query', () => {
     );
     expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="query",outcome="success"\} [1-9]/);
   });
+
+  it('labels an unexpected error alike on every path (graphql-js, compiled, hot)', async () => {
+    const count = async (outcome: string) => {
+      const text = await (await fetch(`${t.origin}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`graphql_requests_total{operation_type="query",outcome="${outcome}"}`));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const before = { internal: await count('internal_server_error'), error: await count('error') };
+    for (let run = 0; run < 4; run++) {
+      const res = await t.query('query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }', {
+        r: [{ __typename: 'NoSuchType', id: 'x' }],
+      });
+      expect(res.body.errors![0]!.extensions!['code']).toBe('INTERNAL_SERVER_ERROR');
+    }
+    expect(await count('internal_server_error')).toBe(before.internal + 4);
+    expect(await count('error')).toBe(before.error);
+  });
 });
