@@ -29,6 +29,11 @@ export interface Context {
   now: () => Date;
   /** How long the operation waited for its turn to execute (src/admission.ts); undefined: it did not wait. */
   waitedMs: number | undefined;
+  /**
+   * Whether the request's log line and metrics have been written (src/requestRecorder.ts). An
+   * object, so that Apollo's copy of the context and the original share it.
+   */
+  readonly recording: { done: boolean };
 }
 
 export interface CreateContextOptions {
@@ -75,6 +80,7 @@ class RequestContext implements Context {
   readonly requestId: string;
   readonly now: () => Date;
   readonly waitedMs: number | undefined;
+  readonly recording = { done: false };
   /**
    * The logger, or the function that makes it on first use. An own property, not a private field:
    * Apollo Server's pipeline runs on a copy of the context

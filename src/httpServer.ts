@@ -112,6 +112,18 @@ function requestError(
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
 
+/** The code of the first error of a refusal's body ('BAD_REQUEST' when there is none to read). */
+function refusalCode(body: { kind: 'complete'; string: string } | { kind: 'chunked' }): string {
+  if (body.kind !== 'complete') return 'BAD_REQUEST';
+  try {
+    const code = (JSON.parse(body.string) as { errors?: Array<{ extensions?: { code?: unknown } }> }).errors?.[0]
+      ?.extensions?.code;
+    return typeof code === 'string' ? code : 'BAD_REQUEST';
+  } catch {
+    return 'BAD_REQUEST';
+  }
+}
+
 /** The length of a request's query text: the JSON body's `query`, or a GET's `query` parameter. */
 function queryLength(body: unknown, url: URL): number {
   const query =
@@ -222,19 +234,22 @@ export function createHttpServer(options: HttpServerOptions): Server {
    * A GraphQL request refused before it reached Apollo (unauthenticated, a method, a body or a
    * length it does not take): one log line and one count, as an executed request has.
    */
-  function refused(requestId: string, status: number, code: string): void {
-    options.metrics.graphqlRequests.inc({ operation_type: 'unknown', outcome: outcomeLabel(code) });
+  function refused(requestId: string, status: number, code: string, startedAt: number): void {
+    const labels = { operation_type: 'unknown', outcome: outcomeLabel(code) };
+    options.metrics.graphqlRequests.inc(labels);
+    options.metrics.graphqlDuration.observe(labels, (performance.now() - startedAt) / 1000);
     logger.info({ requestId, status, code }, 'graphql request refused');
   }
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const startedAt = performance.now();
     const method = req.method ?? 'GET';
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('x-request-id', requestId);
     if (method !== 'GET' && method !== 'POST') {
       closeUnlessRead(req, res);
-      refused(requestId, 405, 'BAD_REQUEST');
+      refused(requestId, 405, 'BAD_REQUEST', startedAt);
       requestError(res, 405, 'Use GET or POST for /graphql.', { allow: 'GET, POST' });
       return;
     }
@@ -245,7 +260,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       closeUnlessRead(req, res); // the body is never read
-      refused(requestId, 401, 'UNAUTHENTICATED');
+      refused(requestId, 401, 'UNAUTHENTICATED', startedAt);
       sendJson(
         res,
         401,
@@ -264,14 +279,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
       try {
         raw = await readBody(req, options.maxRequestBodyBytes);
       } catch (error) {
-        if (error instanceof HttpError) refused(requestId, error.status, 'BAD_REQUEST');
+        if (error instanceof HttpError) refused(requestId, error.status, 'BAD_REQUEST', startedAt);
         throw error;
       }
       if (/^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
         try {
           body = raw === '' ? undefined : JSON.parse(raw);
         } catch {
-          refused(requestId, 400, 'BAD_REQUEST');
+          refused(requestId, 400, 'BAD_REQUEST', startedAt);
           requestError(res, 400, 'The request body is not valid JSON.');
           return;
         }
@@ -287,7 +302,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       caller,
       waitedMs: undefined,
     };
-    if (!admission) return execute(req, res, url, contentType, body, request);
+    if (!admission) return execute(req, res, url, contentType, body, request, startedAt);
     // The deadline runs while the operation waits for its turn (src/admission.ts).
     if (!admission.tryEnter()) {
       const waitStarted = performance.now();
@@ -295,12 +310,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
       request.waitedMs = Math.round((performance.now() - waitStarted) * 10) / 10;
       if (request.signal.aborted) {
         admission.leave();
-        shed(res, request);
+        shed(res, request, startedAt);
         return;
       }
     }
     try {
-      await execute(req, res, url, contentType, body, request);
+      await execute(req, res, url, contentType, body, request, startedAt);
     } finally {
       admission.leave();
     }
@@ -313,16 +328,17 @@ export function createHttpServer(options: HttpServerOptions): Server {
     contentType: string,
     body: unknown,
     request: RequestScope,
+    startedAt: number,
   ): Promise<void> {
     if (queryLength(body, url) > options.maxQueryLength) {
       const error = new OperationLimitError('length');
-      refused(request.requestId, 400, ERRORS.REQUEST_LIMIT_EXCEEDED.code);
+      refused(request.requestId, 400, ERRORS.REQUEST_LIMIT_EXCEEDED.code, startedAt);
       sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] });
       return Promise.resolve();
     }
     const hot = req.method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
     if (hot) return serveHot(req, res, hot, request);
-    return serveApollo(req, res, url, body, request);
+    return serveApollo(req, res, url, body, request, startedAt);
   }
 
   /**
@@ -330,12 +346,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
    * went away there is no one to answer. When its deadline passed, the subgraph was saturated for
    * that long, so it answers 503 with `Retry-After`: nothing ran, so a router or client may retry.
    */
-  function shed(res: ServerResponse, request: RequestScope): void {
+  function shed(res: ServerResponse, request: RequestScope, startedAt: number): void {
     if (!isDeadlineExceeded(request.signal.reason)) return;
     options.metrics.operationsShed.inc();
     request
       .log()
       .warn({ waitedMs: request.waitedMs }, 'request shed: its deadline passed while it waited for a turn to execute');
+    refused(request.requestId, 503, ERRORS.OVERLOADED.code, startedAt);
     const { message, extensions } = ERRORS.OVERLOADED.err();
     sendJson(res, 503, { errors: [{ message, extensions }] }, { 'retry-after': '1' });
   }
@@ -373,7 +390,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
     url: URL,
     body: unknown,
     request: RequestScope,
+    startedAt: number,
   ): Promise<void> {
+    let context: Context | undefined;
     const httpGraphQLRequest: HTTPGraphQLRequest = {
       method: req.method ?? 'GET',
       headers: toHeaderMap(req),
@@ -384,9 +403,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
       span.setAttribute('http.request_id', request.requestId);
       return apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
-        context: async () => options.createContext(request),
+        context: async () => (context = options.createContext(request)),
       });
     });
+    // Apollo records every request it executes (src/apollo.ts); one it refuses before that (CSRF
+    // prevention, a batch) is recorded here.
+    if (!context?.recording.done && (response.status ?? 200) >= 400) {
+      refused(request.requestId, response.status!, refusalCode(response.body), startedAt);
+    }
     closeIfDraining(res);
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);

@@ -66,6 +66,7 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
     },
 
     responded(summary) {
+      if (summary.context) summary.context.recording.done = true;
       const errors = summary.responseErrors ?? [];
       const codes = [...new Set(errors.map((e) => String(e.extensions?.['code'] ?? 'UNKNOWN')))];
       // A request whose client went away is `cancelled`, whatever else failed as its calls stopped.

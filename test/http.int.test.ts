@@ -301,6 +301,29 @@ describe('refusals do not read what the client still sends', () => {
     expect(metrics).toMatch(/graphql_requests_total\{operation_type="unknown",outcome="bad_request"\} [1-9]/);
   });
 
+  it('logs and counts the requests Apollo refuses before executing them (CSRF prevention, a batch)', async () => {
+    const token = await tokens.sign({ scope: 'destinations:read' });
+    const send = (contentType: string, body: string, id: string) =>
+      fetch(t.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'x-request-id': id },
+        body,
+      });
+    expect((await send('text/plain', '{"query":"{ __typename }"}', 'refused-csrf')).status).toBe(400);
+    expect((await send('application/json', '[{"query":"{ __typename }"}]', 'refused-batch')).status).toBe(400);
+    const lines = t.logs.filter((line) => line.includes('graphql request refused')).map((line) => JSON.parse(line));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ requestId: 'refused-csrf', status: 400, code: 'BAD_REQUEST' }),
+        expect.objectContaining({ requestId: 'refused-batch', status: 400, code: 'BAD_REQUEST' }),
+      ]),
+    );
+    // And a request Apollo executes is recorded once, by Apollo's path only.
+    const ok = await send('application/json', '{"query":"{ __typename }"}', 'executed-once');
+    expect(ok.status).toBe(200);
+    expect(t.logs.filter((line) => line.includes('"executed-once"'))).toHaveLength(1);
+  });
+
   it('does not log a client that leaves in the middle of its body as a failure', async () => {
     const token = await tokens.sign({ scope: 'destinations:read' });
     await new Promise<void>((resolve) => {
