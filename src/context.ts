@@ -92,6 +92,7 @@ class RequestContext implements Context {
     this.upstreamCalls = new UpstreamBudget(options.maxUpstreamRequests);
     this.callOptions = {
       budget: this.upstreamCalls,
+      requestId: options.requestId,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     };

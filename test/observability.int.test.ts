@@ -79,6 +79,18 @@ describe('observability of one query', () => {
     expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="query",outcome="success"\} [1-9]/);
   });
 
+  it("logs an upstream failure with the request's id, next to the request's own line", async () => {
+    t.sandbox.aws!.inject('GetConnectorDestination', { kind: 'error', status: 409, type: 'ConflictException' });
+    await t.query(QUERY, undefined, { 'x-request-id': 'obs-req-failing' });
+    const lines = t.logs.map((l) => JSON.parse(l)).filter((l) => l.requestId === 'obs-req-failing');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: 'upstream call failed', operation: 'GetConnectorDestination', status: 409 }),
+        expect.objectContaining({ msg: 'graphql request', outcome: 'partial' }),
+      ]),
+    );
+  });
+
   it('labels an unexpected error alike on every path (graphql-js, compiled, hot)', async () => {
     const count = async (outcome: string) => {
       const text = await (await fetch(`${t.origin}/metrics`)).text();

@@ -10,15 +10,18 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { cancelledByCaller } from '../deadlines.ts';
 import { ERRORS } from '../errors.ts';
+import type { CallOptions } from './types.ts';
 
 /** `fields` say which call and why (no bodies or secrets); `translate` is the adapter's own. */
 export function failedCall(
   log: Logger,
-  signal: AbortSignal | undefined,
+  options: CallOptions | undefined,
   fields: Record<string, unknown>,
   translate: () => GraphQLError,
 ): GraphQLError {
-  if (cancelledByCaller(signal)) {
+  // The request's id ties the line to the request's own (its `graphql request` line and errors).
+  if (options?.requestId !== undefined) fields = { requestId: options.requestId, ...fields };
+  if (cancelledByCaller(options?.signal)) {
     log.debug(fields, 'upstream call cancelled');
     return ERRORS.REQUEST_CANCELLED.err();
   }

@@ -8,6 +8,8 @@ export interface CallOptions {
   deadline?: number;
   /** The GraphQL operation's budget of upstream calls; each port call takes one. */
   budget?: UpstreamCallBudget;
+  /** The GraphQL request's id, for the log lines of its failed calls. */
+  requestId?: string;
 }
 
 export interface UpstreamCallBudget {

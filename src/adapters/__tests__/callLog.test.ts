@@ -26,7 +26,7 @@ describe('failedCall', () => {
 
   it('is REQUEST_CANCELLED at debug when the caller went away, whatever the call failed with', () => {
     const { log, lines } = capture();
-    const error = failedCall(log, aborted(new Error('client closed the connection')), fields, translate);
+    const error = failedCall(log, { signal: aborted(new Error('client closed the connection')) }, fields, translate);
     expect(error.extensions).toEqual({ code: 'REQUEST_CANCELLED' });
     expect(lines.map((l) => [l['level'], l['msg']])).toEqual([[20, 'upstream call cancelled']]);
   });
@@ -37,8 +37,14 @@ describe('failedCall', () => {
     ['a passed deadline', aborted(deadlineExceeded())],
   ])('is the translation at warn with %s', (_, signal) => {
     const { log, lines } = capture();
-    const error = failedCall(log, signal, fields, translate);
+    const error = failedCall(log, signal ? { signal } : undefined, fields, translate);
     expect(error.extensions['code']).toBe('UPSTREAM_UNAVAILABLE');
     expect(lines.map((l) => [l['level'], l['msg'], l['status']])).toEqual([[40, 'upstream call failed', 503]]);
+  });
+
+  it("carries the request's id, so the line can be found with the request's own", () => {
+    const { log, lines } = capture();
+    failedCall(log, { requestId: 'req-7' }, fields, translate);
+    expect(lines[0]).toMatchObject({ requestId: 'req-7', upstream: 'conductorOne', status: 503 });
   });
 });

@@ -93,7 +93,12 @@ export function createAppFabricAdapter(
       if (current?.status === 'CONNECTED') return { ok: true, appAuthorization: current };
     } catch (error) {
       log.warn(
-        { upstream: NAME, operation: 'GetAppAuthorization', ...describeAwsFailure(error) },
+        {
+          requestId: options?.requestId,
+          upstream: NAME,
+          operation: 'GetAppAuthorization',
+          ...describeAwsFailure(error),
+        },
         'connect outcome check failed',
       );
     }
@@ -137,7 +142,10 @@ export function createAppFabricAdapter(
       } catch (error) {
         // AppFabric may echo the request in its message: the code is scrubbed by value.
         const known = input.authRequest ? [input.authRequest.code, input.authRequest.redirectUri] : [];
-        log.warn({ upstream: NAME, operation, ...describeAwsFailure(error, known) }, 'upstream call failed');
+        log.warn(
+          { requestId: options?.requestId, upstream: NAME, operation, ...describeAwsFailure(error, known) },
+          'upstream call failed',
+        );
         if (error instanceof AwsServiceException) {
           const status = error.$metadata.httpStatusCode ?? 0;
           switch (error.name) {

@@ -120,7 +120,7 @@ export function createAwsCalls(
         if (notFound && error instanceof AwsServiceException && error.name === 'ResourceNotFoundException')
           return notFound();
         const fields = { upstream: name, operation, ...describeAwsFailure(error) };
-        throw failedCall(log, options?.signal, fields, () => toSubgraphError(error, name, operation));
+        throw failedCall(log, options, fields, () => toSubgraphError(error, name, operation));
       }
     },
   };

@@ -75,7 +75,7 @@ export function createConductorOneAdapter(client: ConductorOneClient, log: Logge
   /** The one place a failed call is logged and translated. */
   function failure(operation: string, options: CallOptions | undefined, error: unknown): GraphQLError {
     const fields = { upstream: NAME, operation, ...describe(error) };
-    return failedCall(log, options?.signal, fields, () => toSubgraphError(error, operation));
+    return failedCall(log, options, fields, () => toSubgraphError(error, operation));
   }
 
   // Each method is one async function with its own try/catch, rather than a shared wrapper taking

@@ -209,7 +209,7 @@ describe('translation of an aborted call (as the adapters settle a failed call)'
   ])('when %s: %s', (_, signal, code, aboutTheUpstream) => {
     const cause = Object.assign(new Error('socket'), { code: 'ECONNRESET' });
     const failure = toTransportError(cause, signal);
-    const error = failedCall(pino({ level: 'silent' }), signal, {}, () =>
+    const error = failedCall(pino({ level: 'silent' }), signal ? { signal } : undefined, {}, () =>
       toSubgraphError(failure, 'appFabric', 'GetAppAuthorization'),
     );
     expect(error.extensions['code']).toBe(code);
