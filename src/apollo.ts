@@ -160,6 +160,11 @@ function recordingPlugin(recorder: RequestRecorder): ApolloServerPlugin<Context>
 export interface CreateApolloServerOptions {
   schema: GraphQLSchema;
   production: boolean;
+  /**
+   * Answer introspection queries: outside production, and in production when GRAPHIQL=true (the
+   * page has no schema to explore without it). Default: not in production.
+   */
+  introspection?: boolean;
   logger: Logger;
   recorder: RequestRecorder;
   limits: OperationLimits;
@@ -170,6 +175,7 @@ export interface CreateApolloServerOptions {
 export function createApolloServer({
   schema,
   production,
+  introspection = !production,
   logger,
   recorder,
   limits,
@@ -184,7 +190,7 @@ export function createApolloServer({
       ...(onCompiled ? { onCompiled } : {}),
     }),
     logger: apolloLogger,
-    introspection: !production,
+    introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
     persistedQueries: false,

@@ -82,6 +82,7 @@ export function createServer({
   const apollo = createApolloServer({
     schema,
     production: config.production,
+    introspection: !config.production || config.graphiql,
     logger,
     recorder,
     limits: config.operationLimits,

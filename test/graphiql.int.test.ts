@@ -306,6 +306,16 @@ describe('the GRAPHIQL setting', () => {
         const root = await fetch(new URL('/', subgraph.url), { redirect: 'manual' });
         await root.body?.cancel();
         expect(root.status).toBe(served ? 302 : 404);
+        // The page explores the schema by introspection: answered exactly when the page is served.
+        const introspection = await fetch(subgraph.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+        });
+        const answer = (await introspection.json()) as { data?: unknown };
+        expect(answer.data ?? null, JSON.stringify(env)).toEqual(
+          served ? { __schema: { queryType: { name: 'Query' } } } : null,
+        );
       } finally {
         await subgraph.stop();
       }
