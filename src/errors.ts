@@ -135,6 +135,11 @@ export const ERRORS = {
     'The request was cancelled by its client.',
     { stackless: true },
   ),
+  AUTHENTICATION_UNAVAILABLE: makeCodeDefinition(
+    'AUTHENTICATION_UNAVAILABLE',
+    "The caller's token could not be checked: the key set (AUTH_JWKS_URL) could not be read (HTTP 503 with Retry-After). Retrying later may succeed.",
+    'Caller authentication is unavailable; retry later.',
+  ),
   OVERLOADED: makeCodeDefinition(
     'OVERLOADED',
     'The subgraph was saturated: the request waited for its turn to execute until its deadline passed (HTTP 503 with Retry-After). Nothing was executed or sent upstream, so retrying later is safe.',

@@ -15,7 +15,12 @@ import { outcomeLabel, type Metrics } from './metrics.ts';
 import { createServer } from './nodeHttp.ts';
 import { withRequestSpan } from './tracing.ts';
 import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
-import { AuthenticationError, type Authenticator, type Caller } from './security/authenticate.ts';
+import {
+  AuthenticationError,
+  AuthenticationUnavailableError,
+  type Authenticator,
+  type Caller,
+} from './security/authenticate.ts';
 import { OperationLimitError } from './security/operationLimits.ts';
 
 export type Readiness = 'starting' | 'ready' | 'draining';
@@ -258,6 +263,17 @@ export function createHttpServer(options: HttpServerOptions): Server {
     try {
       caller = await options.authenticator.authenticate(req.headers);
     } catch (error) {
+      if (error instanceof AuthenticationUnavailableError) {
+        closeUnlessRead(req, res);
+        logger.warn(
+          { requestId, err: error.cause },
+          'caller authentication unavailable: the key set could not be read',
+        );
+        refused(requestId, 503, ERRORS.AUTHENTICATION_UNAVAILABLE.code, startedAt);
+        const { message, extensions } = ERRORS.AUTHENTICATION_UNAVAILABLE.err();
+        sendJson(res, 503, { errors: [{ message, extensions }] }, { 'retry-after': '5' });
+        return;
+      }
       if (!(error instanceof AuthenticationError)) throw error;
       closeUnlessRead(req, res); // the body is never read
       refused(requestId, 401, 'UNAUTHENTICATED', startedAt);

@@ -3,6 +3,8 @@
  * refused with 401 before execution; a token missing a scope sees exactly the fields it may see,
  * and no upstream call is made for the others.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../src/secret.ts';
@@ -208,5 +210,74 @@ describe('remote JWKS and the router secret', () => {
     expect(
       (await t.query(query, undefined, { ...token, 'router-authorization': 'router-shared-secret-0123456780' })).status,
     ).toBe(401);
+  });
+});
+
+describe('a key set that cannot be read', () => {
+  /** A JWKS endpoint that answers as `mode` says; `down` closes it. */
+  async function keySet(mode: { status: number; body: string }) {
+    let current = mode;
+    const server = createServer((_req, res) => res.writeHead(current.status).end(current.body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`),
+      set: (next: { status: number; body: string }) => (current = next),
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+  const auth = (jwksUrl: URL) => ({
+    kind: 'jwt' as const,
+    key: { jwksUrl },
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ['ES256'],
+  });
+  const query = '{ connectorDestination(id: "dest-lumen-eu") { name } }';
+
+  it.each([
+    ['an error status', { status: 500, body: 'oops' }],
+    ['a body that is not JSON', { status: 200, body: '<html>' }],
+    ['a body that is not a key set', { status: 200, body: '{"keys":"none"}' }],
+  ])('answers 503 AUTHENTICATION_UNAVAILABLE with Retry-After for %s, not a 401', async (_, mode) => {
+    const jwks = await keySet(mode);
+    const t = await startTestServer({ config: { auth: auth(jwks.url) } });
+    try {
+      const token = await signer.sign({ scope: ALL });
+      const res = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(token) },
+        body: JSON.stringify({ query }),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as any).errors[0].extensions).toEqual({ code: 'AUTHENTICATION_UNAVAILABLE' });
+      expect(t.logs.join('\n')).not.toContain(token);
+      expect(t.totalCalls()).toBe(0);
+    } finally {
+      await t.close();
+      await jwks.close();
+    }
+  });
+
+  it('answers 503 when the key set cannot be reached at all, and still 401 for a bad token when it can', async () => {
+    const jwks = await keySet({ status: 200, body: '{"keys":[]}' });
+    const url = jwks.url;
+    await jwks.close(); // nothing listens there now
+    const t = await startTestServer({ config: { auth: auth(url) } });
+    try {
+      const unreachable = await t.query(query, undefined, bearer(await signer.sign({ scope: ALL })));
+      expect(unreachable.status).toBe(503);
+    } finally {
+      await t.close();
+    }
+    const up = await serveJwks([signer]);
+    const u = await startTestServer({ config: { auth: auth(new URL(up.url)) } });
+    try {
+      const forged = await u.query(query, undefined, bearer(await createSigner().sign({ scope: ALL })));
+      expect(forged.status).toBe(401);
+    } finally {
+      await u.close();
+      await up.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
  * key, with pinned algorithms, issuer and audience, and 30 s of clock tolerance.
  */
 import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import type { Secret } from '../secret.ts';
 
@@ -17,6 +17,26 @@ export interface Caller {
 export const UNRESTRICTED: Caller = Object.freeze({ subject: null, scopes: null });
 
 /** A refused request: answered 401 UNAUTHENTICATED. The message never includes the token. */
+/**
+ * The caller's token could not be checked because the key set (AUTH_JWKS_URL) could not be read:
+ * a timeout, an error status, a body that is not a key set, or no connection. Not the caller's
+ * fault, so not a 401: the request is answered 503, and retrying later may succeed.
+ */
+export class AuthenticationUnavailableError extends Error {
+  constructor(options: { cause: unknown }) {
+    super('Caller authentication is unavailable: the key set could not be read.', options);
+    this.name = 'AuthenticationUnavailableError';
+  }
+}
+
+/** jose's errors of fetching a remote key set, as opposed to the token's own problems. */
+function isKeySetFailure(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
+  // A failed fetch is not a JOSEError at all; an error status or a body that is not JSON is jose's
+  // generic error (every token problem has a class and code of its own).
+  return !(error instanceof joseErrors.JOSEError) || error.code === 'ERR_JOSE_GENERIC';
+}
+
 export class AuthenticationError extends Error {
   constructor(message: string) {
     super(message);
@@ -98,7 +118,10 @@ export function createAuthenticator(auth: AuthConfig, routerSecret: Secret | nul
             ? await jwtVerify(match[1]!, verifyKey, options)
             : await jwtVerify(match[1]!, verifyKey!, options);
         return { subject: typeof payload.sub === 'string' ? payload.sub : null, scopes: scopesOf(payload) };
-      } catch {
+      } catch (error) {
+        if (typeof verifyKey === 'function' && isKeySetFailure(error)) {
+          throw new AuthenticationUnavailableError({ cause: error });
+        }
         throw new AuthenticationError('The Bearer token is invalid or expired.');
       }
     },
