@@ -376,10 +376,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
   /** A repeated operation, answered by the hot path (src/execution/hotPath.ts). */
   async function serveHot(req: IncomingMessage, res: ServerResponse, hot: HotRequest, request: RequestScope) {
     const startedAt = performance.now();
-    const response = await withRequestSpan(req.headers, (span) => {
-      span.setAttribute('http.request_id', request.requestId);
-      return options.hotPath!.execute(hot, options.createContext(request), startedAt);
-    });
+    const response = await withRequestSpan(
+      { method: 'POST', requestId: request.requestId, headers: req.headers },
+      () => options.hotPath!.execute(hot, options.createContext(request), startedAt),
+      (answer) => answer.status,
+    );
     closeIfDraining(res);
     res.writeHead(response.status, {
       'content-type': JSON_CONTENT_TYPE,
@@ -415,13 +416,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
       search: url.search,
       body,
     };
-    const response = await withRequestSpan(req.headers, (span) => {
-      span.setAttribute('http.request_id', request.requestId);
-      return apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest,
-        context: async () => (context = options.createContext(request)),
-      });
-    });
+    const response = await withRequestSpan(
+      { method: httpGraphQLRequest.method, requestId: request.requestId, headers: req.headers },
+      () =>
+        apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest,
+          context: async () => (context = options.createContext(request)),
+        }),
+      (answer) => answer.status ?? 200,
+    );
     // Apollo records every request it executes (src/apollo.ts); one it refuses before that (CSRF
     // prevention, a batch) is recorded here.
     if (!context?.recording.done && (response.status ?? 200) >= 400) {

@@ -3,6 +3,7 @@
  * was executed (Apollo's pipeline, or the hot path for repeated operations): the span attributes,
  * the logs of errors that formatError hides, one request log line, and the request metrics.
  */
+import { SpanStatusCode } from '@opentelemetry/api';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Context } from './context.ts';
@@ -72,7 +73,12 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
       // A request whose client went away is `cancelled`, whatever else failed as its calls stopped.
       const cancelled = codes.includes(ERRORS.REQUEST_CANCELLED.code);
       const outcome = cancelled ? 'cancelled' : codes.length === 0 ? 'success' : summary.hasData ? 'partial' : 'error';
-      activeSpan()?.setAttribute('graphql.outcome', outcome);
+      const span = activeSpan();
+      if (span) {
+        span.setAttribute('graphql.outcome', outcome);
+        // A response without data: the request failed (a partial answer is not an error).
+        if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR });
+      }
       const durationMs = performance.now() - summary.startedAt;
       requestLine({
         requestId: summary.context?.requestId,

@@ -34,17 +34,36 @@ export function tracingEnabled(): boolean {
   return delegate !== NOOP_PROVIDER || propagation.fields().length > 0;
 }
 
-/** Runs `fn` in a SERVER span continuing the trace named by the request's headers. */
+/**
+ * Runs `fn` in a SERVER span continuing the trace named by the request's headers. The span is
+ * named and described as OpenTelemetry's HTTP conventions say (`POST /graphql`, the method, the
+ * route, the response status); `statusOf` reads the HTTP status from what `fn` returns. A 5xx, or a
+ * GraphQL outcome of `error` (src/requestRecorder.ts), marks the span as failed.
+ */
 export function withRequestSpan<T>(
-  headers: Record<string, string | string[] | undefined>,
+  request: { method: string; requestId: string; headers: Record<string, string | string[] | undefined> },
   fn: (span: Span) => Promise<T>,
+  statusOf: (result: T) => number,
 ): Promise<T> {
   if (!tracingEnabled()) return fn(NON_RECORDING_SPAN);
-  const parent = propagation.extract(context.active(), headers);
+  const parent = propagation.extract(context.active(), request.headers);
+  const attributes = {
+    'http.request.method': request.method,
+    'http.route': '/graphql',
+    'url.path': '/graphql',
+    'request.id': request.requestId,
+  };
   return context.with(parent, () =>
-    tracer.startActiveSpan('graphql.request', { kind: SpanKind.SERVER }, async (span) => {
+    tracer.startActiveSpan(`${request.method} /graphql`, { kind: SpanKind.SERVER, attributes }, async (span) => {
       try {
-        return await fn(span);
+        const result = await fn(span);
+        const status = statusOf(result);
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        return result;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
       } finally {
         span.end();
       }

@@ -49,13 +49,17 @@ describe('observability of one query', () => {
     t.sandbox.aws!.reset();
     await t.query(QUERY, undefined, { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
     const spans = exporter.getFinishedSpans();
-    const request = spans.find((s) => s.name === 'graphql.request')!;
+    const request = spans.find((s) => s.name === 'POST /graphql')!;
     expect(request.spanContext().traceId).toBe(TRACE_ID);
     expect(request.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/graphql',
+      'http.response.status_code': 200,
       'graphql.operation.type': 'query',
       'graphql.operation.name': 'Lookup',
       'graphql.outcome': 'success',
     });
+    expect(request.status.code).toBe(0); // UNSET: not an error
     const upstream = spans.filter((s) => s.name.startsWith('iotManagedIntegrations '));
     expect(upstream.map((s) => s.name).sort()).toEqual([
       'iotManagedIntegrations GetCloudConnector',
@@ -108,5 +112,13 @@ describe('observability of one query', () => {
     }
     expect(await count('internal_server_error')).toBe(before.internal + 4);
     expect(await count('error')).toBe(before.error);
+    // Each request's span says it failed, though HTTP said 200.
+    const failed = exporter
+      .getFinishedSpans()
+      .filter((span) => span.name === 'POST /graphql')
+      .slice(-4);
+    expect(failed.map((span) => [span.attributes['graphql.outcome'], span.status.code])).toEqual(
+      Array(4).fill(['error', 2]),
+    );
   });
 });

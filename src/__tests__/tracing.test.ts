@@ -14,10 +14,14 @@ describe('tracing without an SDK', () => {
   it('is off, and spans cost nothing but still run their work and pass its outcome on', async () => {
     expect(tracingEnabled()).toBe(false);
     const answer = await withRequestSpan(
-      { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      {
+        method: 'POST',
+        requestId: 'r-1',
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      },
       (span) => {
         expect(span.isRecording()).toBe(false);
-        span.setAttribute('http.request_id', 'r-1'); // accepted and dropped
+        span.setAttribute('graphql.outcome', 'success'); // accepted and dropped
         return withUpstreamSpan(
           'conductorOne GetConnector',
           {},
@@ -25,6 +29,7 @@ describe('tracing without an SDK', () => {
           () => 'X',
         );
       },
+      () => 200,
     );
     expect(answer).toBe(42);
     const failure = new Error('upstream down');
@@ -47,9 +52,23 @@ describe('tracing without an SDK', () => {
     const exporter = new InMemorySpanExporter();
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
     expect(tracingEnabled()).toBe(true);
-    await withRequestSpan({}, async (span) => {
-      expect(span.isRecording()).toBe(true);
+    await withRequestSpan(
+      { method: 'POST', requestId: 'r-2', headers: {} },
+      async (span) => {
+        expect(span.isRecording()).toBe(true);
+        return { status: 503 };
+      },
+      (answer) => answer.status,
+    );
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.name).toBe('POST /graphql');
+    expect(span!.attributes).toEqual({
+      'http.request.method': 'POST',
+      'http.route': '/graphql',
+      'url.path': '/graphql',
+      'request.id': 'r-2',
+      'http.response.status_code': 503,
     });
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['graphql.request']);
+    expect(span!.status.code).toBe(2); // ERROR
   });
 });
