@@ -32,6 +32,9 @@ Options:
                             instead of building it in-process from schema/ (createSchema)
   --routing-url URL         ${SELF_NAME}'s routing URL in the supergraph (default ${DEFAULT_ROUTING_URL})
   --subgraph-url name=URL   routing URL of a file subgraph (repeatable; default http://<name>.invalid/graphql)
+  --header 'Name: value'    a header sent with every SDL request to a running subgraph (repeatable), e.g.
+                            'authorization: Bearer <token>' or 'router-authorization: <ROUTER_SECRET>'
+                            for a subgraph that requires them
   --out FILE                write the supergraph SDL to FILE instead of stdout
   --show-hints              print composition hints to stderr
   -h, --help                print this help
@@ -71,6 +74,8 @@ interface Options {
   showHints: boolean;
   help: boolean;
   subgraphs: SubgraphSpec[];
+  /** Sent with every SDL request. */
+  headers: Record<string, string>;
 }
 
 /** Where relative paths are meant from: npm runs scripts in the package root but records the caller's directory. */
@@ -104,6 +109,7 @@ function parseOptions(argv: string[]): Options {
         'self-url': { type: 'string' },
         'routing-url': { type: 'string' },
         'subgraph-url': { type: 'string', multiple: true },
+        header: { type: 'string', multiple: true },
         out: { type: 'string' },
         'show-hints': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -157,7 +163,20 @@ function parseOptions(argv: string[]): Options {
     }
   }
 
+  const headers: Record<string, string> = {};
+  for (const header of values.header ?? []) {
+    const colon = header.indexOf(':');
+    const name = colon > 0 ? header.slice(0, colon).trim().toLowerCase() : '';
+    const value = colon > 0 ? header.slice(colon + 1).trim() : '';
+    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || value === '') {
+      // Not echoed: the value is likely a token.
+      throw new UsageError(`--header must look like 'Name: value' (a header name, a colon, a value)`);
+    }
+    headers[name] = value;
+  }
+
   return {
+    headers,
     selfUrl,
     routingUrl,
     out: values.out === undefined ? undefined : resolve(baseDirectory(), values.out),
@@ -168,12 +187,12 @@ function parseOptions(argv: string[]): Options {
 }
 
 /** POSTs `{ _service { sdl } }` and returns `data._service.sdl`. */
-async function fetchSdl(name: string, url: string): Promise<string> {
+async function fetchSdl(name: string, url: string, headers: Record<string, string>): Promise<string> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ query: '{ _service { sdl } }' }),
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
@@ -230,11 +249,13 @@ function parseSdl(name: string, sdl: string, origin: string): DocumentNode {
 async function loadSubgraphs(options: Options): Promise<LoadedSubgraph[]> {
   const self = (async (): Promise<LoadedSubgraph> => {
     const origin = options.selfUrl ?? 'schema/ (in-process)';
-    const sdl = options.selfUrl ? await fetchSdl(SELF_NAME, options.selfUrl) : await buildSelfSdl();
+    const sdl = options.selfUrl ? await fetchSdl(SELF_NAME, options.selfUrl, options.headers) : await buildSelfSdl();
     return { name: SELF_NAME, url: options.routingUrl, typeDefs: parseSdl(SELF_NAME, sdl, origin) };
   })();
   const others = options.subgraphs.map(async (spec): Promise<LoadedSubgraph> => {
-    const sdl = spec.isUrl ? await fetchSdl(spec.name, spec.source) : readSdlFile(spec.name, spec.source);
+    const sdl = spec.isUrl
+      ? await fetchSdl(spec.name, spec.source, options.headers)
+      : readSdlFile(spec.name, spec.source);
     return { name: spec.name, url: spec.routingUrl, typeDefs: parseSdl(spec.name, sdl, spec.source) };
   });
   return Promise.all([self, ...others]);

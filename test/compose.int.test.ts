@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSigner, jwtAuth } from './helpers/jwt.ts';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -164,6 +165,25 @@ describe('npm run compose (scripts/compose.ts)', () => {
     expect(neighbour.requests).toEqual([
       { method: 'POST', contentType: 'application/json', body: JSON.stringify({ query: '{ _service { sdl } }' }) },
     ]);
+  });
+
+  it('sends --header with every SDL request, for a subgraph that requires a token', async () => {
+    const signer = createSigner();
+    const secured = await startTestServer({ config: { auth: jwtAuth(signer) } });
+    try {
+      const refused = await runCompose(['--self-url', secured.url]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('HTTP 401');
+      const token = await signer.sign({ scope: 'destinations:read' });
+      const composed = await runCompose(['--self-url', secured.url, '--header', `Authorization: Bearer ${token}`]);
+      expect(composed.code, composed.stderr).toBe(0);
+      expect(composed.stdout).toMatch(/^type ConnectorDestination\b/m);
+      const malformed = await runCompose(['--header', `Bearer ${token}`]);
+      expect(malformed.code).toBe(2);
+      expect(malformed.stderr).not.toContain(token);
+    } finally {
+      await secured.close();
+    }
   });
 
   it('exits 1 and lists each composition error with its code for a conflicting neighbour', async () => {
