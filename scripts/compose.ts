@@ -32,9 +32,9 @@ Options:
                             instead of building it in-process from schema/ (createSchema)
   --routing-url URL         ${SELF_NAME}'s routing URL in the supergraph (default ${DEFAULT_ROUTING_URL})
   --subgraph-url name=URL   routing URL of a file subgraph (repeatable; default http://<name>.invalid/graphql)
-  --header 'Name: value'    a header sent with every SDL request to a running subgraph (repeatable), e.g.
+  --header 'Name: value'    a header sent with the SDL request to --self-url only (repeatable), e.g.
                             'authorization: Bearer <token>' or 'router-authorization: <ROUTER_SECRET>'
-                            for a subgraph that requires them
+                            when ${SELF_NAME} requires them; never sent to the other subgraphs
   --out FILE                write the supergraph SDL to FILE instead of stdout
   --show-hints              print composition hints to stderr
   -h, --help                print this help
@@ -168,7 +168,8 @@ function parseOptions(argv: string[]): Options {
     const colon = header.indexOf(':');
     const name = colon > 0 ? header.slice(0, colon).trim().toLowerCase() : '';
     const value = colon > 0 ? header.slice(colon + 1).trim() : '';
-    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || value === '') {
+    // eslint-disable-next-line no-control-regex
+    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || value === '' || /[\x00-\x1f\x7f]/.test(value)) {
       // Not echoed: the value is likely a token.
       throw new UsageError(`--header must look like 'Name: value' (a header name, a colon, a value)`);
     }
@@ -254,7 +255,8 @@ async function loadSubgraphs(options: Options): Promise<LoadedSubgraph[]> {
   })();
   const others = options.subgraphs.map(async (spec): Promise<LoadedSubgraph> => {
     const sdl = spec.isUrl
-      ? await fetchSdl(spec.name, spec.source, options.headers)
+      ? // The --header values (a token, the router secret) are this subgraph's: not for other teams' servers.
+        await fetchSdl(spec.name, spec.source, {})
       : readSdlFile(spec.name, spec.source);
     return { name: spec.name, url: spec.routingUrl, typeDefs: parseSdl(spec.name, sdl, spec.source) };
   });

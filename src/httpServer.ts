@@ -93,10 +93,15 @@ class ClientClosedError extends Error {
  * unauthenticated.
  */
 function closeUnlessRead(req: IncomingMessage, res: ServerResponse): void {
-  if (!req.complete) res.shouldKeepAlive = false;
+  // A request without a body is complete (Node marks it so only after the `request` event).
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  if (hasBody && !req.complete) res.shouldKeepAlive = false;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/** Writes a JSON answer (use the server's `sendJson`, which also closes the connection when draining). */
+function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -107,15 +112,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(payload);
 }
 
-function requestError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Record<string, string> = {},
-  code = 'BAD_REQUEST',
-): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
-}
+/** The HTTP status of an answer, for the request's span. */
+const statusOfHot = (answer: { status: number }) => answer.status;
+const statusOfApollo = (answer: { status?: number | undefined }) => answer.status ?? 200;
 
 /** The code of the first error of a refusal's body ('BAD_REQUEST' when there is none to read). */
 function refusalCode(body: { kind: 'complete'; string: string } | { kind: 'chunked' }): string {
@@ -234,6 +233,17 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const closeIfDraining = (res: ServerResponse) => {
     if (options.readiness() !== 'ready') res.shouldKeepAlive = false;
   };
+  const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    closeIfDraining(res);
+    writeJson(res, status, body, headers);
+  };
+  const requestError = (
+    res: ServerResponse,
+    status: number,
+    message: string,
+    headers: Record<string, string> = {},
+    code = 'BAD_REQUEST',
+  ) => sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 
   /**
    * A GraphQL request refused before it reached Apollo (unauthenticated, a method, a body or a
@@ -311,6 +321,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
       }
     }
 
+    // Before the request takes a turn to execute: an over-long text never waits for one.
+    if (queryLength(body, url) > options.maxQueryLength) {
+      const error = new OperationLimitError('length');
+      refused(requestId, 400, ERRORS.REQUEST_LIMIT_EXCEEDED.code, startedAt);
+      sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] });
+      return;
+    }
+
     const request: RequestScope = {
       requestId,
       log: lazyChildLogger(logger, requestId),
@@ -346,12 +364,6 @@ export function createHttpServer(options: HttpServerOptions): Server {
     request: RequestScope,
     startedAt: number,
   ): Promise<void> {
-    if (queryLength(body, url) > options.maxQueryLength) {
-      const error = new OperationLimitError('length');
-      refused(request.requestId, 400, ERRORS.REQUEST_LIMIT_EXCEEDED.code, startedAt);
-      sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] });
-      return Promise.resolve();
-    }
     const hot = req.method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
     if (hot) return serveHot(req, res, hot, request);
     return serveApollo(req, res, url, body, request, startedAt);
@@ -377,9 +389,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
   async function serveHot(req: IncomingMessage, res: ServerResponse, hot: HotRequest, request: RequestScope) {
     const startedAt = performance.now();
     const response = await withRequestSpan(
-      { method: 'POST', requestId: request.requestId, headers: req.headers },
+      'POST',
+      request.requestId,
+      req.headers,
       () => options.hotPath!.execute(hot, options.createContext(request), startedAt),
-      (answer) => answer.status,
+      statusOfHot,
     );
     closeIfDraining(res);
     res.writeHead(response.status, {
@@ -417,13 +431,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
       body,
     };
     const response = await withRequestSpan(
-      { method: httpGraphQLRequest.method, requestId: request.requestId, headers: req.headers },
+      httpGraphQLRequest.method,
+      request.requestId,
+      req.headers,
       () =>
         apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest,
           context: async () => (context = options.createContext(request)),
         }),
-      (answer) => answer.status ?? 200,
+      statusOfApollo,
     );
     // Apollo records every request it executes (src/apollo.ts); one it refuses before that (CSRF
     // prevention, a batch) is recorded here.

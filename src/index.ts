@@ -38,21 +38,8 @@ process.on('unhandledRejection', (reason) => {
   logger.error({ err: reason }, 'unhandled promise rejection');
 });
 
-const { url } = await server.listen();
-logger.info({ url, upstreams: config.upstreams }, `connector-auth-subgraph listening at ${url}`);
-if (sandbox) {
-  logger.info(
-    {
-      sandbox: describeSandbox(sandbox.seed),
-      awsSimulator: sandbox.aws?.url ?? null,
-      conductorOneSimulator: sandbox.conductorOne?.url ?? null,
-    },
-    'Serving the EMBEDDED SANDBOX with demo data (no upstream credentials used). See README "Sandbox".',
-  );
-}
-// Log lines are written in batches (src/logger.ts); the start-up lines go out now.
-logger.flush();
-
+// Signals are handled from before the server listens: a SIGTERM right after the 'listening' line
+// (or during start-up) drains instead of killing the process.
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
@@ -79,3 +66,18 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       );
   });
 }
+
+const { url } = await server.listen();
+logger.info({ url, upstreams: config.upstreams }, `connector-auth-subgraph listening at ${url}`);
+if (sandbox) {
+  logger.info(
+    {
+      sandbox: describeSandbox(sandbox.seed),
+      awsSimulator: sandbox.aws?.url ?? null,
+      conductorOneSimulator: sandbox.conductorOne?.url ?? null,
+    },
+    'Serving the EMBEDDED SANDBOX with demo data (no upstream credentials used). See README "Sandbox".',
+  );
+}
+// Log lines are written in batches (src/logger.ts); the start-up lines go out now.
+logger.flush();

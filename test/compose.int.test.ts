@@ -55,7 +55,12 @@ function runCompose(args: string[]): Promise<RunResult> {
 interface FakeSubgraph {
   url: string;
   brokenUrl: string;
-  requests: Array<{ method: string | undefined; contentType: string | undefined; body: string }>;
+  requests: Array<{
+    method: string | undefined;
+    contentType: string | undefined;
+    body: string;
+    authorization?: string | undefined;
+  }>;
   close(): Promise<void>;
 }
 
@@ -66,7 +71,12 @@ async function startFakeSubgraph(sdl: string): Promise<FakeSubgraph> {
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => (body += chunk));
     request.on('end', () => {
-      requests.push({ method: request.method, contentType: request.headers['content-type'], body });
+      requests.push({
+        method: request.method,
+        contentType: request.headers['content-type'],
+        body,
+        authorization: request.headers['authorization'],
+      });
       if (request.url === '/broken') {
         response.writeHead(500, { 'content-type': 'text/plain' }).end('upstream exploded');
         return;
@@ -181,6 +191,21 @@ describe('npm run compose (scripts/compose.ts)', () => {
       const malformed = await runCompose(['--header', `Bearer ${token}`]);
       expect(malformed.code).toBe(2);
       expect(malformed.stderr).not.toContain(token);
+      const injected = await runCompose(['--header', `authorization: Bearer ${token}\r\nx: y`]);
+      expect(injected.code).toBe(2);
+      expect(injected.stderr).not.toContain(token);
+      // Never sent to another team's subgraph.
+      neighbour.requests.length = 0;
+      const withNeighbour = await runCompose([
+        '--self-url',
+        secured.url,
+        '--header',
+        `Authorization: Bearer ${token}`,
+        `neighbour=${neighbour.url}`,
+      ]);
+      expect(withNeighbour.code, withNeighbour.stderr).toBe(0);
+      expect(neighbour.requests).toHaveLength(1);
+      expect(neighbour.requests[0]!.authorization).toBeUndefined();
     } finally {
       await secured.close();
     }

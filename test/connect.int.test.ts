@@ -250,13 +250,13 @@ describe('connectAppAuthorization', () => {
   });
 
   it('sends codes for different authorizations at once', async () => {
-    sim.setLatency(300, 'ConnectAppAuthorization');
+    sim.setLatency(600, 'ConnectAppAuthorization');
     const [a, b] = await Promise.all([connect(newCode(), 'SLACK'), connect(newCode(), 'GOOGLE')]);
     expect(a.payload).toEqual(CONNECTED('SLACK'));
     expect(b.payload).toEqual(CONNECTED('GOOGLE'));
     const [first, second] = sim.requests.filter((r) => r.operation === 'ConnectAppAuthorization');
-    // The second arrived while the first was still held for 300 ms.
-    expect(Math.abs(second!.receivedAt - first!.receivedAt)).toBeLessThan(250);
+    // The second arrived while the first was still held for 600 ms.
+    expect(Math.abs(second!.receivedAt - first!.receivedAt)).toBeLessThan(500);
   });
 
   it.each([
@@ -357,6 +357,25 @@ describe('connectAppAuthorization within the request deadline', () => {
     const { payload } = await connectOn(newCode());
     expect(payload.userErrors).toEqual([]);
     expect(payload.appAuthorization.status).toBe('CONNECTED');
+  });
+
+  it('does not send a code with too little of its deadline left after waiting for another code', async () => {
+    // The first send hangs, and so does its status check, until the first request's deadline; the
+    // second request, 50 ms younger, is left with about 50 ms when its turn comes.
+    dsim.inject('ConnectAppAuthorization', { kind: 'hang' });
+    dsim.inject('GetAppAuthorization', { kind: 'hang' });
+    const first = newCode();
+    const second = newCode();
+    const a = connectOn(first);
+    await new Promise((r) => setTimeout(r, 50));
+    const b = await connectOn(second);
+    expect((await a).payload.userErrors[0].code).toBe('OUTCOME_UNKNOWN');
+    expect(b.res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    expect(dsim.requests.filter((r) => r.operation === 'ConnectAppAuthorization').map((r) => r.body)).toEqual([
+      expect.stringContaining(first),
+    ]);
+    // Nothing reached AppFabric for the second code: the circuit does not count it.
+    expect(((await (await fetch(`${d.origin}/readyz`)).json()) as any).upstreams.appFabric).toBe('closed');
   });
 
   it('does not send a code whose client left while another code for the authorization was in flight', async () => {

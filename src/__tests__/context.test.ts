@@ -53,11 +53,16 @@ describe('createContext', () => {
     expect(copy.callOptions).toBe(context.callOptions);
   });
 
-  it("passes the request's signal, deadline and budget to direct port calls", () => {
+  it("passes the request's signal, deadline, budget and id to direct port calls", () => {
     const signal = new AbortController().signal;
     const context = createContext(options({ signal, deadline: 1234 }));
-    expect(context.callOptions).toEqual({ budget: context.upstreamCalls, signal, deadline: 1234 });
-    expect(createContext(options()).callOptions).toEqual({ budget: expect.anything() });
+    expect(context.callOptions).toEqual({
+      budget: context.upstreamCalls,
+      requestId: context.requestId,
+      signal,
+      deadline: 1234,
+    });
+    expect(createContext(options()).callOptions).toEqual({ budget: expect.anything(), requestId: expect.any(String) });
   });
 
   it('fresh loaders for every request', () => {

@@ -14,11 +14,9 @@ describe('tracing without an SDK', () => {
   it('is off, and spans cost nothing but still run their work and pass its outcome on', async () => {
     expect(tracingEnabled()).toBe(false);
     const answer = await withRequestSpan(
-      {
-        method: 'POST',
-        requestId: 'r-1',
-        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
-      },
+      'POST',
+      'r-1',
+      { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
       (span) => {
         expect(span.isRecording()).toBe(false);
         span.setAttribute('graphql.outcome', 'success'); // accepted and dropped
@@ -53,7 +51,9 @@ describe('tracing without an SDK', () => {
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
     expect(tracingEnabled()).toBe(true);
     await withRequestSpan(
-      { method: 'POST', requestId: 'r-2', headers: {} },
+      'POST',
+      'r-2',
+      {},
       async (span) => {
         expect(span.isRecording()).toBe(true);
         return { status: 503 };

@@ -7,6 +7,7 @@ import { cancelledByCaller, whenAborted } from '../deadlines.ts';
 import { ERRORS, type UpstreamName } from '../errors.ts';
 import { tracingEnabled, withUpstreamSpan } from '../tracing.ts';
 import { ANSWERED, CANCELLED, type CircuitBreaker } from './breaker.ts';
+import { abortedBeforeSent } from './http/transport.ts';
 import type { CallOptions, UpstreamCallBudget } from './types.ts';
 
 /** Per GraphQL operation: at most `max` upstream calls (MAX_UPSTREAM_REQUESTS_PER_OPERATION). */
@@ -199,7 +200,10 @@ export function guardPort<P extends object>(
  */
 function healthOutcome(outcome: string, error: unknown): string {
   const status = (error as { extensions?: { upstream?: { status?: unknown } } })?.extensions?.upstream?.status;
-  return typeof status === 'number' && status >= 400 && status < 500 ? ANSWERED : outcome;
+  if (typeof status === 'number' && status >= 400 && status < 500) return ANSWERED;
+  // Given up before it was sent (the deadline passed first): nothing reached the upstream.
+  if (abortedBeforeSent((error as { originalError?: unknown })?.originalError)) return CANCELLED;
+  return outcome;
 }
 
 function errorCode(error: unknown): string {

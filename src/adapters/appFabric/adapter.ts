@@ -21,6 +21,8 @@ const NAME = 'appFabric';
  * and at most a quarter of what is left of the request.
  */
 export const CONNECT_CHECK_RESERVE_MS = 2_000;
+/** With less time than this left for the send itself, the code is not sent at all (it stays unused). */
+export const MIN_SEND_WINDOW_MS = 250;
 
 /**
  * The connect send's own options: its signal also aborts (as a passed deadline) early enough to
@@ -29,9 +31,9 @@ export const CONNECT_CHECK_RESERVE_MS = 2_000;
 function reserveForCheck(
   options: CallOptions | undefined,
   now: () => number,
-): { send: CallOptions | undefined; done: () => void } {
+): { send: CallOptions | undefined; window: number; done: () => void } {
   const deadline = options?.deadline;
-  if (deadline === undefined) return { send: options, done: () => undefined };
+  if (deadline === undefined) return { send: options, window: Infinity, done: () => undefined };
   const left = deadline - now();
   const cutoff = deadline - Math.min(CONNECT_CHECK_RESERVE_MS, Math.max(0, left) / 4);
   const controller = new AbortController();
@@ -42,6 +44,7 @@ function reserveForCheck(
     parent && !parent.aborted ? whenAborted(parent, (reason) => controller.abort(reason)) : () => undefined;
   return {
     send: { ...options, signal: controller.signal, deadline: cutoff },
+    window: cutoff - now(),
     done: () => {
       clearTimeout(timer);
       untrack();
@@ -130,6 +133,19 @@ export function createAppFabricAdapter(
       };
       const operation = 'ConnectAppAuthorization';
       const reserve = reserveForCheck(options, now);
+      if (reserve.window < MIN_SEND_WINDOW_MS) {
+        // Sent now, it would be cut off at once and its outcome unknown: better not spend the code.
+        reserve.done();
+        throw toSubgraphError(
+          new TransportError('Too little of the request deadline was left to send the code; it was not sent.', {
+            code: 'DEADLINE_EXCEEDED',
+            timeout: true,
+            sent: false,
+          }),
+          NAME,
+          operation,
+        );
+      }
       try {
         const out = await client
           .connectAppAuthorization(

@@ -14,7 +14,8 @@
  * This holds per process: replicas behind a load balancer do not see each other's submissions.
  */
 import { createHash } from 'node:crypto';
-import { whenAborted } from '../../deadlines.ts';
+import { cancelledByCaller, whenAborted } from '../../deadlines.ts';
+import { ERRORS } from '../../errors.ts';
 import type { AppFabricPort, ConnectAppAuthorizationInput, ConnectAppAuthorizationResult } from './port.ts';
 
 /** The last path segment of an ARN, or the UUID itself: the same authorization whichever form names it. */
@@ -48,6 +49,16 @@ function settledOrAborted(previous: Promise<unknown>, signal: AbortSignal | unde
 
 const noop = () => undefined;
 
+/** A submission that gave up waiting for its turn: nothing was sent. */
+function notSent(signal: AbortSignal): Error {
+  return cancelledByCaller(signal)
+    ? ERRORS.REQUEST_CANCELLED.err()
+    : ERRORS.UPSTREAM_TIMEOUT.err(
+        'The deadline passed while another code for this authorization was being exchanged; this code was not sent.',
+        { upstream: { name: 'appFabric', operation: 'ConnectAppAuthorization' } },
+      );
+}
+
 export function connectOnce(port: AppFabricPort): AppFabricPort {
   /** The submissions being sent, by {@link submissionKey}. */
   const inFlight = new Map<string, Promise<ConnectAppAuthorizationResult>>();
@@ -61,11 +72,13 @@ export function connectOnce(port: AppFabricPort): AppFabricPort {
       if (shared) return shared;
       const authorization = authorizationKey(input);
       const previous = tails.get(authorization);
-      // After the wait the port is called even if the signal aborted: the AppFabric client then
-      // answers, without sending, that the request never left (a timeout or a cancellation).
       const sent = (
         previous
-          ? settledOrAborted(previous, options?.signal).then(() => port.connectAppAuthorization(input, options))
+          ? settledOrAborted(previous, options?.signal).then(() => {
+              // It waited until its deadline passed or its client left: never sent, the code unused.
+              if (options?.signal?.aborted) throw notSent(options.signal);
+              return port.connectAppAuthorization(input, options);
+            })
           : port.connectAppAuthorization(input, options)
       ).finally(() => inFlight.delete(key));
       inFlight.set(key, sent);

@@ -83,6 +83,17 @@ export function abortedBeforeSending(signal: AbortSignal): TransportError {
   );
 }
 
+/**
+ * Whether a failure is this process giving up before anything was sent (the deadline passed, or
+ * the caller left, first): it says nothing about the upstream's health. A connection that could
+ * not be made is `sent: false` too, but is the upstream's (or the network's) failure.
+ */
+export function abortedBeforeSent(error: unknown): boolean {
+  return (
+    error instanceof TransportError && !error.sent && (error.code === 'DEADLINE_EXCEEDED' || error.code === 'ABORTED')
+  );
+}
+
 /** Full-jitter exponential backoff: a uniform draw from [0, min(base · 2^retryCount, cap)). */
 export function fullJitter(
   baseMs: number,
