@@ -35,6 +35,22 @@ describe('routes', () => {
     expect(put.headers.get('allow')).toBe('GET, POST');
   });
 
+  it("keeps a bodiless request's connection alive on a 404 and a 405", async () => {
+    const agent = new Agent({ keepAliveTimeout: 10_000, connections: 1 });
+    try {
+      const notFound = await request(`${t.origin}/nope`, { dispatcher: agent });
+      await notFound.body.text();
+      expect(notFound.statusCode).toBe(404);
+      expect(notFound.headers['connection']).toBe('keep-alive');
+      const method = await request(t.url, { method: 'DELETE', dispatcher: agent });
+      await method.body.text();
+      expect(method.statusCode).toBe(405);
+      expect(method.headers['connection']).toBe('keep-alive');
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('routes by the path the URL parser resolves', async () => {
     const post = async (path: string) => {
       // The dispatcher sends the path as given: a URL would resolve its dot segments first.
