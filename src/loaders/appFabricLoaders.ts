@@ -19,9 +19,12 @@ export function canonicalAppAuthorizationRef(model: AppAuthorizationModel): AppA
   return { appBundleIdentifier: model.appBundleArn, appAuthorizationIdentifier: model.arn };
 }
 
+/** The error for an `arn` key that is not an app authorization ARN. */
+export const notAnAuthorizationArn = () => badUserInput('`arn` must be an AppFabric app authorization ARN.', ['arn']);
+
 function refFromArn(arn: string): AppAuthorizationRef {
   const ref = refFromAppAuthorizationArn(arn);
-  if (!ref) throw badUserInput('`arn` must be an AppFabric app authorization ARN.', ['arn']);
+  if (!ref) throw notAnAuthorizationArn();
   return ref;
 }
 
@@ -62,7 +65,7 @@ export function createAppFabricLoaders(port: AppFabricPort, options: CallOptions
     for (const arn of arns) {
       const ref = refFromAppAuthorizationArn(arn);
       if (!ref) {
-        results.set(arn, badUserInput('`arn` must be an AppFabric app authorization ARN.', ['arn']));
+        results.set(arn, notAnAuthorizationArn());
         continue;
       }
       byBundle.set(ref.appBundleIdentifier, [...(byBundle.get(ref.appBundleIdentifier) ?? []), arn]);

@@ -5,6 +5,7 @@
  * contain does not exist (null). A list read that fails fails only the keys not found before it.
  */
 import type { Page } from '../adapters/types.ts';
+import { toError } from '../errors.ts';
 import { fanOut } from './fanOut.ts';
 
 export interface ListBackedOptions<K, V> {
@@ -35,7 +36,7 @@ export async function loadViaList<K, V>(options: ListBackedOptions<K, V>): Promi
     } catch (error) {
       // The keys found so far stand; the others share the list's failure (no Gets against an
       // upstream that just failed a read).
-      const failure = error instanceof Error ? error : new Error(String(error));
+      const failure = toError(error);
       return keys.map((key) => found.get(key) ?? failure);
     }
     for (const item of page.items) {

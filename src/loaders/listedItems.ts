@@ -3,6 +3,8 @@
  * a summary loader waits for those before asking the upstream, so a reference to a listed item
  * costs nothing, whichever of the two the query resolves first.
  */
+import { toError } from '../errors.ts';
+
 export class ListedItems<V> {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #items = new Map<string, V>();
@@ -43,7 +45,7 @@ export async function fromListedFirst<V>(
     if (missing.length > 0) loaded = await load(missing);
   } catch (error) {
     // Only the keys the load was for fail: the listed ones are served all the same.
-    const failure = error instanceof Error ? error : new Error(String(error));
+    const failure = toError(error);
     loaded = missing.map(() => failure);
   }
   const byKey = new Map(missing.map((key, i) => [key, loaded[i]!]));

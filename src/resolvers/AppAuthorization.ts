@@ -2,8 +2,7 @@ import { refFromAppAuthorizationArn } from '../adapters/appFabric/mapping.ts';
 import type { AppAuthorizationDetail, AppAuthorizationModel } from '../adapters/appFabric/port.ts';
 import type { AppAuthorizationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { canonicalAppAuthorizationRef } from '../loaders/appFabricLoaders.ts';
-import { badUserInput } from '../errors.ts';
+import { canonicalAppAuthorizationRef, notAnAuthorizationArn } from '../loaders/appFabricLoaders.ts';
 import { selectsAnyOf } from './selection.ts';
 
 /** Members only GetAppAuthorization returns; summaries (List, Connect) lack them. */
@@ -40,7 +39,7 @@ export function loadAppAuthorization(
 export const AppAuthorization: AppAuthorizationResolvers = {
   __resolveReference({ arn }, context, info) {
     // Any JSON can arrive as a representation: the key must at least be a string to be looked up.
-    if (typeof arn !== 'string') throw badUserInput('`arn` must be an AppFabric app authorization ARN.', ['arn']);
+    if (typeof arn !== 'string') throw notAnAuthorizationArn();
     return loadAppAuthorization(context, info, arn);
   },
   authType: async (authorization, _args, context) => (await detailOf(authorization, context))?.authType ?? null,

@@ -6,6 +6,7 @@
 import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.ts';
+import { headerOf } from '../httpHeaders.ts';
 import type { Secret } from '../secret.ts';
 
 /** Who is calling. `scopes: null` means unrestricted (authentication is off). */
@@ -16,7 +17,6 @@ export interface Caller {
 
 export const UNRESTRICTED: Caller = Object.freeze({ subject: null, scopes: null });
 
-/** A refused request: answered 401 UNAUTHENTICATED. The message never includes the token. */
 /**
  * The caller's token could not be checked because the key set (AUTH_JWKS_URL) could not be read:
  * a timeout, an error status, a body that is not a key set, or no connection. Not the caller's
@@ -37,6 +37,7 @@ function isKeySetFailure(error: unknown): boolean {
   return !(error instanceof joseErrors.JOSEError) || error.code === 'ERR_JOSE_GENERIC';
 }
 
+/** A refused request: answered 401 UNAUTHENTICATED. The message never includes the token. */
 export class AuthenticationError extends Error {
   constructor(message: string) {
     super(message);
@@ -72,11 +73,6 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function header(headers: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export function createAuthenticator(auth: AuthConfig, routerSecret: Secret | null): Authenticator {
   // A remote key set is fetched lazily, cached for 10 minutes and refetched at most every 30 s
   // (e.g. for an unknown kid); a PEM key is parsed once. jose checks the token's alg against the
@@ -96,13 +92,13 @@ export function createAuthenticator(auth: AuthConfig, routerSecret: Secret | nul
   return {
     async authenticate(headers) {
       if (routerSecret) {
-        const given = header(headers, 'router-authorization');
+        const given = headerOf(headers, 'router-authorization');
         if (!given || !sameSecret(given, routerSecret.reveal())) {
           throw new AuthenticationError('The request did not come through the router.');
         }
       }
       if (auth.kind === 'disabled') return UNRESTRICTED;
-      const authorization = header(headers, 'authorization');
+      const authorization = headerOf(headers, 'authorization');
       const match = authorization ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(authorization.trim()) : null;
       if (!match) throw new AuthenticationError('A Bearer token is required.');
       try {

@@ -16,6 +16,8 @@
 import { createHash } from 'node:crypto';
 import { cancelledByCaller, whenAborted } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
+import { toSubgraphError } from '../aws/translate.ts';
+import { abortedBeforeSending } from '../http/transport.ts';
 import type { AppFabricPort, ConnectAppAuthorizationInput, ConnectAppAuthorizationResult } from './port.ts';
 
 /** The last path segment of an ARN, or the UUID itself: the same authorization whichever form names it. */
@@ -49,14 +51,11 @@ function settledOrAborted(previous: Promise<unknown>, signal: AbortSignal | unde
 
 const noop = () => undefined;
 
-/** A submission that gave up waiting for its turn: nothing was sent. */
+/** A submission that gave up waiting for its turn: nothing was sent, as the adapter says it. */
 function notSent(signal: AbortSignal): Error {
   return cancelledByCaller(signal)
     ? ERRORS.REQUEST_CANCELLED.err()
-    : ERRORS.UPSTREAM_TIMEOUT.err(
-        'The deadline passed while another code for this authorization was being exchanged; this code was not sent.',
-        { upstream: { name: 'appFabric', operation: 'ConnectAppAuthorization' } },
-      );
+    : toSubgraphError(abortedBeforeSending(signal), 'appFabric', 'ConnectAppAuthorization');
 }
 
 export function connectOnce(port: AppFabricPort): AppFabricPort {

@@ -5,7 +5,7 @@
  * the official packages.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { headerOf } from '../http/exchange.ts';
+import { headerOf } from '../../httpHeaders.ts';
 
 export interface ResponseMetadata {
   httpStatusCode?: number;

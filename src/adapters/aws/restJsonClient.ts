@@ -10,7 +10,8 @@ import type { Dispatcher } from 'undici';
 import { createUpstreamPool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
-import { exchange, headerOf, type ExchangeResponse } from '../http/exchange.ts';
+import { headerOf } from '../../httpHeaders.ts';
+import { exchange, type ExchangeResponse } from '../http/exchange.ts';
 import { abortedBeforeSending, TransportError, toTransportError, waitBeforeRetry } from '../http/transport.ts';
 import { AwsServiceException, deserializeError } from './errors.ts';
 import {

@@ -10,7 +10,8 @@ import { createUpstreamPool, type Pool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
-import { exchange, headerOf, type ExchangeResponse } from '../http/exchange.ts';
+import { headerOf } from '../../httpHeaders.ts';
+import { exchange, type ExchangeResponse } from '../http/exchange.ts';
 import { fullJitter, toTransportError, TransportError, waitBeforeRetry, worthRetrying } from '../http/transport.ts';
 import type { TokenSource } from './tokenSource.ts';
 import type {

@@ -35,15 +35,6 @@ export interface ExchangeResponse {
   text: string;
 }
 
-/**
- * One header of a response as a string: the first value of a repeated one (a proxy can add a
- * second `Retry-After` or request id), undefined when absent.
- */
-export function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** An exchange's failure of its own (the others are undici's errors, with their codes). */
 export class ResponseTooLargeError extends Error {
   readonly code = 'RESPONSE_TOO_LARGE';

@@ -26,7 +26,7 @@ export class TransportError extends Error {
  * Failures that another attempt would only repeat: an answer over the size limit (each attempt
  * would download it again) or a 200 whose body is not JSON.
  */
-export const REPEATABLE_FAILURE_CODES: ReadonlySet<string> = new Set(['RESPONSE_TOO_LARGE', 'INVALID_RESPONSE']);
+const REPEATABLE_FAILURE_CODES: ReadonlySet<string> = new Set(['RESPONSE_TOO_LARGE', 'INVALID_RESPONSE']);
 
 /** Whether another attempt after this transport failure could turn out differently. */
 export function worthRetrying(error: TransportError): boolean {
