@@ -256,16 +256,39 @@ export function createHttpServer(options: HttpServerOptions): Server {
     logger.info({ requestId, status, code }, 'graphql request refused');
   }
 
+  /**
+   * Refuses a GraphQL request before execution: records it ({@link refused}) and answers with one
+   * error, closing the connection if the body was not read.
+   */
+  function refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: { requestId: string; startedAt: number },
+    status: number,
+    error: { message: string; code: string },
+    headers: Record<string, string> = {},
+  ): void {
+    closeUnlessRead(req, res);
+    refused(request.requestId, status, error.code, request.startedAt);
+    requestError(res, status, error.message, headers, error.code);
+  }
+
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const startedAt = performance.now();
     const method = req.method ?? 'GET';
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('x-request-id', requestId);
+    const scope = { requestId, startedAt };
     if (method !== 'GET' && method !== 'POST') {
-      closeUnlessRead(req, res);
-      refused(requestId, 405, 'BAD_REQUEST', startedAt);
-      requestError(res, 405, 'Use GET or POST for /graphql.', { allow: 'GET, POST' });
+      refuse(
+        req,
+        res,
+        scope,
+        405,
+        { message: 'Use GET or POST for /graphql.', code: 'BAD_REQUEST' },
+        { allow: 'GET, POST' },
+      );
       return;
     }
 
@@ -274,26 +297,23 @@ export function createHttpServer(options: HttpServerOptions): Server {
       caller = await options.authenticator.authenticate(req.headers);
     } catch (error) {
       if (error instanceof AuthenticationUnavailableError) {
-        closeUnlessRead(req, res);
         logger.warn(
           { requestId, err: error.cause },
           'caller authentication unavailable: the key set could not be read',
         );
-        refused(requestId, 503, ERRORS.AUTHENTICATION_UNAVAILABLE.code, startedAt);
-        const { message, extensions } = ERRORS.AUTHENTICATION_UNAVAILABLE.err();
-        sendJson(res, 503, { errors: [{ message, extensions }] }, { 'retry-after': '5' });
+        const { message } = ERRORS.AUTHENTICATION_UNAVAILABLE.err();
+        refuse(req, res, scope, 503, { message, code: ERRORS.AUTHENTICATION_UNAVAILABLE.code }, { 'retry-after': '5' });
         return;
       }
       if (!(error instanceof AuthenticationError)) throw error;
-      closeUnlessRead(req, res); // the body is never read
-      refused(requestId, 401, 'UNAUTHENTICATED', startedAt);
-      sendJson(
+      // The body is never read.
+      refuse(
+        req,
         res,
+        scope,
         401,
-        { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] },
-        {
-          'www-authenticate': 'Bearer',
-        },
+        { message: error.message, code: 'UNAUTHENTICATED' },
+        { 'www-authenticate': 'Bearer' },
       );
       return;
     }
@@ -305,15 +325,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
       try {
         raw = await readBody(req, options.maxRequestBodyBytes);
       } catch (error) {
-        if (error instanceof HttpError) refused(requestId, error.status, 'BAD_REQUEST', startedAt);
-        throw error;
+        if (!(error instanceof HttpError)) throw error;
+        refuse(req, res, scope, error.status, { message: error.message, code: 'BAD_REQUEST' });
+        return;
       }
       if (/^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
         try {
           body = raw === '' ? undefined : JSON.parse(raw);
         } catch {
-          refused(requestId, 400, 'BAD_REQUEST', startedAt);
-          requestError(res, 400, 'The request body is not valid JSON.');
+          refuse(req, res, scope, 400, { message: 'The request body is not valid JSON.', code: 'BAD_REQUEST' });
           return;
         }
       } else {
@@ -323,9 +343,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
 
     // Before the request takes a turn to execute: an over-long text never waits for one.
     if (queryLength(body, url) > options.maxQueryLength) {
-      const error = new OperationLimitError('length');
-      refused(requestId, 400, ERRORS.REQUEST_LIMIT_EXCEEDED.code, startedAt);
-      sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] });
+      const { message } = new OperationLimitError('length');
+      refuse(req, res, scope, 400, { message, code: ERRORS.REQUEST_LIMIT_EXCEEDED.code });
       return;
     }
 
@@ -494,11 +513,6 @@ export function createHttpServer(options: HttpServerOptions): Server {
       if (error instanceof ClientClosedError) {
         logger.debug('the client closed the connection before sending the whole body');
         res.destroy();
-        return;
-      }
-      if (error instanceof HttpError) {
-        closeUnlessRead(req, res);
-        requestError(res, error.status, error.message);
         return;
       }
       logger.error({ err: error }, 'request failed');

@@ -144,30 +144,6 @@ export function limitParseOptions(limits: OperationLimits): { maxTokens: number 
 
 /** Validation rules for Apollo Server's `validationRules`: depth, aliases, directives. */
 export function limitValidationRules(limits: OperationLimits): ValidationRule[] {
-  const depthRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
-    let reported = false;
-    return {
-      OperationDefinition(node) {
-        if (reported) return;
-        if (operationDepth(context.getDocument(), node) > limits.maxDepth) {
-          reported = true;
-          context.reportError(new OperationLimitError('depth'));
-        }
-      },
-    };
-  };
-  const aliasRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
-    let reported = false;
-    return {
-      OperationDefinition(node) {
-        if (reported) return;
-        if (operationAliases(context.getDocument(), node) > limits.maxAliases) {
-          reported = true;
-          context.reportError(new OperationLimitError('aliases'));
-        }
-      },
-    };
-  };
   const directiveRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
     Document(node) {
       if (documentDirectives(node) > limits.maxDirectives) {
@@ -175,19 +151,29 @@ export function limitValidationRules(limits: OperationLimits): ValidationRule[] 
       }
     },
   });
-  const connectRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
+  return [
+    perOperationRule('depth', (document, operation) => operationDepth(document, operation) > limits.maxDepth),
+    perOperationRule('aliases', (document, operation) => operationAliases(document, operation) > limits.maxAliases),
+    directiveRule,
+    perOperationRule('connect', (document, operation) => operationConnects(document, operation) > 1),
+  ];
+}
+
+/** A validation rule reporting `limit` once, for the first operation of the document that exceeds it. */
+function perOperationRule(
+  limit: LimitName,
+  exceeds: (document: DocumentNode, operation: OperationDefinitionNode) => boolean,
+): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
     let reported = false;
     return {
       OperationDefinition(node) {
-        if (reported) return;
-        if (operationConnects(context.getDocument(), node) > 1) {
-          reported = true;
-          context.reportError(new OperationLimitError('connect'));
-        }
+        if (reported || !exceeds(context.getDocument(), node)) return;
+        reported = true;
+        context.reportError(new OperationLimitError(limit));
       },
     };
   };
-  return [depthRule, aliasRule, directiveRule, connectRule];
 }
 
 /**
