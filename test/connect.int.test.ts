@@ -328,17 +328,9 @@ describe('connectAppAuthorization within the request deadline', () => {
     dsim.resetState();
     d.resetCalls();
   });
+  // The seed is the same in every test server: `input` names the same SLACK authorization here.
   const connectOn = async (code: string) => {
-    const res = await d.query(MUTATION, {
-      input: (() => {
-        const a = d.sandbox.seed.appFabric.appAuthorizations.find((x) => x.app === 'SLACK')!;
-        return {
-          appBundleIdentifier: a.appBundleArn,
-          appAuthorizationIdentifier: a.appAuthorizationArn,
-          authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code },
-        };
-      })(),
-    });
+    const res = await d.query(MUTATION, { input: input(code) });
     return { res, payload: (res.body.data as any)?.connectAppAuthorization };
   };
 
@@ -386,17 +378,7 @@ describe('connectAppAuthorization within the request deadline', () => {
     const second = newCode();
     const a = connectOn(first);
     await new Promise((r) => setTimeout(r, 50));
-    const a2 = d.sandbox.seed.appFabric.appAuthorizations.find((x) => x.app === 'SLACK')!;
-    const body = JSON.stringify({
-      query: MUTATION,
-      variables: {
-        input: {
-          appBundleIdentifier: a2.appBundleArn,
-          appAuthorizationIdentifier: a2.appAuthorizationArn,
-          authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: second },
-        },
-      },
-    });
+    const body = JSON.stringify({ query: MUTATION, variables: { input: input(second) } });
     // The second caller gives up while it waits for the first.
     await expect(
       fetch(d.url, {

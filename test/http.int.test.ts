@@ -195,23 +195,29 @@ describe('error masking and partial results', () => {
   });
 });
 
+/** A test server whose GetCloudConnector calls wait until `release` is called. */
+async function gatedServer(shutdownDelayMs: number, shutdownTimeoutMs: number) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const t = await startTestServer({
+    config: { shutdownDelayMs, shutdownTimeoutMs },
+    wrapAdapters: (adapters): Adapters => ({
+      ...adapters,
+      iotManagedIntegrations: {
+        ...adapters.iotManagedIntegrations,
+        getCloudConnector: async (id, options) => {
+          await gate;
+          return adapters.iotManagedIntegrations.getCloudConnector(id, options);
+        },
+      },
+    }),
+  });
+  return { t, release };
+}
+
 describe('drain', () => {
   it('fails readiness first, keeps serving during the delay, finishes in-flight requests, then closes', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const t = await startTestServer({
-      config: { shutdownDelayMs: 300, shutdownTimeoutMs: 5000 },
-      wrapAdapters: (adapters): Adapters => ({
-        ...adapters,
-        iotManagedIntegrations: {
-          ...adapters.iotManagedIntegrations,
-          getCloudConnector: async (id, options) => {
-            await gate;
-            return adapters.iotManagedIntegrations.getCloudConnector(id, options);
-          },
-        },
-      }),
-    });
+    const { t, release } = await gatedServer(300, 5000);
     const inFlight = t.query('{ c: connectorDestination(id: "dest-lumen-eu") { cloudConnector { name } } }');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const drained = t.server.drain();
@@ -228,21 +234,7 @@ describe('drain', () => {
   });
 
   it('closes a kept-alive connection after its in-flight response, so the drain ends without the timeout', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const t = await startTestServer({
-      config: { shutdownDelayMs: 0, shutdownTimeoutMs: 10_000 },
-      wrapAdapters: (adapters): Adapters => ({
-        ...adapters,
-        iotManagedIntegrations: {
-          ...adapters.iotManagedIntegrations,
-          getCloudConnector: async (id, options) => {
-            await gate;
-            return adapters.iotManagedIntegrations.getCloudConnector(id, options);
-          },
-        },
-      }),
-    });
+    const { t, release } = await gatedServer(0, 10_000);
     // A pooled keep-alive connection, as a router keeps: one request on it first, then the slow one.
     const agent = new Agent({ keepAliveTimeout: 60_000, connections: 1 });
     const post = (query: string) =>
