@@ -235,6 +235,48 @@ describe('connectAppAuthorization', () => {
     expect(sends()).toBe(1);
   });
 
+  /** Posts the mutation and leaves (closes the connection) after `ms`. */
+  async function connectAndLeave(code: string, ms: number) {
+    const body = JSON.stringify({ query: MUTATION, variables: { input: input(code) } });
+    await expect(
+      fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(ms),
+      }),
+    ).rejects.toThrow();
+  }
+
+  it('keeps a double submission going for the second caller when the first one leaves', async () => {
+    const code = newCode();
+    sim.setLatency(300, 'ConnectAppAuthorization');
+    const first = connectAndLeave(code, 120);
+    await new Promise((r) => setTimeout(r, 40));
+    const second = connect(code);
+    await first;
+    expect((await second).payload).toEqual(CONNECTED());
+    expect(sends()).toBe(1);
+    expectNowhere(code, JSON.stringify((await second).res.body));
+  });
+
+  it('still sends a queued double submission when its first caller leaves while it waits', async () => {
+    // A first code holds the authorization for 300 ms; the second code's first caller leaves
+    // while it waits for its turn, and its identical retry is still waiting.
+    sim.setLatency(300, 'ConnectAppAuthorization');
+    const held = connect(newCode());
+    await new Promise((r) => setTimeout(r, 20));
+    const code = newCode();
+    const left = connectAndLeave(code, 120);
+    await new Promise((r) => setTimeout(r, 40));
+    const retry = connect(code);
+    await left;
+    expect((await held).payload).toEqual(CONNECTED());
+    expect((await retry).payload).toEqual(CONNECTED());
+    expect(sim.requests.filter((r) => r.operation === 'ConnectAppAuthorization')).toHaveLength(2);
+    expect(sim.requests.at(-1)!.body).toContain(code);
+  });
+
   it('sends two different codes for the same authorization one after the other, status check included', async () => {
     // Whichever arrives first hangs until the headers timeout and is settled by a status check;
     // only then is the other sent, and it connects.

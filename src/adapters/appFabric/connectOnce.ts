@@ -4,7 +4,10 @@
  * - Two identical submissions in flight at once (a double click, a client retry racing the first
  *   attempt) send one ConnectAppAuthorization and share its outcome. They are identical when they
  *   name the same authorization and carry the same code and redirect URI; the code is keyed by its
- *   SHA-256, so it is never held as a map key.
+ *   SHA-256, so it is never held as a map key. The shared send is given up only when every caller
+ *   sharing it has stopped waiting: the first caller's client leaving does not cancel it for a
+ *   retry still waiting. It keeps the first caller's deadline, which is the earliest, since every
+ *   request has the same timeout.
  * - A different submission for an authorization that has one in flight waits until that one has
  *   settled, status check included, and is then sent. Two codes exchanged at once for one
  *   authorization could race at the provider, and one exchange could revoke what the other was
@@ -58,9 +61,55 @@ function notSent(signal: AbortSignal): Error {
     : toSubgraphError(abortedBeforeSending(signal), 'appFabric', 'ConnectAppAuthorization');
 }
 
+/**
+ * The callers sharing one submission. Its signal aborts, with the reason of the last one to leave,
+ * once every caller has stopped waiting (its deadline passed or its client left). A caller without
+ * a signal never stops waiting.
+ */
+class Callers {
+  readonly #controller = new AbortController();
+  readonly #untrack: (() => void)[] = [];
+  #waiting = 0;
+  #unbounded = false;
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  add(signal: AbortSignal | undefined): void {
+    if (!signal) {
+      this.#unbounded = true;
+    } else if (signal.aborted) {
+      this.#leave(signal.reason);
+    } else {
+      this.#waiting += 1;
+      this.#untrack.push(
+        whenAborted(signal, (reason) => {
+          this.#waiting -= 1;
+          this.#leave(reason);
+        }),
+      );
+    }
+  }
+
+  /** The submission has settled: stop following the callers' signals. */
+  done(): void {
+    for (const untrack of this.#untrack) untrack();
+  }
+
+  #leave(reason: unknown): void {
+    if (this.#waiting === 0 && !this.#unbounded) this.#controller.abort(reason);
+  }
+}
+
+interface Submission {
+  outcome: Promise<ConnectAppAuthorizationResult>;
+  callers: Callers;
+}
+
 export function connectOnce(port: AppFabricPort): AppFabricPort {
   /** The submissions being sent, by {@link submissionKey}. */
-  const inFlight = new Map<string, Promise<ConnectAppAuthorizationResult>>();
+  const inFlight = new Map<string, Submission>();
   /** Per authorization: settles once every submission queued for it so far has settled. */
   const tails = new Map<string, Promise<void>>();
   return {
@@ -68,27 +117,39 @@ export function connectOnce(port: AppFabricPort): AppFabricPort {
     connectAppAuthorization(input, options) {
       const key = submissionKey(input);
       const shared = inFlight.get(key);
-      if (shared) return shared;
+      // One that every caller has left is being given up: a new caller queues behind it instead.
+      if (shared && !shared.callers.signal.aborted) {
+        shared.callers.add(options?.signal);
+        return shared.outcome;
+      }
+      const callers = new Callers();
+      callers.add(options?.signal);
+      const signal = options?.signal ? callers.signal : undefined;
+      const sendOptions = signal ? { ...options, signal } : options;
       const authorization = authorizationKey(input);
       const previous = tails.get(authorization);
-      const sent = (
+      const outcome = (
         previous
-          ? settledOrAborted(previous, options?.signal).then(() => {
-              // It waited until its deadline passed or its client left: never sent, the code unused.
-              if (options?.signal?.aborted) throw notSent(options.signal);
-              return port.connectAppAuthorization(input, options);
+          ? settledOrAborted(previous, signal).then(() => {
+              // Its callers waited until their deadlines passed or their clients left: never
+              // sent, the code unused.
+              if (signal?.aborted) throw notSent(signal);
+              return port.connectAppAuthorization(input, sendOptions);
             })
-          : port.connectAppAuthorization(input, options)
-      ).finally(() => inFlight.delete(key));
-      inFlight.set(key, sent);
+          : port.connectAppAuthorization(input, sendOptions)
+      ).finally(() => {
+        callers.done();
+        if (inFlight.get(key)?.outcome === outcome) inFlight.delete(key);
+      });
+      inFlight.set(key, { outcome, callers });
       // The next submission waits for this one and for every one before it, even if this one
       // stops waiting early.
-      const tail = Promise.allSettled(previous ? [previous, sent] : [sent]).then(noop);
+      const tail = Promise.allSettled(previous ? [previous, outcome] : [outcome]).then(noop);
       tails.set(authorization, tail);
       void tail.then(() => {
         if (tails.get(authorization) === tail) tails.delete(authorization);
       });
-      return sent;
+      return outcome;
     },
   };
 }
