@@ -137,9 +137,24 @@ describe('GraphiQL, on', () => {
       expect(gzipped.headers['vary']).toBe('accept-encoding');
       if (body.length > 10_000) expect(compressed.length).toBeLessThan(body.length);
 
+      // Each coding is a representation of its own, with its own strong validator.
+      const gzipEtag = gzipped.headers['etag'] as string;
+      expect(gzipEtag).not.toBe(etag);
+
       const cached = await request(`${t.origin}${file}`, { headers: { 'if-none-match': etag } });
       await cached.body.dump();
       expect(cached.statusCode).toBe(304);
+      expect(cached.headers['etag']).toBe(etag);
+      const cachedGzip = await request(`${t.origin}${file}`, {
+        headers: { 'if-none-match': `"other", W/${gzipEtag}`, 'accept-encoding': 'gzip' },
+      });
+      await cachedGzip.body.dump();
+      expect(cachedGzip.statusCode).toBe(304);
+      expect(cachedGzip.headers['etag']).toBe(gzipEtag);
+      // The plain file's tag does not validate the gzipped one, nor the other way round.
+      const stale = await request(`${t.origin}${file}`, { headers: { 'if-none-match': gzipEtag } });
+      expect(stale.statusCode).toBe(200);
+      expect(await stale.body.text()).toBe(body);
     }
     const missing = await fetch(`${t.origin}/graphiql/0000000000000000/graphiql.min.js`);
     expect(missing.status).toBe(404);

@@ -24,7 +24,10 @@ export interface Asset {
   body: Buffer;
   /** The body gzipped once, for clients that accept it. */
   gzip: Buffer;
+  /** The plain body's entity tag. */
   etag: string;
+  /** The gzipped body's: a strong validator differs between content codings (RFC 9110, 8.8.1). */
+  gzipEtag: string;
 }
 
 export interface GraphiQLAssets {
@@ -64,6 +67,7 @@ function asset(name: string, contentType: string, body: Buffer): Asset {
     body,
     gzip: gzipSync(body, { level: 9 }),
     etag: `"${hash}"`,
+    gzipEtag: `"${hash}-gzip"`,
   };
 }
 

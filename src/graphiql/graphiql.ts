@@ -109,20 +109,34 @@ function acceptsGzip(req: IncomingMessage): boolean {
   return gzip !== undefined && gzip.q > 0;
 }
 
+/**
+ * Whether an If-None-Match header names `etag`: `*`, or a list of entity tags compared weakly
+ * (RFC 9110, 13.1.2), so `W/"…"` and a list a cache sends back both match.
+ */
+function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return (trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed) === etag;
+  });
+}
+
 function serveAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
+  const gzip = acceptsGzip(req);
+  const etag = gzip ? asset.gzipEtag : asset.etag;
   const headers: Record<string, string | number> = {
     'content-type': asset.contentType,
     'cache-control': IMMUTABLE,
-    etag: asset.etag,
+    etag,
     vary: 'accept-encoding',
     ...SECURITY_HEADERS,
   };
-  if (req.headers['if-none-match'] === asset.etag) {
+  if (noneMatch(req.headers['if-none-match'], etag)) {
     res.writeHead(304, headers);
     res.end();
     return;
   }
-  const gzip = acceptsGzip(req);
   const body = gzip ? asset.gzip : asset.body;
   if (gzip) headers['content-encoding'] = 'gzip';
   headers['content-length'] = body.length;
