@@ -3,7 +3,7 @@
  * no stack traces, no persisted-query cache, CSRF prevention, and errors masked to an allow-list.
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -12,7 +12,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Context } from './context.ts';
 import { createDocumentStore } from './execution/documentStore.ts';
 import { createJitGateway, type JitExecutorOptions } from './execution/jitGateway.ts';
-import { ERRORS, isRegistryError } from './errors.ts';
+import { ERRORS, isRegistryError, isRequestErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { RequestRecorder } from './requestRecorder.ts';
 import {
@@ -24,17 +24,6 @@ import {
 
 /** Extension keys a client may see; everything else is dropped. */
 const ALLOWED_EXTENSION_KEYS = ['code', 'upstream', 'argumentPath'] as const;
-
-/** Apollo's own request-level errors (parse, validation, variables): safe to return as they are. */
-const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
-  ApolloServerErrorCode.GRAPHQL_PARSE_FAILED,
-  ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED,
-  ApolloServerErrorCode.BAD_USER_INPUT,
-  ApolloServerErrorCode.BAD_REQUEST,
-  ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
-  ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND,
-  ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
-]);
 
 function pickExtensions(extensions: GraphQLFormattedError['extensions']): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
@@ -102,9 +91,7 @@ function describeProblem(inner: string | undefined): string {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const code = formatted.extensions?.['code'];
-  const safe =
-    isRegistryError(original) ||
-    (formatted.path === undefined && typeof code === 'string' && REQUEST_ERROR_CODES.has(code));
+  const safe = isRegistryError(original) || (formatted.path === undefined && isRequestErrorCode(code));
   if (safe) {
     return {
       // Apollo's variable errors carry BAD_USER_INPUT too, so every safe message goes through this.

@@ -79,6 +79,11 @@ function makeCodeDefinition<C extends string>(
 }
 
 export const ERRORS = {
+  BAD_REQUEST: makeCodeDefinition(
+    'BAD_REQUEST',
+    "The HTTP request is not one this subgraph takes: a method other than GET or POST (405), a body over MAX_REQUEST_BODY_BYTES (413), a body that is not JSON or has no query, a batch, or a request Apollo's CSRF prevention blocks (400). Nothing was executed.",
+    'Bad request.',
+  ),
   BAD_USER_INPUT: makeCodeDefinition(
     'BAD_USER_INPUT',
     'An argument is malformed (an identifier, a page size or a cursor), and nothing was sent upstream; or the upstream refused the request as invalid (an expired continuation token).',
@@ -153,6 +158,32 @@ export const ERRORS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * Apollo Server's own request errors, which reach clients as Apollo makes them (their messages
+ * without the values they quote, src/apollo.ts): the request failed before execution, with HTTP 400.
+ * Apollo also answers BAD_REQUEST and BAD_USER_INPUT, which the registry has. With the registry,
+ * this is every code a client can receive.
+ */
+export const APOLLO_REQUEST_ERRORS = {
+  GRAPHQL_PARSE_FAILED: 'The query is not valid GraphQL.',
+  GRAPHQL_VALIDATION_FAILED: 'The query does not validate against the schema.',
+  OPERATION_RESOLUTION_FAILURE:
+    'The request names an operation the document does not have, or names none for a document of several.',
+  // Automatic persisted queries are off (src/apollo.ts), so Apollo never answers PERSISTED_QUERY_NOT_FOUND.
+  PERSISTED_QUERY_NOT_SUPPORTED: 'The request sent a persisted-query hash: this subgraph takes the query text only.',
+} as const;
+
+const requestErrorCodes: ReadonlySet<string> = new Set([
+  ERRORS.BAD_REQUEST.code,
+  ERRORS.BAD_USER_INPUT.code,
+  ...Object.keys(APOLLO_REQUEST_ERRORS),
+]);
+
+/** Whether a code is one of a request error's (made before execution, by Apollo or the HTTP layer). */
+export function isRequestErrorCode(code: unknown): boolean {
+  return typeof code === 'string' && requestErrorCodes.has(code);
+}
 
 const registryCodes: ReadonlySet<string> = new Set(Object.keys(ERRORS));
 

@@ -116,15 +116,15 @@ function writeJson(res: ServerResponse, status: number, body: unknown, headers: 
 const statusOfHot = (answer: { status: number }) => answer.status;
 const statusOfApollo = (answer: { status?: number | undefined }) => answer.status ?? 200;
 
-/** The code of the first error of a refusal's body ('BAD_REQUEST' when there is none to read). */
+/** The code of the first error of a refusal's body (BAD_REQUEST when there is none to read). */
 function refusalCode(body: { kind: 'complete'; string: string } | { kind: 'chunked' }): string {
-  if (body.kind !== 'complete') return 'BAD_REQUEST';
+  if (body.kind !== 'complete') return ERRORS.BAD_REQUEST.code;
   try {
     const code = (JSON.parse(body.string) as { errors?: Array<{ extensions?: { code?: unknown } }> }).errors?.[0]
       ?.extensions?.code;
-    return typeof code === 'string' ? code : 'BAD_REQUEST';
+    return typeof code === 'string' ? code : ERRORS.BAD_REQUEST.code;
   } catch {
-    return 'BAD_REQUEST';
+    return ERRORS.BAD_REQUEST.code;
   }
 }
 
@@ -242,7 +242,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     status: number,
     message: string,
     headers: Record<string, string> = {},
-    code = 'BAD_REQUEST',
+    code: string = ERRORS.BAD_REQUEST.code,
   ) => sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 
   /**
@@ -286,7 +286,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         res,
         scope,
         405,
-        { message: 'Use GET or POST for /graphql.', code: 'BAD_REQUEST' },
+        { message: 'Use GET or POST for /graphql.', code: ERRORS.BAD_REQUEST.code },
         { allow: 'GET, POST' },
       );
       return;
@@ -312,7 +312,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         res,
         scope,
         401,
-        { message: error.message, code: 'UNAUTHENTICATED' },
+        { message: error.message, code: ERRORS.UNAUTHENTICATED.code },
         { 'www-authenticate': 'Bearer' },
       );
       return;
@@ -326,14 +326,17 @@ export function createHttpServer(options: HttpServerOptions): Server {
         raw = await readBody(req, options.maxRequestBodyBytes);
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        refuse(req, res, scope, error.status, { message: error.message, code: 'BAD_REQUEST' });
+        refuse(req, res, scope, error.status, { message: error.message, code: ERRORS.BAD_REQUEST.code });
         return;
       }
       if (/^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
         try {
           body = raw === '' ? undefined : JSON.parse(raw);
         } catch {
-          refuse(req, res, scope, 400, { message: 'The request body is not valid JSON.', code: 'BAD_REQUEST' });
+          refuse(req, res, scope, 400, {
+            message: 'The request body is not valid JSON.',
+            code: ERRORS.BAD_REQUEST.code,
+          });
           return;
         }
       } else {

@@ -121,6 +121,23 @@ describe('routes', () => {
     expect(res.status).toBe(400);
   });
 
+  it('refuses automatic persisted queries: the query text is always needed', async () => {
+    const res = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
+    });
+    expect(((await res.json()) as any).errors).toEqual([
+      { message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } },
+    ]);
+  });
+
+  it('keeps connections alive for 65 s, longer than routers keep theirs idle', async () => {
+    const res = await fetch(`${t.origin}/healthz`);
+    await res.body?.cancel();
+    expect(res.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   it('echoes a valid x-request-id and generates one otherwise', async () => {
     const echoed = await t.query('{ __typename }', undefined, { 'x-request-id': 'req-123.abc' });
     expect(echoed.headers.get('x-request-id')).toBe('req-123.abc');

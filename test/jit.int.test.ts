@@ -209,6 +209,14 @@ const cases: Array<[string, () => Case]> = [
     () => ({ query: SEVERAL, hot: false }),
   ],
   [
+    'an operation name the document does not have (HTTP 400, answered by Apollo, never hot)',
+    () => ({ query: SEVERAL, operationName: 'C', hot: false }),
+  ],
+  [
+    "an operation name other than the document's only operation's (HTTP 400, never run)",
+    () => ({ query: 'query A { connectorDestination(id: "dest-lumen-eu") { id } }', operationName: 'C', hot: false }),
+  ],
+  [
     'a variable of the wrong type (HTTP 400, answered by Apollo)',
     () => ({
       query: 'query ($first: Int!) { connectorDestinations(first: $first) { nodes { id } } }',
@@ -293,6 +301,19 @@ describe('graphql-js, the compiled executor and the hot path', () => {
       runs.push({ status: res.status, headers: res.headers, body: comparable(res.text), calls: t.calls(), logged });
     }
     for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+  });
+
+  it('answers an unknown operation name with OPERATION_RESOLUTION_FAILURE every time, and runs nothing', async () => {
+    const query = 'query A { connectorDestination(id: "dest-lumen-eu") { id } }';
+    for (let run = 0; run < 4; run += 1) {
+      t.resetCalls();
+      const res = await send({ query, operationName: 'C', hot: false });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text)).toEqual({
+        errors: [{ message: 'Unknown operation named "C".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }],
+      });
+      expect(Object.values(t.calls()).flatMap((byOperation) => Object.keys(byOperation))).toEqual([]);
+    }
   });
 
   it('keeps no hot operation when turned off', async () => {

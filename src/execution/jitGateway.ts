@@ -113,6 +113,18 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
   return async (requestContext) => {
     const { document, operationName, operation, request, context, source } = requestContext;
     const variables = request.variables ?? {};
+    if (!operation) {
+      // Apollo found no operation by the name the request gave (or it gave none for a document of
+      // several): graphql-js says why, by the name as the request gave it, and Apollo answers
+      // OPERATION_RESOLUTION_FAILURE. Nothing is compiled for it.
+      return (await execute({
+        schema,
+        document,
+        ...(request.operationName != null ? { operationName: request.operationName } : {}),
+        variableValues: variables,
+        contextValue: context,
+      })) as ExecutionResult<Record<string, unknown>>;
+    }
     const traced = request.http?.headers.get('apollo-federation-include-trace') === 'ftv1';
     const entry = entryFor(document, operationName);
     entry.runs += 1;
