@@ -82,6 +82,57 @@ describe('connectAppAuthorization', () => {
     expectNowhere(code, res.text);
   });
 
+  it('sends a code once: the same submission again gets the status, without a second send', async () => {
+    const code = newCode();
+    expect((await connect(code)).payload).toEqual(CONNECTED());
+    // The client lost the first answer and sends the mutation again.
+    const { res, payload } = await connect(code);
+    expect(payload).toEqual(CONNECTED());
+    expect(t.calls()['appFabric']).toEqual({ ConnectAppAuthorization: 1, GetAppAuthorization: 1 });
+    expect(sim.requests.filter((r) => r.body.includes(code))).toHaveLength(1);
+    expectNowhere(code, res.text);
+  });
+
+  it('does not send again a code AppFabric rejected, nor one whose outcome was unknown', async () => {
+    const rejected = newCode();
+    sim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 400,
+      type: 'ValidationException',
+      members: { reason: 'other', fieldList: [{ name: 'code', message: 'expired' }] },
+    });
+    expect((await connect(rejected)).payload.userErrors[0].field).toEqual(['input', 'authRequest', 'code']);
+    const again = await connect(rejected);
+    expect(again.payload).toEqual({
+      appAuthorization: null,
+      userErrors: [
+        {
+          code: 'INVALID_INPUT',
+          message: expect.stringContaining('already sent'),
+          field: ['input', 'authRequest', 'code'],
+        },
+      ],
+    });
+    expect(t.calls()['appFabric']).toEqual({ ConnectAppAuthorization: 1, GetAppAuthorization: 1 });
+
+    t.resetCalls();
+    const unknown = newCode();
+    sim.inject('ConnectAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException' });
+    sim.inject('GetAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException', times: 3 });
+    expect((await connect(unknown)).payload.userErrors[0].code).toBe('OUTCOME_UNKNOWN');
+    expect((await connect(unknown)).payload.userErrors[0].message).toContain('already sent');
+    expect(sends()).toBe(1);
+    expectNowhere(rejected, again.res.text, ...sim.requests.slice(1).map((r) => r.body));
+  });
+
+  it('sends a code again after AppFabric refused the request before looking at the code', async () => {
+    const code = newCode();
+    sim.inject('ConnectAppAuthorization', { kind: 'error', status: 403, type: 'AccessDeniedException' });
+    expect((await connect(code)).payload.userErrors[0].code).toBe('ACCESS_DENIED');
+    expect((await connect(code)).payload).toEqual(CONNECTED());
+    expect(sends()).toBe(2);
+  });
+
   it('answers unknown identifiers with NOT_FOUND, and malformed ones with INVALID_INPUT before sending', async () => {
     const code = newCode();
     const unknown = await t.query(MUTATION, {

@@ -14,6 +14,15 @@
  *   issued. A submission whose deadline passes (or whose client leaves) while it waits is not
  *   sent: the client sees that nothing reached AppFabric (`abortedBeforeSending`).
  *
+ * - A code is sent once. A submission identical to one that AppFabric answered, or may have
+ *   processed, within {@link CODE_MEMORY_MS} is not sent again: it gets the authorization's status
+ *   instead (success when it is connected, else INVALID_INPUT on the code). A client resending the
+ *   mutation after losing the first answer learns the outcome, and the code is not spent twice,
+ *   which could fail or make the provider revoke the connection the first exchange made. Only
+ *   failures that prove AppFabric did not process the code (a throttle, a call never sent, a
+ *   refusal before the code was looked at: NOT_FOUND, ACCESS_DENIED, another 4xx) leave it free
+ *   to be sent again.
+ *
  * This holds per process: replicas behind a load balancer do not see each other's submissions.
  */
 import { createHash } from 'node:crypto';
@@ -21,7 +30,12 @@ import { cancelledByCaller, whenAborted } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
 import { toSubgraphError } from '../aws/translate.ts';
 import { abortedBeforeSending } from '../http/transport.ts';
-import type { AppFabricPort, ConnectAppAuthorizationInput, ConnectAppAuthorizationResult } from './port.ts';
+import type {
+  AppFabricPort,
+  ConnectAppAuthorizationInput,
+  ConnectAppAuthorizationResult,
+  ConnectFailure,
+} from './port.ts';
 
 /** The last path segment of an ARN, or the UUID itself: the same authorization whichever form names it. */
 const idOf = (identifier: string) => identifier.slice(identifier.lastIndexOf('/') + 1);
@@ -38,6 +52,9 @@ export function submissionKey(input: ConnectAppAuthorizationInput): string {
     : '-';
   return `${authorizationKey(input)}/${code}/${redirect}`;
 }
+
+/** A submission's key in the memory of codes sent: 128 bits of its SHA-256, 22 characters. */
+const memoryKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 22);
 
 /** Resolves when `previous` has settled, or as soon as `signal` aborts. Never rejects. */
 function settledOrAborted(previous: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
@@ -107,9 +124,67 @@ interface Submission {
   callers: Callers;
 }
 
-export function connectOnce(port: AppFabricPort): AppFabricPort {
+/**
+ * How long a code that reached AppFabric is remembered: longer than an authorization code lives
+ * (RFC 6749 recommends at most 10 minutes).
+ */
+export const CODE_MEMORY_MS = 15 * 60_000;
+/** At most this many codes are remembered; the oldest are forgotten first. */
+const MAX_REMEMBERED_CODES = 10_000;
+
+/** Whether AppFabric may have processed the code: a failure that proves it did not is thrown instead. */
+const mayHaveProcessed = (result: ConnectAppAuthorizationResult) =>
+  result.ok || result.errors.some((error) => error.code === 'INVALID_INPUT' || error.code === 'OUTCOME_UNKNOWN');
+
+const ALREADY_SENT: ConnectFailure = {
+  code: 'INVALID_INPUT',
+  message:
+    'This code was already sent to AppFabric, and a code is good once. Start the authorization flow again to get a fresh code.',
+  field: ['input', 'authRequest', 'code'],
+};
+
+export function connectOnce(port: AppFabricPort, now: () => number = Date.now): AppFabricPort {
   /** The submissions being sent, by {@link submissionKey}. */
   const inFlight = new Map<string, Submission>();
+  /**
+   * Submissions with a code AppFabric may have processed, by {@link memoryKey}: when they are
+   * forgotten, in whole seconds (small integers, which V8 stores in the map without a heap object).
+   */
+  const sent = new Map<string, number>();
+  const nowS = () => Math.floor(now() / 1000);
+  const remember = (key: string) => {
+    const at = nowS();
+    // Every entry lives as long, so the map's order is their expiry's: the expired are first.
+    for (const [oldest, expires] of sent) {
+      if (expires > at && sent.size < MAX_REMEMBERED_CODES) break;
+      sent.delete(oldest);
+    }
+    sent.delete(key);
+    sent.set(key, at + CODE_MEMORY_MS / 1000);
+  };
+  const wasSent = (key: string) => {
+    const expires = sent.get(key);
+    if (expires === undefined) return false;
+    if (expires > nowS()) return true;
+    sent.delete(key);
+    return false;
+  };
+  /** A repeat of a code already sent: the authorization's status, without sending anything. */
+  const answerRepeat = async (
+    input: ConnectAppAuthorizationInput,
+    options: Parameters<AppFabricPort['connectAppAuthorization']>[1],
+  ): Promise<ConnectAppAuthorizationResult> => {
+    const current = await port.getAppAuthorization(
+      {
+        appBundleIdentifier: input.appBundleIdentifier,
+        appAuthorizationIdentifier: input.appAuthorizationIdentifier,
+      },
+      options,
+    );
+    return current?.status === 'CONNECTED'
+      ? { ok: true, appAuthorization: current }
+      : { ok: false, errors: [ALREADY_SENT] };
+  };
   /** Per authorization: settles once every submission queued for it so far has settled. */
   const tails = new Map<string, Promise<void>>();
   return {
@@ -122,6 +197,8 @@ export function connectOnce(port: AppFabricPort): AppFabricPort {
         shared.callers.add(options?.signal);
         return shared.outcome;
       }
+      const remembered = input.authRequest ? memoryKey(key) : undefined;
+      if (remembered !== undefined && wasSent(remembered)) return answerRepeat(input, options);
       const callers = new Callers();
       callers.add(options?.signal);
       const signal = options?.signal ? callers.signal : undefined;
@@ -137,10 +214,15 @@ export function connectOnce(port: AppFabricPort): AppFabricPort {
               return port.connectAppAuthorization(input, sendOptions);
             })
           : port.connectAppAuthorization(input, sendOptions)
-      ).finally(() => {
-        callers.done();
-        if (inFlight.get(key)?.outcome === outcome) inFlight.delete(key);
-      });
+      )
+        .then((result) => {
+          if (remembered !== undefined && mayHaveProcessed(result)) remember(remembered);
+          return result;
+        })
+        .finally(() => {
+          callers.done();
+          if (inFlight.get(key)?.outcome === outcome) inFlight.delete(key);
+        });
       inFlight.set(key, { outcome, callers });
       // The next submission waits for this one and for every one before it, even if this one
       // stops waiting early.

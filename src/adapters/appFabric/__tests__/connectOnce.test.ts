@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { CODE_MEMORY_MS, connectOnce } from '../connectOnce.ts';
+import type { AppAuthorizationModel, AppFabricPort, ConnectAppAuthorizationInput } from '../port.ts';
+
+const AUTHORIZATION: AppAuthorizationModel = {
+  arn: 'arn:aws:appfabric:us-east-1:111122223333:appbundle/b/appauthorization/a',
+  appBundleArn: 'arn:aws:appfabric:us-east-1:111122223333:appbundle/b',
+  app: 'SLACK',
+  tenant: { tenantIdentifier: 't', tenantDisplayName: 'T' },
+  status: 'CONNECTED',
+  updatedAt: '2026-12-06T00:00:00.000Z',
+  detail: null,
+};
+
+/** An in-process port that connects every code it is sent, counting sends and status reads. */
+function countingPort() {
+  const counts = { sends: 0, gets: 0 };
+  const port: AppFabricPort = {
+    getAppAuthorization: async () => {
+      counts.gets += 1;
+      return AUTHORIZATION;
+    },
+    listAppAuthorizations: async () => ({ items: [], nextToken: null }),
+    connectAppAuthorization: async () => {
+      counts.sends += 1;
+      return { ok: true, appAuthorization: AUTHORIZATION };
+    },
+  };
+  return { port, counts };
+}
+
+const input = (code: string): ConnectAppAuthorizationInput => ({
+  appBundleIdentifier: 'b',
+  appAuthorizationIdentifier: 'a',
+  authRequest: { redirectUri: 'https://app.example.com/cb', code },
+});
+
+describe('connectOnce: the memory of codes sent', () => {
+  it('forgets a code after CODE_MEMORY_MS', async () => {
+    let now = 1_000_000;
+    const { port, counts } = countingPort();
+    const once = connectOnce(port, () => now);
+    await once.connectAppAuthorization(input('c1'));
+    now += CODE_MEMORY_MS - 1_000;
+    await once.connectAppAuthorization(input('c1'));
+    expect(counts).toEqual({ sends: 1, gets: 1 });
+    now += 1_000;
+    await once.connectAppAuthorization(input('c1'));
+    expect(counts).toEqual({ sends: 2, gets: 1 });
+  });
+
+  it('remembers at most 10,000 codes, forgetting the oldest first', async () => {
+    const { port, counts } = countingPort();
+    const once = connectOnce(port, () => 1_000_000);
+    for (let i = 0; i <= 10_000; i += 1) await once.connectAppAuthorization(input(`c${i}`));
+    expect(counts.sends).toBe(10_001);
+    await once.connectAppAuthorization(input('c10000'));
+    await once.connectAppAuthorization(input('c1'));
+    expect(counts).toEqual({ sends: 10_001, gets: 2 });
+    await once.connectAppAuthorization(input('c0'));
+    expect(counts).toEqual({ sends: 10_002, gets: 2 });
+  });
+
+  it('does not remember a connect without a code (nothing single-use was sent)', async () => {
+    const { port, counts } = countingPort();
+    const once = connectOnce(port);
+    const withoutCode = { appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' };
+    await once.connectAppAuthorization(withoutCode);
+    await once.connectAppAuthorization(withoutCode);
+    expect(counts).toEqual({ sends: 2, gets: 0 });
+  });
+});
