@@ -83,19 +83,35 @@ function describeProblem(inner: string | undefined): string {
   return /["'{}[\]]/.test(inner) ? 'the value is not valid for its type.' : inner;
 }
 
+/** graphql-js's suggestion at the end of a message: ` Did you mean "code"?` */
+const SUGGESTION = / Did you mean [^]*\?$/;
+
 /**
- * Registry errors keep their message; Apollo's request errors (which have no path) keep theirs,
- * without the values they quote; anything else becomes a generic INTERNAL_SERVER_ERROR. The
- * original is logged by the plugin below.
+ * The error formatter. Registry errors keep their message; Apollo's request errors (which have no
+ * path) keep theirs, without the values they quote; anything else becomes a generic
+ * INTERNAL_SERVER_ERROR. The original is logged by the plugin below. With `hideSchemaDetails` (in
+ * production, as Apollo's `hideSchemaDetailsFromClientErrors`, which covers validation errors only)
+ * a variable error's "Did you mean …?" is dropped too: it names fields of the schema.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function createFormatError(
+  hideSchemaDetails: boolean,
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => formatError(formatted, error, hideSchemaDetails);
+}
+
+function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  hideSchemaDetails: boolean,
+): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const code = formatted.extensions?.['code'];
   const safe = isRegistryError(original) || (formatted.path === undefined && isRequestErrorCode(code));
   if (safe) {
+    // Apollo's variable errors carry BAD_USER_INPUT too, so every safe message goes through this.
+    const message = withoutQuotedValues(formatted.message, innerMessage(original));
     return {
-      // Apollo's variable errors carry BAD_USER_INPUT too, so every safe message goes through this.
-      message: withoutQuotedValues(formatted.message, innerMessage(original)),
+      message: hideSchemaDetails ? message.replace(SUGGESTION, '') : message,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: pickExtensions(formatted.extensions),
@@ -187,7 +203,7 @@ export function createApolloServer({
     allowBatchedHttpRequests: false,
     // The process entry owns SIGTERM/SIGINT: readiness first, then drain, then stop (server.ts).
     stopOnTerminationSignals: false,
-    formatError,
+    formatError: createFormatError(production),
     // Operation limits run before any resolver: tokens at parse, depth/aliases/directives/cost
     // once the operation is resolved (where variables, such as `first`, are known).
     parseOptions: limitParseOptions(limits),

@@ -4,7 +4,7 @@
  * Every error a client can see is made here, so the set of codes is closed and documented in one
  * place. Adapters translate their upstream's failures into these codes in exactly one function
  * each; resolvers never invent codes. Anything that is not a registry error is masked by
- * `formatError` in server.ts.
+ * the error formatter in apollo.ts.
  */
 import { GraphQLError } from 'graphql';
 

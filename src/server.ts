@@ -78,7 +78,14 @@ export function createServer({
   let readiness: Readiness = 'starting';
   const schema = createSchema({ publishRequiresScopes: config.publishRequiresScopes });
   const recorder = createRequestRecorder(logger, metrics);
-  const hot = hotPath ? createHotPath({ schema, maxCost: config.operationLimits.maxCost, recorder }) : null;
+  const hot = hotPath
+    ? createHotPath({
+        schema,
+        maxCost: config.operationLimits.maxCost,
+        recorder,
+        hideSchemaDetails: config.production,
+      })
+    : null;
   const apollo = createApolloServer({
     schema,
     production: config.production,

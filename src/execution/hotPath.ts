@@ -23,7 +23,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { getOperationAST, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { formatError } from '../apollo.ts';
+import { createFormatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
 import { createCostEstimator } from '../security/cost.ts';
@@ -82,6 +82,8 @@ export interface HotPathOptions {
   /** The operation cost limit (the other limits are checked before an operation can be hot). */
   maxCost: number;
   recorder: RequestRecorder;
+  /** Production: error messages without schema suggestions, as Apollo's (src/apollo.ts). */
+  hideSchemaDetails: boolean;
   capacity?: number;
 }
 
@@ -165,8 +167,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function createHotPath({ schema, maxCost, recorder, capacity = HOT_OPERATIONS }: HotPathOptions): HotPath {
+export function createHotPath({
+  schema,
+  maxCost,
+  recorder,
+  hideSchemaDetails,
+  capacity = HOT_OPERATIONS,
+}: HotPathOptions): HotPath {
   const operations = new HotOperations<HotOperation>(capacity);
+  const formatError = createFormatError(hideSchemaDetails);
   const estimateCost = createCostEstimator(schema);
 
   /** Apollo's error normalisation (errorNormalize.ts), then this subgraph's formatError. */

@@ -11,7 +11,7 @@ import {
 } from 'graphql';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { formatError } from '../../apollo.ts';
+import { createFormatError } from '../../apollo.ts';
 import { createSchema } from '../../schema.ts';
 import { coerceVariables, createCostEstimator, shapeOf } from '../cost.ts';
 import {
@@ -169,7 +169,7 @@ function harness(
     plugins: [...(options.plugin === false ? [] : [costLimitPlugin(schema, limits)]), standIn],
     includeStacktraceInErrorResponses: false,
     logger: silentLogger,
-    ...(options.formatError ? { formatError } : {}),
+    ...(options.formatError ? { formatError: createFormatError(false) } : {}),
   });
   return { server, reachedExecution: () => reached };
 }
