@@ -115,3 +115,39 @@ describe('infoLineWriter', () => {
     expect(lines).toHaveLength(1);
   });
 });
+
+describe('redaction', () => {
+  it('censors every secret-bearing field, wherever the redaction paths say it may be', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ logLevel: 'info' }, { write: (line: string) => lines.push(line) });
+    const canary = (name: string) => `planted-${name}-9f1c`;
+    logger.info(
+      {
+        req: { headers: { authorization: canary('a'), cookie: canary('b'), 'router-authorization': canary('c') } },
+        headers: { authorization: canary('d'), cookie: canary('e') },
+        upstream: {
+          authorization: canary('f'),
+          clientSecret: canary('g'),
+          client_secret: canary('h'),
+          accessToken: canary('i'),
+          access_token: canary('j'),
+          refreshToken: canary('k'),
+          client_assertion: canary('l'),
+          secretAccessKey: canary('m'),
+          sessionToken: canary('n'),
+        },
+        authRequest: { code: canary('o'), redirectUri: 'https://app.example.com/cb' },
+        input: { authRequest: { code: canary('p') } },
+        variables: { input: canary('q') },
+        request: { variables: { code: canary('r') } },
+        requestId: 'kept-visible',
+      },
+      'a line with secrets',
+    );
+    const line = lines.join('');
+    expect(line).not.toContain('planted-');
+    expect(line.match(/\[Redacted\]/g)).toHaveLength(18);
+    expect(line).toContain('kept-visible');
+    expect(line).toContain('https://app.example.com/cb');
+  });
+});
