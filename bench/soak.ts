@@ -544,6 +544,8 @@ async function startChild(): Promise<Child> {
       LOG_LEVEL,
       REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       CIRCUIT_OPEN_MS: String(CIRCUIT_OPEN_MS),
+      // The load connects the seed's authorizations many times a second, with fresh codes.
+      CONNECT_ATTEMPTS_PER_MINUTE: '0',
       // Nothing routes to this process, so no need to keep serving while draining.
       SHUTDOWN_DELAY_MS: '0',
     },

@@ -79,6 +79,11 @@ export interface Config {
   operationConcurrency: number | null;
   /** `MAX_UPSTREAM_REQUESTS_PER_OPERATION`, default 500: upstream calls one GraphQL operation may make. */
   maxUpstreamRequestsPerOperation: number;
+  /**
+   * `CONNECT_ATTEMPTS_PER_MINUTE`, default 10: connectAppAuthorization attempts per app
+   * authorization and minute, in this process (0: no limit).
+   */
+  connectAttemptsPerMinute: number;
   /** Caller authentication. Production refuses to start without it unless `AUTH_DISABLED=true`. */
   auth: AuthConfig;
   /** `ROUTER_SECRET`: when set, every GraphQL request must carry it in `router-authorization`. */
@@ -251,6 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
     ? integer('OPERATION_CONCURRENCY', 0, 1, 100_000)
     : null;
   const maxUpstreamRequestsPerOperation = integer('MAX_UPSTREAM_REQUESTS_PER_OPERATION', 500, 1, 100_000);
+  const connectAttemptsPerMinute = integer('CONNECT_ATTEMPTS_PER_MINUTE', 10, 0, 100_000);
   const auth = authConfig(env, problems, boolean, production);
   // Real upstream data served without caller authentication (outside production, where that is
   // the default) stays on this machine unless HOST says otherwise: an AWS_REGION or a ConductorOne
@@ -297,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamConcurrency,
     operationConcurrency,
     maxUpstreamRequestsPerOperation,
+    connectAttemptsPerMinute,
     auth,
     routerSecret,
     publishRequiresScopes,

@@ -404,6 +404,32 @@ describe('connectAppAuthorization', () => {
   });
 });
 
+describe('connect attempts per authorization (CONNECT_ATTEMPTS_PER_MINUTE)', () => {
+  let r: TestServer;
+  beforeAll(async () => {
+    r = await startTestServer({ config: { connectAttemptsPerMinute: 2 } });
+  });
+  afterAll(() => r.close());
+
+  it('refuses an attempt over the limit with REQUEST_LIMIT_EXCEEDED, sending nothing', async () => {
+    r.sandbox.aws!.setLatency(0);
+    const send = (code: string, app = 'SLACK') => r.query(MUTATION, { input: input(code, app) });
+    const first = newCode();
+    expect((await send(first)).body.errors).toBeUndefined();
+    expect((await send(newCode())).body.errors).toBeUndefined();
+    const over = newCode();
+    const refused = await send(over);
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors![0]!.extensions).toEqual({ code: 'REQUEST_LIMIT_EXCEEDED' });
+    // Repeats count too: the first code again is refused as well, rather than answered.
+    expect((await send(first)).body.errors![0]!.extensions).toEqual({ code: 'REQUEST_LIMIT_EXCEEDED' });
+    // Another authorization has its own attempts.
+    expect((await send(newCode(), 'GOOGLE')).body.errors).toBeUndefined();
+    expect(r.calls()['appFabric']).toEqual({ ConnectAppAuthorization: 3 });
+    for (const text of [refused.text, ...r.logs]) expect(text).not.toContain(over);
+  });
+});
+
 describe('connectAppAuthorization within the request deadline', () => {
   // The deadline (1.2 s) comes long before the upstream headers timeout (5 s), as with the
   // defaults, where both are 10 s.

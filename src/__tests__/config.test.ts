@@ -40,6 +40,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('limits connect attempts to 10 a minute per authorization unless CONNECT_ATTEMPTS_PER_MINUTE says otherwise', () => {
+    expect(loadConfig({}).connectAttemptsPerMinute).toBe(10);
+    expect(loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: '0' }).connectAttemptsPerMinute).toBe(0);
+    expect(loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: '30' }).connectAttemptsPerMinute).toBe(30);
+    for (const bad of ['-1', '1.5', 'many']) {
+      expect(() => loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: bad })).toThrow(
+        `CONNECT_ATTEMPTS_PER_MINUTE must be an integer from 0 to 100000 (got "${bad}").`,
+      );
+    }
+  });
+
   it('listens on loopback only when real upstreams run without caller authentication outside production', () => {
     expect(loadConfig({}).host).toBe('0.0.0.0'); // the sandbox: demo data
     expect(loadConfig({ AWS_REGION: 'us-east-1' }).host).toBe('127.0.0.1');

@@ -76,7 +76,13 @@ export const USER_AGENT = 'connector-auth-subgraph/0.1.0';
 
 type AdapterConfig = Pick<
   Config,
-  'upstreams' | 'aws' | 'conductorOne' | 'upstreamTimeouts' | 'upstreamConcurrency' | 'circuit'
+  | 'upstreams'
+  | 'aws'
+  | 'conductorOne'
+  | 'upstreamTimeouts'
+  | 'upstreamConcurrency'
+  | 'circuit'
+  | 'connectAttemptsPerMinute'
 >;
 
 export async function createAdapters(config: AdapterConfig, options: CreateAdaptersOptions): Promise<CreatedAdapters> {
@@ -253,6 +259,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
       ),
       appFabric: connectOnce(
         guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'), observer, breakers.appFabric),
+        { attemptsPerMinute: config.connectAttemptsPerMinute },
       ),
       conductorOne: guardPort(
         conductorOne,

@@ -78,6 +78,8 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     upstreamConcurrency: { concurrency: 64, maxQueue: 1000 },
     operationConcurrency: null,
     maxUpstreamRequestsPerOperation: 500,
+    // Off unless a test turns it on: the connect tests send many codes for one authorization.
+    connectAttemptsPerMinute: 0,
     auth: { kind: 'disabled', explicit: false },
     routerSecret: null,
     publishRequiresScopes: false,

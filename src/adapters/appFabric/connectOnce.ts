@@ -23,6 +23,10 @@
  *   refusal before the code was looked at: NOT_FOUND, ACCESS_DENIED, another 4xx) leave it free
  *   to be sent again.
  *
+ * - Attempts are limited per authorization (`CONNECT_ATTEMPTS_PER_MINUTE`, a token bucket that
+ *   refills that many a minute). An attempt over the limit is refused with REQUEST_LIMIT_EXCEEDED
+ *   before anything is sent; joining an identical submission in flight is not an attempt.
+ *
  * This holds per process: replicas behind a load balancer do not see each other's submissions.
  */
 import { createHash } from 'node:crypto';
@@ -143,7 +147,66 @@ const ALREADY_SENT: ConnectFailure = {
   field: ['input', 'authRequest', 'code'],
 };
 
-export function connectOnce(port: AppFabricPort, now: () => number = Date.now): AppFabricPort {
+/** At most this many authorizations have a bucket; full ones are dropped first. */
+const MAX_BUCKETS = 10_000;
+
+/** Connect attempts per authorization: a token bucket each, `perMinute` tokens refilled a minute. */
+class AttemptLimiter {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #perMinute: number;
+  readonly #now: () => number;
+
+  constructor(perMinute: number, now: () => number) {
+    this.#perMinute = perMinute;
+    this.#now = now;
+  }
+
+  /** Takes a token for the authorization; false when its bucket is empty. */
+  take(authorization: string): boolean {
+    if (this.#perMinute === 0) return true;
+    const at = this.#now();
+    let bucket = this.#buckets.get(authorization);
+    if (bucket) {
+      bucket.tokens = this.#refilled(bucket, at);
+      bucket.at = at;
+    } else {
+      if (this.#buckets.size >= MAX_BUCKETS) this.#prune(at);
+      bucket = { tokens: this.#perMinute, at };
+      this.#buckets.set(authorization, bucket);
+    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  #refilled(bucket: { tokens: number; at: number }, at: number): number {
+    return Math.min(this.#perMinute, bucket.tokens + ((at - bucket.at) * this.#perMinute) / 60_000);
+  }
+
+  /** Drops the buckets that have refilled (as good as new), then, if need be, the oldest. */
+  #prune(at: number): void {
+    for (const [key, bucket] of this.#buckets) {
+      if (this.#refilled(bucket, at) >= this.#perMinute) this.#buckets.delete(key);
+    }
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size < MAX_BUCKETS) break;
+      this.#buckets.delete(key);
+    }
+  }
+}
+
+export interface ConnectOnceOptions {
+  /** Attempts per authorization and minute; 0 for no limit. Default 10. */
+  attemptsPerMinute?: number;
+  /** The clock, in epoch ms (tests). */
+  now?: () => number;
+}
+
+export function connectOnce(
+  port: AppFabricPort,
+  { attemptsPerMinute = 10, now = Date.now }: ConnectOnceOptions = {},
+): AppFabricPort {
+  const attempts = new AttemptLimiter(attemptsPerMinute, now);
   /** The submissions being sent, by {@link submissionKey}. */
   const inFlight = new Map<string, Submission>();
   /**
@@ -197,13 +260,20 @@ export function connectOnce(port: AppFabricPort, now: () => number = Date.now): 
         shared.callers.add(options?.signal);
         return shared.outcome;
       }
+      const authorization = authorizationKey(input);
+      if (!attempts.take(authorization)) {
+        return Promise.reject(
+          ERRORS.REQUEST_LIMIT_EXCEEDED.err(
+            'Too many connect attempts for this app authorization in the last minute; nothing was sent. Retry later.',
+          ),
+        );
+      }
       const remembered = input.authRequest ? memoryKey(key) : undefined;
       if (remembered !== undefined && wasSent(remembered)) return answerRepeat(input, options);
       const callers = new Callers();
       callers.add(options?.signal);
       const signal = options?.signal ? callers.signal : undefined;
       const sendOptions = signal ? { ...options, signal } : options;
-      const authorization = authorizationKey(input);
       const previous = tails.get(authorization);
       const outcome = (
         previous

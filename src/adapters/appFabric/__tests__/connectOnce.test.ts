@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { CODE_MEMORY_MS, connectOnce } from '../connectOnce.ts';
 import type { AppAuthorizationModel, AppFabricPort, ConnectAppAuthorizationInput } from '../port.ts';
@@ -39,7 +40,7 @@ describe('connectOnce: the memory of codes sent', () => {
   it('forgets a code after CODE_MEMORY_MS', async () => {
     let now = 1_000_000;
     const { port, counts } = countingPort();
-    const once = connectOnce(port, () => now);
+    const once = connectOnce(port, { now: () => now, attemptsPerMinute: 0 });
     await once.connectAppAuthorization(input('c1'));
     now += CODE_MEMORY_MS - 1_000;
     await once.connectAppAuthorization(input('c1'));
@@ -51,7 +52,7 @@ describe('connectOnce: the memory of codes sent', () => {
 
   it('remembers at most 10,000 codes, forgetting the oldest first', async () => {
     const { port, counts } = countingPort();
-    const once = connectOnce(port, () => 1_000_000);
+    const once = connectOnce(port, { now: () => 1_000_000, attemptsPerMinute: 0 });
     for (let i = 0; i <= 10_000; i += 1) await once.connectAppAuthorization(input(`c${i}`));
     expect(counts.sends).toBe(10_001);
     await once.connectAppAuthorization(input('c10000'));
@@ -63,10 +64,40 @@ describe('connectOnce: the memory of codes sent', () => {
 
   it('does not remember a connect without a code (nothing single-use was sent)', async () => {
     const { port, counts } = countingPort();
-    const once = connectOnce(port);
+    const once = connectOnce(port, { attemptsPerMinute: 0 });
     const withoutCode = { appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' };
     await once.connectAppAuthorization(withoutCode);
     await once.connectAppAuthorization(withoutCode);
     expect(counts).toEqual({ sends: 2, gets: 0 });
+  });
+});
+
+describe('connectOnce: attempts per authorization', () => {
+  it('refuses attempts over the limit before sending, and allows them again as the bucket refills', async () => {
+    let now = 1_000_000;
+    const { port, counts } = countingPort();
+    const once = connectOnce(port, { now: () => now, attemptsPerMinute: 3 });
+    for (const code of ['c1', 'c2', 'c3']) await once.connectAppAuthorization(input(code));
+    const refused = once.connectAppAuthorization(input('c4'));
+    await expect(refused).rejects.toBeInstanceOf(GraphQLError);
+    await expect(refused).rejects.toMatchObject({ extensions: { code: 'REQUEST_LIMIT_EXCEEDED' } });
+    expect(counts.sends).toBe(3);
+    // Another authorization has its own bucket.
+    await once.connectAppAuthorization({ ...input('c4'), appAuthorizationIdentifier: 'other' });
+    expect(counts.sends).toBe(4);
+    // One token comes back every 20 s.
+    now += 20_000;
+    await once.connectAppAuthorization(input('c4'));
+    await expect(once.connectAppAuthorization(input('c5'))).rejects.toMatchObject({
+      extensions: { code: 'REQUEST_LIMIT_EXCEEDED' },
+    });
+    expect(counts.sends).toBe(5);
+  });
+
+  it('does not count joining an identical submission in flight', async () => {
+    const { port, counts } = countingPort();
+    const once = connectOnce(port, { attemptsPerMinute: 1 });
+    await Promise.all([once.connectAppAuthorization(input('c1')), once.connectAppAuthorization(input('c1'))]);
+    expect(counts.sends).toBe(1);
   });
 });
