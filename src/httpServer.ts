@@ -292,6 +292,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
 
+    // The deadline runs from the request's arrival, so that checking the caller's token (a key set
+    // fetched for up to 5 s) and reading the body count against it: a router times the request
+    // from when it sent it.
+    const deadline = requestDeadline(res, deadlines);
     let caller: Caller;
     try {
       caller = await options.authenticator.authenticate(req.headers);
@@ -354,7 +358,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const request: RequestScope = {
       requestId,
       log: lazyChildLogger(logger, requestId),
-      ...requestDeadline(res, deadlines),
+      ...deadline,
       caller,
       waitedMs: undefined,
     };

@@ -213,6 +213,49 @@ describe('remote JWKS and the router secret', () => {
   });
 });
 
+describe('the request deadline', () => {
+  it("runs from the request's arrival: a slow key set counts against it", async () => {
+    const keys = await serveJwks([signer]);
+    // The key set answers after 1.5 s, through a proxy that holds each fetch.
+    const slow = createServer((_req, res) => {
+      setTimeout(() => {
+        void fetch(keys.url).then(async (answer) => {
+          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+        });
+      }, 1_500);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const t = await startTestServer({
+      config: {
+        requestTimeoutMs: 1_000,
+        auth: {
+          kind: 'jwt',
+          key: { jwksUrl: new URL(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/jwks.json`) },
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['ES256'],
+        },
+      },
+    });
+    try {
+      t.sandbox.aws!.setLatency(5_000);
+      const started = Date.now();
+      const res = await t.query('{ connectorDestination(id: "dest-lumen-eu") { name } }', undefined, {
+        ...bearer(await signer.sign({ scope: ALL })),
+      });
+      const elapsed = Date.now() - started;
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+      // Answered once the key set came (1.5 s), its deadline long past; not a full second later.
+      expect(elapsed).toBeGreaterThanOrEqual(1_400);
+      expect(elapsed).toBeLessThan(2_200);
+    } finally {
+      await t.close();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+      await keys.close();
+    }
+  });
+});
+
 describe('a key set that cannot be read', () => {
   /** A JWKS endpoint that answers as `mode` says; `down` closes it. */
   async function keySet(mode: { status: number; body: string }) {
