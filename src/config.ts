@@ -141,6 +141,11 @@ export type AuthConfig =
       audience: string;
       /** `AUTH_JWT_ALGORITHMS`, default `RS256,ES256,PS256,EdDSA`. Never `none` or HMAC. */
       algorithms: string[];
+      /**
+       * `AUTH_MAX_TOKEN_AGE_S`: when set, tokens must carry `iat` and be at most this old, whatever
+       * their `exp` says. Unset: only `exp` bounds a token.
+       */
+      maxTokenAgeS?: number | undefined;
     }
   | {
       kind: 'disabled';
@@ -383,7 +388,20 @@ function authConfig(
       problems.push('AUTH_JWT_PUBLIC_KEY is not a PEM public key.');
     }
   }
-  return { kind: 'jwt', key, issuer: issuer ?? '', audience: audience ?? '', algorithms };
+  const maxAge = value('AUTH_MAX_TOKEN_AGE_S');
+  let maxTokenAgeS: number | undefined;
+  if (maxAge !== undefined) {
+    if (/^\d+$/.test(maxAge) && Number(maxAge) >= 1 && Number(maxAge) <= 31_536_000) maxTokenAgeS = Number(maxAge);
+    else problems.push(`AUTH_MAX_TOKEN_AGE_S must be an integer from 1 to 31536000 (got "${maxAge}").`);
+  }
+  return {
+    kind: 'jwt',
+    key,
+    issuer: issuer ?? '',
+    audience: audience ?? '',
+    algorithms,
+    ...(maxTokenAgeS !== undefined ? { maxTokenAgeS } : {}),
+  };
 }
 
 /** Loopback hosts may use plain http (local test servers); every other ConductorOne origin is https. */

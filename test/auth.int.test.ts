@@ -63,6 +63,18 @@ describe('JWT authentication (PEM key)', () => {
             .sign(Buffer.from(signer.publicKeyPem)),
         ),
     ],
+    [
+      'a token without exp',
+      async () =>
+        bearer(
+          await new SignJWT({ scope: ALL })
+            .setProtectedHeader({ alg: 'ES256', kid: signer.kid })
+            .setIssuer(ISSUER)
+            .setAudience(AUDIENCE)
+            .setIssuedAt()
+            .sign(signer.privateKey),
+        ),
+    ],
   ])('refuses %s with 401 UNAUTHENTICATED before any execution', async (_name, headers) => {
     const res = await t.query(query, undefined, await headers());
     expect(res.status).toBe(401);
@@ -210,6 +222,30 @@ describe('remote JWKS and the router secret', () => {
     expect(
       (await t.query(query, undefined, { ...token, 'router-authorization': 'router-shared-secret-0123456780' })).status,
     ).toBe(401);
+  });
+});
+
+describe('AUTH_MAX_TOKEN_AGE_S', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ config: { auth: { ...jwtAuth(signer), maxTokenAgeS: 60 } } });
+  });
+  afterAll(() => t.close());
+  const query = '{ connectorDestination(id: "dest-lumen-eu") { name } }';
+  const token = (issuedAt: number | null) => {
+    const jwt = new SignJWT({ scope: ALL })
+      .setProtectedHeader({ alg: 'ES256', kid: signer.kid })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('1h');
+    return (issuedAt === null ? jwt : jwt.setIssuedAt(issuedAt)).sign(signer.privateKey);
+  };
+
+  it('refuses a token older than the limit although its exp is still ahead, and one without iat', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await t.query(query, undefined, bearer(await token(now - 10)))).status).toBe(200);
+    expect((await t.query(query, undefined, bearer(await token(now - 120)))).status).toBe(401);
+    expect((await t.query(query, undefined, bearer(await token(null)))).status).toBe(401);
   });
 });
 

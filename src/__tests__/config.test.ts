@@ -221,6 +221,17 @@ describe('loadConfig: caller authentication', () => {
     expect(loadConfig({ ...base, AUTH_JWKS_URL: 'http://127.0.0.1:9000/jwks' }).auth).toMatchObject({ kind: 'jwt' });
   });
 
+  it('bounds token age only when AUTH_MAX_TOKEN_AGE_S is set', () => {
+    const base = { AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_JWT_PUBLIC_KEY: pem() };
+    expect(loadConfig(base).auth).not.toHaveProperty('maxTokenAgeS');
+    expect(loadConfig({ ...base, AUTH_MAX_TOKEN_AGE_S: '3600' }).auth).toMatchObject({ maxTokenAgeS: 3600 });
+    for (const bad of ['0', '1h', '-5', '31536001']) {
+      expect(() => loadConfig({ ...base, AUTH_MAX_TOKEN_AGE_S: bad })).toThrow(
+        `AUTH_MAX_TOKEN_AGE_S must be an integer from 1 to 31536000 (got "${bad}").`,
+      );
+    }
+  });
+
   it('keeps the router secret and cursor key out of any printout', () => {
     const config = loadConfig({
       ROUTER_SECRET: 'planted-router-secret-value',

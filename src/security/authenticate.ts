@@ -108,6 +108,8 @@ export function createAuthenticator(auth: AuthConfig, routerSecret: Secret | nul
           algorithms: auth.algorithms,
           clockTolerance: 30,
           requiredClaims: ['exp'],
+          // jose then requires `iat` too.
+          ...(auth.maxTokenAgeS !== undefined ? { maxTokenAge: auth.maxTokenAgeS } : {}),
         };
         const { payload } =
           typeof verifyKey === 'function'

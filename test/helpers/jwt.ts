@@ -66,6 +66,6 @@ export async function serveJwks(
 }
 
 /** The test-server `auth` config that accepts tokens from `signer` (ES256 unless told otherwise). */
-export function jwtAuth(signer: TestSigner, algorithms: string[] = ['ES256']): AuthConfig {
+export function jwtAuth(signer: TestSigner, algorithms: string[] = ['ES256']): Extract<AuthConfig, { kind: 'jwt' }> {
   return { kind: 'jwt', key: { publicKeyPem: signer.publicKeyPem }, issuer: ISSUER, audience: AUDIENCE, algorithms };
 }
