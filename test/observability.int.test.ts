@@ -95,6 +95,37 @@ describe('observability of one query', () => {
     );
   });
 
+  it('logs how many attempts a failed upstream call made and how long it waited between them', async () => {
+    const failures = (requestId: string) =>
+      t.logs.map((l) => JSON.parse(l)).filter((l) => l.requestId === requestId && l.msg === 'upstream call failed');
+    // A service error, then a connection reset (a transport failure), three attempts each.
+    t.sandbox.aws!.inject('GetConnectorDestination', {
+      kind: 'error',
+      status: 500,
+      type: 'InternalServerException',
+      times: 3,
+    });
+    await t.query(QUERY, undefined, { 'x-request-id': 'obs-req-retried-500' });
+    t.sandbox.aws!.inject('GetConnectorDestination', { kind: 'reset', times: 3 });
+    await t.query(QUERY, undefined, { 'x-request-id': 'obs-req-retried-reset' });
+    t.sandbox.conductorOne!.inject('GetCredentials', { kind: 'error', status: 503, times: 3 });
+    await t.query(
+      '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-app-key") { id } }',
+      undefined,
+      { 'x-request-id': 'obs-req-retried-c1' },
+    );
+    for (const [requestId, operation] of [
+      ['obs-req-retried-500', 'GetConnectorDestination'],
+      ['obs-req-retried-reset', 'GetConnectorDestination'],
+      ['obs-req-retried-c1', 'GetCredentials'],
+    ] as const) {
+      expect(failures(requestId), requestId).toEqual([
+        expect.objectContaining({ operation, attempts: 3, retryDelayMs: expect.any(Number) }),
+      ]);
+      expect(failures(requestId)[0].retryDelayMs, requestId).toBeGreaterThan(0);
+    }
+  });
+
   it('labels an unexpected error alike on every path (graphql-js, compiled, hot)', async () => {
     const count = async (outcome: string) => {
       const text = await (await fetch(`${t.origin}/metrics`)).text();

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildQueryString } from '@smithy/querystring-builder';
 import type { Dispatcher } from 'undici';
+import { recordAttempts } from '../http/attempts.ts';
 import { createUpstreamPool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
 import type { CallOptions } from '../types.ts';
@@ -149,6 +150,7 @@ export class AwsRestJsonClient {
         const verdict = classify(error, spec.retry, skewCorrected);
         const fail = () => {
           if (error instanceof AwsServiceException) Object.assign(error.$metadata, { attempts, totalRetryDelay });
+          recordAttempts(error, attempts, totalRetryDelay);
           outcome?.({
             operation: spec.name,
             attempts,

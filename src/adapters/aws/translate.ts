@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ERRORS, isRegistryError, type UpstreamName } from '../../errors.ts';
 import { redactText } from '../../redact.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
+import { attemptsOf } from '../http/attempts.ts';
 import { TransportError } from '../http/transport.ts';
 import { failedCall } from '../callLog.ts';
 import type { CallOptions } from '../types.ts';
@@ -73,12 +74,12 @@ export function describeAwsFailure(error: unknown, known: readonly string[] = []
       errorType: redactText(error.name, 80, known), // from the upstream: x-amzn-errortype or the body
       status: error.$metadata.httpStatusCode,
       upstreamRequestId: error.$metadata.requestId,
-      attempts: error.$metadata.attempts,
       message: redactText(error.message, 300, known),
+      ...attemptsOf(error),
     };
   }
   if (error instanceof TransportError)
-    return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent };
+    return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent, ...attemptsOf(error) };
   if (error instanceof Error) return { errorType: error.name, message: redactText(error.message, 300, known) };
   return { errorType: typeof error };
 }

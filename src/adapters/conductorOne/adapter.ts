@@ -6,6 +6,7 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { ERRORS, isRegistryError } from '../../errors.ts';
 import { redactText } from '../../redact.ts';
+import { attemptsOf } from '../http/attempts.ts';
 import { TransportError } from '../http/transport.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
 import type { CallOptions } from '../types.ts';
@@ -62,11 +63,13 @@ function describe(error: unknown): Record<string, unknown> {
       code: typeof error.code === 'string' ? redactText(error.code, 64) : error.code,
       upstreamRequestId: error.requestId,
       upstreamMessage: error.upstreamMessage === undefined ? undefined : redactText(error.upstreamMessage),
+      ...attemptsOf(error),
     };
   }
   if (error instanceof TokenEndpointError)
     return { tokenEndpointStatus: error.status, oauthError: error.oauthError && redactText(error.oauthError, 64) };
-  if (error instanceof TransportError) return { errorType: error.name, code: error.code, timeout: error.timeout };
+  if (error instanceof TransportError)
+    return { errorType: error.name, code: error.code, timeout: error.timeout, ...attemptsOf(error) };
   if (error instanceof Error) return { errorType: error.name, message: redactText(error.message) };
   return { errorType: typeof error };
 }

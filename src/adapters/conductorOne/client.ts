@@ -8,6 +8,7 @@
 import type { Dispatcher } from 'undici';
 import { createUpstreamPool, type Pool } from '../http/pool.ts';
 import { injectTraceHeaders } from '../../tracing.ts';
+import { recordAttempts } from '../http/attempts.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
 import { headerOf } from '../../httpHeaders.ts';
@@ -158,6 +159,7 @@ export class ConductorOneClient {
     const maxAttempts = this.#options.maxAttempts ?? 3;
     let refreshedAfter401 = false;
     let token = await this.#quota.acquireInitialRetryToken('conductorOne');
+    let retryDelayMs = 0;
     for (let attempt = 1; ; attempt++) {
       let error: unknown;
       try {
@@ -189,7 +191,7 @@ export class ConductorOneClient {
         attempt >= maxAttempts ||
         !(throttled || (transient && (call.idempotent || (error instanceof TransportError && !error.sent))))
       ) {
-        throw error;
+        throw recordAttempts(error, attempt, retryDelayMs);
       }
       try {
         // The shared retry budget: a failing upstream soon gets no retries at all.
@@ -197,13 +199,14 @@ export class ConductorOneClient {
           errorType: throttled ? 'THROTTLING' : 'TRANSIENT',
         });
       } catch {
-        throw error;
+        throw recordAttempts(error, attempt, retryDelayMs);
       }
       const hinted = error instanceof ConductorOneApiError ? error.retryAfterMs : undefined;
-      if (hinted !== undefined && hinted > MAX_RETRY_AFTER_MS) throw error;
+      if (hinted !== undefined && hinted > MAX_RETRY_AFTER_MS) throw recordAttempts(error, attempt, retryDelayMs);
       const delay = Math.max(fullJitter(BACKOFF_BASE_MS, BACKOFF_CAP_MS, attempt - 1, this.#random), hinted ?? 0);
       if (!(await waitBeforeRetry(delay, { signal: options.signal, deadline: options.deadline, now: this.#now })))
-        throw error;
+        throw recordAttempts(error, attempt, retryDelayMs);
+      retryDelayMs += delay;
       this.#options.onRetry?.(call.operation, 1);
     }
   }
