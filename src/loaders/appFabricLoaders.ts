@@ -1,5 +1,9 @@
-import { refFromAppAuthorizationArn } from '../adapters/appFabric/mapping.ts';
-import type { AppAuthorizationModel, AppAuthorizationRef, AppFabricPort } from '../adapters/appFabric/port.ts';
+import {
+  refFromAppAuthorizationArn,
+  type AppAuthorizationModel,
+  type AppAuthorizationRef,
+  type AppFabricPort,
+} from '../adapters/appFabric/port.ts';
 import type { CallOptions } from '../adapters/types.ts';
 import { badUserInput } from '../errors.ts';
 import { fanOut } from './fanOut.ts';

@@ -1,5 +1,8 @@
-import { refFromAppAuthorizationArn } from '../adapters/appFabric/mapping.ts';
-import type { AppAuthorizationDetail, AppAuthorizationModel } from '../adapters/appFabric/port.ts';
+import {
+  refFromAppAuthorizationArn,
+  type AppAuthorizationDetail,
+  type AppAuthorizationModel,
+} from '../adapters/appFabric/port.ts';
 import type { AppAuthorizationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { canonicalAppAuthorizationRef, notAnAuthorizationArn } from '../loaders/appFabricLoaders.ts';

@@ -1,4 +1,4 @@
-import { deriveCredentialStatus } from '../adapters/conductorOne/mapping.ts';
+import { deriveCredentialStatus } from '../adapters/conductorOne/port.ts';
 import type { ConnectorCredentialResolvers } from '../__generated__/resolvers-types.ts';
 import { conductorOneId } from '../validation.ts';
 

@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { formatDateTime, normalizeDateTime } from '../adapters/mappingHelpers.ts';
+import { formatDateTime, normalizeDateTime } from '../dateTime.ts';
 
 /**
  * A Date, or an RFC 3339 date-time with `T` between date and time, as the schema's canonical UTC

@@ -6,31 +6,17 @@ import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import {
-  inputPathFromAppFabricField,
-  refFromAppAuthorizationArn,
-  toAppAuthorization,
-  toAppAuthorizationSummary,
-} from '../appFabric/mapping.ts';
-import {
-  deriveCredentialStatus,
-  toConductorOneApp,
-  toConductorOneConnector,
-  toConnectorCredential,
-} from '../conductorOne/mapping.ts';
+import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from '../appFabric/mapping.ts';
+import { refFromAppAuthorizationArn } from '../appFabric/port.ts';
+import { toConductorOneApp, toConductorOneConnector, toConnectorCredential } from '../conductorOne/mapping.ts';
+import { deriveCredentialStatus } from '../conductorOne/port.ts';
 import {
   toCloudConnector,
   toConnectorDestination,
   toConnectorDestinationSummary,
 } from '../iotManagedIntegrations/mapping.ts';
-import {
-  formatDateTime,
-  isCanonicalDateTime,
-  normalizeDateTime,
-  optionalDateTime,
-  optionalInteger,
-  UpstreamDataError,
-} from '../mappingHelpers.ts';
+import { formatDateTime, isCanonicalDateTime, normalizeDateTime } from '../../dateTime.ts';
+import { optionalDateTime, optionalInteger, UpstreamDataError } from '../mappingHelpers.ts';
 
 describe('IoT Managed Integrations', () => {
   it('maps a GetConnectorDestination response, mixed PascalCase and camelCase', () => {

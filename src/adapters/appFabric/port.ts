@@ -86,3 +86,16 @@ export const APPFABRIC_OPERATIONS = {
   listAppAuthorizations: 'ListAppAuthorizations',
   connectAppAuthorization: 'ConnectAppAuthorization',
 } as const satisfies Record<keyof AppFabricPort, string>;
+
+/**
+ * Splits an app authorization ARN into the identifiers GetAppAuthorization takes. The resource
+ * part is `appbundle/<bundle>/appauthorization/<authorization>` (Service Authorization Reference),
+ * so the bundle ARN is the ARN cut before `/appauthorization/`. Null when the ARN has another shape.
+ */
+export function refFromAppAuthorizationArn(
+  arn: string,
+): { appBundleIdentifier: string; appAuthorizationIdentifier: string } | null {
+  const match = /^(arn:[^:]+:appfabric:[^:]*:[^:]*:appbundle\/[^/]+)\/appauthorization\/[^/]+$/.exec(arn);
+  if (!match?.[1]) return null;
+  return { appBundleIdentifier: match[1], appAuthorizationIdentifier: arn };
+}

@@ -1,5 +1,5 @@
 /** Member pickers for restJson1 outputs: keep declared members only, as the SDK's `take()` does. */
-import { normalizeDateTime } from '../mappingHelpers.ts';
+import { normalizeDateTime } from '../../dateTime.ts';
 
 export function pick<K extends string>(source: unknown, members: readonly K[]): Partial<Record<K, unknown>> {
   const out: Partial<Record<K, unknown>> = {};

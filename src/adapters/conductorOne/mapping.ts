@@ -10,7 +10,6 @@ import type {
   ConductorOneConnectorModel,
   ConnectorCredentialKey,
   ConnectorCredentialModel,
-  ConnectorCredentialStatus,
   ConnectorSyncStatus,
 } from './port.ts';
 import type { AppWire, ConnectorCredentialWire, ConnectorWire } from './types.ts';
@@ -58,16 +57,6 @@ export function toConnectorCredential(
     expiresTime: dateTime(wire.expiresTime, 'expiresTime'),
     lastUsedAt: dateTime(wire.lastUsedAt, 'lastUsedAt'),
   };
-}
-
-/** REVOKED when deletedAt is set, EXPIRED when expiresTime is past, else ACTIVE. */
-export function deriveCredentialStatus(
-  credential: Pick<ConnectorCredentialModel, 'deletedAt' | 'expiresTime'>,
-  now: Date,
-): ConnectorCredentialStatus {
-  if (credential.deletedAt !== null) return 'REVOKED';
-  if (credential.expiresTime !== null && Date.parse(credential.expiresTime) <= now.getTime()) return 'EXPIRED';
-  return 'ACTIVE';
 }
 
 /** A `connectorView.connector`. */

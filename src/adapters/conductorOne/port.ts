@@ -61,3 +61,13 @@ export const CONDUCTORONE_OPERATIONS = {
   getConnector: 'GetConnector',
   searchAppsById: 'SearchApps',
 } as const satisfies Record<keyof ConductorOnePort, string>;
+
+/** REVOKED when deletedAt is set, EXPIRED when expiresTime is past, else ACTIVE. */
+export function deriveCredentialStatus(
+  credential: Pick<ConnectorCredentialModel, 'deletedAt' | 'expiresTime'>,
+  now: Date,
+): ConnectorCredentialStatus {
+  if (credential.deletedAt !== null) return 'REVOKED';
+  if (credential.expiresTime !== null && Date.parse(credential.expiresTime) <= now.getTime()) return 'EXPIRED';
+  return 'ACTIVE';
+}
