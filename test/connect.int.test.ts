@@ -311,6 +311,22 @@ describe('connectAppAuthorization', () => {
     expectNowhere(code, JSON.stringify((await second).res.body));
   });
 
+  it('records a client that leaves while the send waits out a throttle as a cancellation, not a failure', async () => {
+    sim.inject('ConnectAppAuthorization', { kind: 'throttle', retryAfterSeconds: 1 });
+    const logsBefore = t.logs.length;
+    await connectAndLeave(newCode(), 300);
+    await new Promise((r) => setTimeout(r, 900));
+    const lines = t.logs.slice(logsBefore).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: 'upstream call cancelled', operation: 'ConnectAppAuthorization', level: 20 }),
+        expect.objectContaining({ msg: 'graphql request', outcome: 'cancelled' }),
+      ]),
+    );
+    expect(lines.filter((l) => l['msg'] === 'upstream call failed')).toEqual([]);
+    expect(sends()).toBe(1);
+  });
+
   it('still sends a queued double submission when its first caller leaves while it waits', async () => {
     // A first code holds the authorization for 300 ms; the second code's first caller leaves
     // while it waits for its turn, and its identical retry is still waiting.

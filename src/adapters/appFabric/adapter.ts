@@ -3,12 +3,12 @@
  * failures are logged and translated; the connect step has its own outcome rules below.
  */
 import type { Logger } from 'pino';
-import { ERRORS } from '../../errors.ts';
 import { deadlineExceeded, whenAborted } from '../../deadlines.ts';
 import { AwsServiceException } from '../aws/errors.ts';
 import { TransportError } from '../http/transport.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
 import { createAwsCalls, describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
+import { failedCall } from '../callLog.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
@@ -51,6 +51,13 @@ function reserveForCheck(
     },
   };
 }
+
+/** AppFabric's refusals of a connect that the payload answers as user errors. */
+const ANSWERED_AS_USER_ERRORS: ReadonlySet<string> = new Set([
+  'ValidationException',
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+]);
 
 const OUTCOME_UNKNOWN: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
@@ -158,12 +165,21 @@ export function createAppFabricAdapter(
       } catch (error) {
         // AppFabric may echo the request in its message: the code is scrubbed by value.
         const known = input.authRequest ? [input.authRequest.code, input.authRequest.redirectUri] : [];
-        log.warn(
-          { requestId: options?.requestId, upstream: NAME, operation, ...describeAwsFailure(error, known) },
-          'upstream call failed',
-        );
+        const failure = { upstream: NAME, operation, ...describeAwsFailure(error, known) };
+        const answered = error instanceof AwsServiceException && ANSWERED_AS_USER_ERRORS.has(error.name);
+        const thrown =
+          (error instanceof AwsServiceException && !answered && (error.$metadata.httpStatusCode ?? 0) < 500) ||
+          (error instanceof TransportError && !error.sent) ||
+          !(
+            error instanceof AwsServiceException ||
+            error instanceof TransportError ||
+            error instanceof UpstreamDataError
+          );
+        // A failure that proves the code unused (throttled, another 4xx, never sent) is thrown,
+        // logged and translated as every upstream call's is: a departed client's is a cancellation.
+        if (thrown) throw failedCall(log, options, failure, () => toSubgraphError(error, NAME, operation));
+        log.warn({ requestId: options?.requestId, ...failure }, 'upstream call failed');
         if (error instanceof AwsServiceException) {
-          const status = error.$metadata.httpStatusCode ?? 0;
           switch (error.name) {
             case 'ValidationException': {
               const fields = error.fieldList?.length
@@ -195,20 +211,14 @@ export function createAppFabricAdapter(
                 ],
               };
           }
-          // Throttling (after the allowed resends) and other 4xx: AppFabric did not process the
-          // code, so the caller may retry with it.
-          if (status < 500) throw toSubgraphError(error, NAME, operation);
+          // Throttling (after the allowed resends) and other 4xx were thrown above: AppFabric did
+          // not process the code, so the caller may retry with it. A 5xx may have used it.
           return checkOutcome(ref, options);
         }
-        if (error instanceof TransportError) {
-          if (!error.sent) throw toSubgraphError(error, NAME, operation); // never reached AppFabric
-          if (options?.signal?.aborted) return { ok: false, errors: [OUTCOME_UNKNOWN] };
-          return checkOutcome(ref, options);
-        }
-        if (error instanceof Error && error.name === 'UpstreamDataError') return checkOutcome(ref, options);
-        throw error instanceof Error && error.name === 'CredentialsProviderError'
-          ? toSubgraphError(error, NAME, operation)
-          : ERRORS.INTERNAL_SERVER_ERROR.err(undefined, { cause: error });
+        // Sent, with no answer (a timeout, a reset), or answered with unusable data.
+        if (error instanceof TransportError && options?.signal?.aborted)
+          return { ok: false, errors: [OUTCOME_UNKNOWN] };
+        return checkOutcome(ref, options);
       }
     },
   };
