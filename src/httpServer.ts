@@ -534,7 +534,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   server.keepAliveTimeout = 65_000;
   // A request's headers and body must arrive within this (Node's default is 5 minutes): a client
   // that sends slowly cannot hold a connection longer. Node checks it every 30 s
-  // (`connectionsCheckingInterval`), so a slow request is cut after 30 to 60 s.
+  // (`connectionsCheckingInterval`), so a slow request is cut after 30 to 60 s. The headers timeout
+  // is below the keep-alive timeout on purpose: since Node 18 it runs from a request's first byte,
+  // not while the connection idles, so the old advice to keep it above the keep-alive timeout no
+  // longer applies.
   server.requestTimeout = REQUEST_RECEIVE_TIMEOUT_MS;
   server.headersTimeout = REQUEST_RECEIVE_TIMEOUT_MS;
   return server;

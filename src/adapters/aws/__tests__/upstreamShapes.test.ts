@@ -120,3 +120,58 @@ describe('AWS answers the simulator never gives', () => {
     }
   });
 });
+
+describe('a connection that is refused (a real socket, nothing listening)', () => {
+  /** A loopback port that was just free: nothing listens there. */
+  async function closedPort(): Promise<URL> {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return new URL(`http://127.0.0.1:${port}`);
+  }
+
+  it('retries a read, then answers UPSTREAM_UNAVAILABLE, logging the attempts', async () => {
+    const client = new AppFabric({ ...clientOptions(await closedPort()), maxAttempts: 3 });
+    const { log, lines } = logCapture();
+    try {
+      const adapter = createAppFabricAdapter(client, log);
+      await expect(
+        adapter.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' }),
+      ).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+      expect(lines).toEqual([
+        expect.objectContaining({ operation: 'GetAppAuthorization', code: 'ECONNREFUSED', sent: false, attempts: 3 }),
+      ]);
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('throws a connect whose code never left as UPSTREAM_UNAVAILABLE (safe to retry), without a status check', async () => {
+    const client = new AppFabric({ ...clientOptions(await closedPort()), maxAttempts: 3 });
+    const { log, lines } = logCapture();
+    try {
+      const adapter = createAppFabricAdapter(client, log);
+      await expect(
+        adapter.connectAppAuthorization({
+          appBundleIdentifier: 'b',
+          appAuthorizationIdentifier: 'a',
+          authRequest: { redirectUri: 'https://app.example.com/cb', code: 'planted-code-refused' },
+        }),
+      ).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+      // A refused connection proves the code unsent: it is tried again (two attempts in all, the
+      // connect step's limit), and no GetAppAuthorization follows.
+      expect(lines).toEqual([
+        expect.objectContaining({
+          operation: 'ConnectAppAuthorization',
+          code: 'ECONNREFUSED',
+          sent: false,
+          attempts: 2,
+        }),
+      ]);
+      expect(JSON.stringify(lines)).not.toContain('planted-code-refused');
+    } finally {
+      await client.destroy();
+    }
+  });
+});
