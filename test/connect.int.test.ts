@@ -286,6 +286,14 @@ describe('connectAppAuthorization', () => {
     expect(sends()).toBe(1);
   });
 
+  /** Resolves once `condition` holds (checked every 5 ms, for at most 2 s). */
+  async function until(condition: () => boolean) {
+    for (let waited = 0; !condition(); waited += 5) {
+      if (waited > 2_000) throw new Error('the condition did not come about within 2 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   /** Posts the mutation and leaves (closes the connection) after `ms`. */
   async function connectAndLeave(code: string, ms: number) {
     const body = JSON.stringify({ query: MUTATION, variables: { input: input(code) } });
@@ -301,9 +309,11 @@ describe('connectAppAuthorization', () => {
 
   it('keeps a double submission going for the second caller when the first one leaves', async () => {
     const code = newCode();
-    sim.setLatency(300, 'ConnectAppAuthorization');
-    const first = connectAndLeave(code, 120);
-    await new Promise((r) => setTimeout(r, 40));
+    // The second joins the first well before the first leaves (at 250 ms), and the send takes
+    // 380 ms (the headers timeout here is 400 ms).
+    sim.setLatency(380, 'ConnectAppAuthorization');
+    const first = connectAndLeave(code, 250);
+    await until(() => sim.requests.some((r) => r.operation === 'ConnectAppAuthorization'));
     const second = connect(code);
     await first;
     expect((await second).payload).toEqual(CONNECTED());
@@ -332,7 +342,7 @@ describe('connectAppAuthorization', () => {
     // while it waits for its turn, and its identical retry is still waiting.
     sim.setLatency(300, 'ConnectAppAuthorization');
     const held = connect(newCode());
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => sim.requests.some((r) => r.operation === 'ConnectAppAuthorization'));
     const code = newCode();
     const left = connectAndLeave(code, 120);
     await new Promise((r) => setTimeout(r, 40));

@@ -14,8 +14,9 @@
  *   issued. A submission whose deadline passes (or whose client leaves) while it waits is not
  *   sent: the client sees that nothing reached AppFabric (`abortedBeforeSending`).
  *
- * - A code is sent once. A submission identical to one that AppFabric answered, or may have
- *   processed, within {@link CODE_MEMORY_MS} is not sent again: it gets the authorization's status
+ * - A code is sent once. The same code for the same authorization (whatever its redirect URI), after
+ *   one that AppFabric answered or may have processed, within {@link CODE_MEMORY_MS}, is not sent
+ *   again, also when it waited for its turn behind that one: it gets the authorization's status
  *   instead (success when it is connected, else INVALID_INPUT on the code). A client resending the
  *   mutation after losing the first answer learns the outcome, and the code is not spent twice,
  *   which could fail or make the provider revoke the connection the first exchange made. Only
@@ -57,8 +58,13 @@ export function submissionKey(input: ConnectAppAuthorizationInput): string {
   return `${authorizationKey(input)}/${code}/${redirect}`;
 }
 
-/** A submission's key in the memory of codes sent: 128 bits of its SHA-256, 22 characters. */
-const memoryKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 22);
+/**
+ * A code's key in the memory of codes sent: 128 bits of the SHA-256 of its authorization and the
+ * code, without the redirect URI, so that the same code with another redirect URI is not sent again
+ * either (a provider may void a code after one failed exchange).
+ */
+const memoryKey = (input: ConnectAppAuthorizationInput, code: string) =>
+  createHash('sha256').update(authorizationKey(input)).update('\n').update(code).digest('base64url').slice(0, 22);
 
 /** Resolves when `previous` has settled, or as soon as `signal` aborts. Never rejects. */
 function settledOrAborted(previous: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
@@ -169,21 +175,24 @@ class AttemptLimiter {
     if (bucket) {
       bucket.tokens = this.#refilled(bucket, at);
       bucket.at = at;
+      // Moved to the end: the map is in order of last use, so an authorization being tried over
+      // and over is the last to be forgotten.
+      this.#buckets.delete(authorization);
     } else {
       if (this.#buckets.size >= MAX_BUCKETS) this.#prune(at);
       bucket = { tokens: this.#perMinute, at };
-      this.#buckets.set(authorization, bucket);
     }
+    this.#buckets.set(authorization, bucket);
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
   }
 
   #refilled(bucket: { tokens: number; at: number }, at: number): number {
-    return Math.min(this.#perMinute, bucket.tokens + ((at - bucket.at) * this.#perMinute) / 60_000);
+    return Math.min(this.#perMinute, bucket.tokens + (Math.max(0, at - bucket.at) * this.#perMinute) / 60_000);
   }
 
-  /** Drops the buckets that have refilled (as good as new), then, if need be, the oldest. */
+  /** Drops the buckets that have refilled (as good as new), then, if need be, the least recently used. */
   #prune(at: number): void {
     for (const [key, bucket] of this.#buckets) {
       if (this.#refilled(bucket, at) >= this.#perMinute) this.#buckets.delete(key);
@@ -198,13 +207,16 @@ class AttemptLimiter {
 export interface ConnectOnceOptions {
   /** Attempts per authorization and minute; 0 for no limit. Default 10. */
   attemptsPerMinute?: number;
-  /** The clock, in epoch ms (tests). */
+  /**
+   * The clock, in milliseconds: monotonic (`performance.now()`), so that a wall-clock step neither
+   * locks an authorization out nor forgets a code early. Tests pass their own.
+   */
   now?: () => number;
 }
 
 export function connectOnce(
   port: AppFabricPort,
-  { attemptsPerMinute = 10, now = Date.now }: ConnectOnceOptions = {},
+  { attemptsPerMinute = 10, now = () => performance.now() }: ConnectOnceOptions = {},
 ): AppFabricPort {
   const attempts = new AttemptLimiter(attemptsPerMinute, now);
   /** The submissions being sent, by {@link submissionKey}. */
@@ -268,7 +280,7 @@ export function connectOnce(
           ),
         );
       }
-      const remembered = input.authRequest ? memoryKey(key) : undefined;
+      const remembered = input.authRequest ? memoryKey(input, input.authRequest.code) : undefined;
       if (remembered !== undefined && wasSent(remembered)) return answerRepeat(input, options);
       const callers = new Callers();
       callers.add(options?.signal);
@@ -281,6 +293,9 @@ export function connectOnce(
               // Its callers waited until their deadlines passed or their clients left: never
               // sent, the code unused.
               if (signal?.aborted) throw notSent(signal);
+              // The one it waited for may have sent this very code (an identical retry that came
+              // after every caller of the first had left): never send it twice.
+              if (remembered !== undefined && wasSent(remembered)) return answerRepeat(input, sendOptions);
               return port.connectAppAuthorization(input, sendOptions);
             })
           : port.connectAppAuthorization(input, sendOptions)

@@ -101,3 +101,72 @@ describe('connectOnce: attempts per authorization', () => {
     expect(counts.sends).toBe(1);
   });
 });
+
+describe('connectOnce: the edges of the memory and the limit', () => {
+  it('does not send a code again when its retry came after every caller of the first had left', async () => {
+    // The first send is under way when its only caller leaves; the retry, with the same code,
+    // arrives before that send has settled, so it can neither share it nor find it remembered yet.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { port, counts } = countingPort();
+    const slow: AppFabricPort = {
+      ...port,
+      connectAppAuthorization: async (input, options) => {
+        const result = await port.connectAppAuthorization(input, options);
+        if (counts.sends > 1) return result; // a second send: the failure this test looks for
+        await gate;
+        return options?.signal?.aborted
+          ? { ok: false, errors: [{ code: 'OUTCOME_UNKNOWN', message: '', field: null }] }
+          : result;
+      },
+    };
+    const once = connectOnce(slow, { attemptsPerMinute: 0 });
+    const left = new AbortController();
+    const first = once.connectAppAuthorization(input('c1'), { signal: left.signal });
+    await Promise.resolve();
+    left.abort(new Error('client closed the connection'));
+    const retry = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
+    release();
+    await first;
+    const answer = await retry;
+    expect(answer).toMatchObject({ ok: true });
+    expect(counts).toEqual({ sends: 1, gets: 1 });
+  });
+
+  it('does not send a code again with another redirect URI', async () => {
+    const { port, counts } = countingPort();
+    const once = connectOnce(port, { attemptsPerMinute: 0 });
+    await once.connectAppAuthorization(input('c1'));
+    await once.connectAppAuthorization({
+      ...input('c1'),
+      authRequest: { redirectUri: 'https://other.example/cb', code: 'c1' },
+    });
+    expect(counts).toEqual({ sends: 1, gets: 1 });
+  });
+
+  it('is not locked out by a clock that steps back', async () => {
+    let now = 10_000_000;
+    const { port, counts } = countingPort();
+    const once = connectOnce(port, { now: () => now, attemptsPerMinute: 3 });
+    await once.connectAppAuthorization(input('c1'));
+    await once.connectAppAuthorization(input('c2'));
+    now -= 3_600_000;
+    await once.connectAppAuthorization(input('c3'));
+    expect(counts.sends).toBe(3);
+  });
+
+  it('forgets the least recently tried authorizations first, not the one tried over and over', async () => {
+    const { port } = countingPort();
+    const once = connectOnce(port, { now: () => 1_000_000, attemptsPerMinute: 2 });
+    const at = (authorization: string, code: string) =>
+      once.connectAppAuthorization({ ...input(code), appAuthorizationIdentifier: authorization });
+    await at('hammered', 'h1');
+    await at('hammered', 'h2');
+    for (let i = 0; i < 9_998; i += 1) await at(`other-${i}`, `o${i}`);
+    await expect(at('hammered', 'h3')).rejects.toMatchObject({ extensions: { code: 'REQUEST_LIMIT_EXCEEDED' } });
+    // Two new authorizations push the map past its 10,000 buckets.
+    await at('new-1', 'n1');
+    await at('new-2', 'n2');
+    await expect(at('hammered', 'h4')).rejects.toMatchObject({ extensions: { code: 'REQUEST_LIMIT_EXCEEDED' } });
+  });
+});
