@@ -34,6 +34,8 @@ export function toSubgraphError(error: unknown, operation: string): GraphQLError
       : ERRORS.UPSTREAM_UNAVAILABLE.err(undefined, upstream());
   }
   if (error instanceof TokenEndpointError) {
+    // A token this subgraph cannot use (DPoP) is the credential's fault, as a refusal is.
+    if (error.tokenType !== undefined) return ERRORS.UPSTREAM_ACCESS_DENIED.err(undefined, upstream(error.status));
     // A 4xx refused our client credentials; anything else (a 5xx, a redirect, a 200 without a
     // token) is the token endpoint failing.
     if (error.status === 429) return ERRORS.UPSTREAM_THROTTLED.err(undefined, upstream(error.status));
@@ -67,7 +69,11 @@ function describe(error: unknown): Record<string, unknown> {
     };
   }
   if (error instanceof TokenEndpointError)
-    return { tokenEndpointStatus: error.status, oauthError: error.oauthError && redactText(error.oauthError, 64) };
+    return {
+      tokenEndpointStatus: error.status,
+      oauthError: error.oauthError && redactText(error.oauthError, 64),
+      tokenType: error.tokenType,
+    };
   if (error instanceof TransportError)
     return { errorType: error.name, code: error.code, timeout: error.timeout, ...attemptsOf(error) };
   if (error instanceof Error) return { errorType: error.name, message: redactText(error.message) };

@@ -100,16 +100,26 @@ export function createClientAssertion(options: {
   return `${input}.${sign(null, Buffer.from(input), options.key).toString('base64url')}`;
 }
 
-/** A token endpoint answer other than 200 with a token. Its body is for logs only. */
+/**
+ * A token endpoint answer other than 200 with a Bearer token. Its body is for logs only.
+ * `tokenType` is set when the token was of a type this subgraph cannot use (DPoP).
+ */
 export class TokenEndpointError extends Error {
   readonly status: number;
   /** The OAuth `error` code, when the body had one (never the description, which could echo input). */
   readonly oauthError: string | undefined;
-  constructor(status: number, oauthError: string | undefined) {
-    super(`The ConductorOne token endpoint answered ${status}${oauthError ? ` (${oauthError})` : ''}.`);
+  readonly tokenType: string | undefined;
+  constructor(status: number, oauthError: string | undefined, tokenType?: string) {
+    super(
+      tokenType === undefined
+        ? `The ConductorOne token endpoint answered ${status}${oauthError ? ` (${oauthError})` : ''}.`
+        : `The ConductorOne token endpoint issued a ${tokenType} token: the credential requires proofs this ` +
+            'subgraph does not send. Use a credential without "Require DPoP".',
+    );
     this.name = 'TokenEndpointError';
     this.status = status;
     this.oauthError = oauthError;
+    this.tokenType = tokenType;
   }
 }
 
@@ -193,7 +203,7 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
     } catch (error) {
       throw toTransportError(error, signal);
     }
-    let body: { access_token?: unknown; expires_in?: unknown; error?: unknown } = {};
+    let body: { access_token?: unknown; token_type?: unknown; expires_in?: unknown; error?: unknown } = {};
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
@@ -201,6 +211,13 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
     }
     if (status !== 200 || typeof body.access_token !== 'string' || body.access_token === '') {
       throw new TokenEndpointError(status, typeof body.error === 'string' ? body.error.slice(0, 64) : undefined);
+    }
+    // A DPoP-bound token needs a proof on every API call (conductorone-api.md §1.6): sent as a
+    // Bearer token, every call would fail with 401. Absent means Bearer.
+    if (body.token_type !== undefined && !(typeof body.token_type === 'string' && /^bearer$/i.test(body.token_type))) {
+      const type =
+        typeof body.token_type === 'string' ? body.token_type.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 16) : '';
+      throw new TokenEndpointError(status, undefined, type || 'unknown');
     }
     const expiresIn = Number(body.expires_in);
     const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : 60_000;

@@ -3,6 +3,8 @@
  * token endpoint (which verifies the Ed25519 assertion).
  */
 import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -214,6 +216,29 @@ describe('clientCredentialsTokenSource against the token endpoint', () => {
     const first = await tokens.token();
     tokens.invalidate(first);
     expect(await tokens.token()).not.toBe(first);
+  });
+
+  it('refuses a DPoP-bound token, which it could not use, and keeps none', async () => {
+    // A token endpoint that issues a DPoP token first, then a Bearer one.
+    const types = ['DPoP', 'Bearer'];
+    const endpoint = createServer((_req, res) => {
+      const type = types.shift() ?? 'Bearer';
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ access_token: `planted-${type}-token`, token_type: type, expires_in: 600 }));
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
+    const dispatcher = new Pool(origin);
+    try {
+      const tokens = clientCredentialsTokenSource({ clientId, key: parseClientSecret(secret), origin, dispatcher });
+      const refused = await tokens.token().catch((error: unknown) => error);
+      expect(refused).toMatchObject({ name: 'TokenEndpointError', status: 200, tokenType: 'DPoP' });
+      expect(String((refused as Error).message)).not.toContain('planted-DPoP-token');
+      expect(await tokens.token()).toBe('planted-Bearer-token');
+    } finally {
+      await dispatcher.close();
+      await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+    }
   });
 
   it('fails with the status when the assertion is refused (another key)', async () => {

@@ -107,4 +107,10 @@ describe('token endpoint failures', () => {
   ])('a %d is %s', (status, code) => {
     expect(toSubgraphError(new TokenEndpointError(status, undefined), 'GetConnector').extensions['code']).toBe(code);
   });
+
+  it('a DPoP token, which this subgraph cannot use, is UPSTREAM_ACCESS_DENIED', () => {
+    expect(toSubgraphError(new TokenEndpointError(200, undefined, 'DPoP'), 'GetConnector').extensions['code']).toBe(
+      'UPSTREAM_ACCESS_DENIED',
+    );
+  });
 });
