@@ -262,7 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
     : null;
   const maxUpstreamRequestsPerOperation = integer('MAX_UPSTREAM_REQUESTS_PER_OPERATION', 500, 1, 100_000);
   const connectAttemptsPerMinute = integer('CONNECT_ATTEMPTS_PER_MINUTE', 10, 0, 100_000);
-  const auth = authConfig(env, problems, boolean, production);
+  const auth = authConfig(env, problems, boolean, integer, production);
   // Real upstream data served without caller authentication (outside production, where that is
   // the default) stays on this machine unless HOST says otherwise: an AWS_REGION or a ConductorOne
   // credential in a developer's shell must not publish an account's authorization data to the LAN.
@@ -336,6 +336,7 @@ function authConfig(
   env: Env,
   problems: string[],
   boolean: (name: string) => boolean | undefined,
+  integer: (name: string, fallback: number, min: number, max: number) => number,
   production: boolean,
 ): AuthConfig {
   const value = (name: string) => env[name]?.trim() || undefined;
@@ -388,12 +389,9 @@ function authConfig(
       problems.push('AUTH_JWT_PUBLIC_KEY is not a PEM public key.');
     }
   }
-  const maxAge = value('AUTH_MAX_TOKEN_AGE_S');
-  let maxTokenAgeS: number | undefined;
-  if (maxAge !== undefined) {
-    if (/^\d+$/.test(maxAge) && Number(maxAge) >= 1 && Number(maxAge) <= 31_536_000) maxTokenAgeS = Number(maxAge);
-    else problems.push(`AUTH_MAX_TOKEN_AGE_S must be an integer from 1 to 31536000 (got "${maxAge}").`);
-  }
+  const maxTokenAgeS = present(env, 'AUTH_MAX_TOKEN_AGE_S')
+    ? integer('AUTH_MAX_TOKEN_AGE_S', 0, 1, 31_536_000)
+    : undefined;
   return {
     kind: 'jwt',
     key,

@@ -149,8 +149,9 @@ export class AwsRestJsonClient {
           this.#clockOffset !== offsetBefore;
         const verdict = classify(error, spec.retry, skewCorrected);
         const fail = () => {
+          // A service error carries them in its metadata, as the SDK's do; any other, on the side.
           if (error instanceof AwsServiceException) Object.assign(error.$metadata, { attempts, totalRetryDelay });
-          recordAttempts(error, attempts, totalRetryDelay);
+          else recordAttempts(error, attempts, totalRetryDelay);
           outcome?.({
             operation: spec.name,
             attempts,

@@ -75,7 +75,8 @@ export function describeAwsFailure(error: unknown, known: readonly string[] = []
       status: error.$metadata.httpStatusCode,
       upstreamRequestId: error.$metadata.requestId,
       message: redactText(error.message, 300, known),
-      ...attemptsOf(error),
+      attempts: error.$metadata.attempts,
+      retryDelayMs: error.$metadata.totalRetryDelay,
     };
   }
   if (error instanceof TransportError)
