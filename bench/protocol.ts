@@ -25,6 +25,12 @@ export type ParentCommand =
 export interface ProcessStats {
   cpu: { user: number; system: number };
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  /**
+   * The part of `memory.rss` mapped from files, bytes (`RssFile` of `/proc/self/status`): the Node
+   * executable's and the shared libraries' pages that the process has touched. The rest is
+   * anonymous memory: V8's heap, malloc, stacks. Contenders on Linux only.
+   */
+  rssFile?: number;
   /** Garbage collections since the process started, and their pauses in total, ms (contenders only). */
   gc?: { count: number; pauseMs: number };
   /**

@@ -237,9 +237,9 @@ export function renderMarkdown(results: BenchResults): string {
 
   // ---- resources
   out.push(
-    "### Resources: CPU per request (ms, user + system; in parentheses, the part on V8's worker threads) / GC pauses per request (ms) / allocated per request (KiB) / steady RSS (MB, median sample) / peak RSS (MB)",
+    "### Resources: CPU per request (ms, user + system; in parentheses, the part on V8's worker threads) / GC pauses per request (ms) / allocated per request (KiB) / steady RSS (MB, median sample; in parentheses, the part mapped from files) / peak RSS (MB)",
     '',
-    "V8's worker threads run garbage collection off the main thread (marking the old generation, helping scavenges, sweeping) and background compilation. GC pauses are the main thread's stops for collection. Allocation is measured in a pass of its own after the other phases, because V8's GC profiler that measures it costs CPU and memory of its own.",
+    "V8's worker threads run garbage collection off the main thread (marking the old generation, helping scavenges, sweeping) and background compilation. GC pauses are the main thread's stops for collection. Allocation is measured in a pass of its own after the other phases, because V8's GC profiler that measures it costs CPU and memory of its own. The part of RSS mapped from files is the Node executable's and the shared libraries' pages that the process has touched, most of them at start-up; it is about the same for every contender, and the rest (V8's heap, malloc, stacks) is anonymous memory.",
     '',
   );
   out.push(
@@ -251,7 +251,7 @@ export function renderMarkdown(results: BenchResults): string {
           const s = get(q, t);
           // CPU per request is usually well under a millisecond: two decimals.
           return s
-            ? `${fixed(s.cpuMsPerRequest, 2)}${s.v8WorkerMsPerRequest == null ? '' : ` (${fixed(s.v8WorkerMsPerRequest, 2)})`} / ${fixed(s.gcMsPerRequest, 3)} / ${int(s.allocatedKBPerRequest)} / ${int(s.rssSteadyMB)} / ${int(s.rssPeakMB)}`
+            ? `${fixed(s.cpuMsPerRequest, 2)}${s.v8WorkerMsPerRequest == null ? '' : ` (${fixed(s.v8WorkerMsPerRequest, 2)})`} / ${fixed(s.gcMsPerRequest, 3)} / ${int(s.allocatedKBPerRequest)} / ${int(s.rssSteadyMB)}${s.rssFileSteadyMB == null ? '' : ` (${int(s.rssFileSteadyMB)})`} / ${int(s.rssPeakMB)}`
             : DASH;
         }),
       ]),

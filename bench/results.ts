@@ -28,6 +28,8 @@ export interface Cell {
   rssPeak: number;
   /** Median of the RSS samples of the run (every 250 ms), bytes: the steady RSS under load. */
   rssSteady: number;
+  /** Median of the file-backed part of those samples, bytes (the rest is anonymous); null: not read. */
+  rssFileSteady: number | null;
 }
 
 /** A contender's medians over the rounds for one query. */
@@ -55,6 +57,12 @@ export interface ThroughputSummary {
   rssPeakMB: number;
   /** Median over the rounds of each run's median RSS sample, MB (10^6 bytes). */
   rssSteadyMB: number;
+  /**
+   * The file-backed part of the steady RSS, MB, the same way (the Node executable's and the shared
+   * libraries' pages; the rest is anonymous memory). Null where it could not be read (no `/proc`);
+   * absent in results written before it was measured.
+   */
+  rssFileSteadyMB?: number | null;
   /** Requests answered in all the rounds' measured runs (absent in results written before it was kept). */
   requests?: number;
   /** Of those, the ones that failed (not HTTP 200, GraphQL errors, or incomplete). */

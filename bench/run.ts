@@ -335,6 +335,7 @@ async function stats(child: Child): Promise<ProcessStats> {
     memory: reply.memory,
     ...(reply.gc ? { gc: reply.gc } : {}),
     ...(reply.v8WorkerCpuMs !== undefined ? { v8WorkerCpuMs: reply.v8WorkerCpuMs } : {}),
+    ...(reply.rssFile !== undefined ? { rssFile: reply.rssFile } : {}),
   };
 }
 
@@ -476,13 +477,16 @@ async function main(): Promise<void> {
     const cellOf = async (target: RunningTarget, query: MixQuery, round: number, durationS: number): Promise<Cell> => {
       const before = await stats(target.child);
       const rssSamples: number[] = [];
-      const sampler = setInterval(() => {
-        void stats(target.child).then((s) => rssSamples.push(s.memory.rss));
-      }, 250);
+      const rssFileSamples: number[] = [];
+      const sample = (s: ProcessStats) => {
+        rssSamples.push(s.memory.rss);
+        if (s.rssFile !== undefined) rssFileSamples.push(s.rssFile);
+      };
+      const sampler = setInterval(() => void stats(target.child).then(sample), 250);
       const result = await load(target, query, durationS);
       clearInterval(sampler);
       const after = await stats(target.child);
-      rssSamples.push(after.memory.rss);
+      sample(after);
       const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
       const gcMs = (after.gc?.pauseMs ?? 0) - (before.gc?.pauseMs ?? 0);
       const workerMs =
@@ -502,6 +506,7 @@ async function main(): Promise<void> {
         v8WorkerMsPerRequest: workerMs === null ? null : result.requests > 0 ? workerMs / result.requests : 0,
         rssPeak: Math.max(...rssSamples),
         rssSteady: median(rssSamples),
+        rssFileSteady: rssFileSamples.length === rssSamples.length ? median(rssFileSamples) : null,
       };
     };
 
@@ -563,6 +568,9 @@ async function main(): Promise<void> {
             : null,
           rssPeakMB: Math.max(0, ...mine.map((c) => c.rssPeak)) / 1e6,
           rssSteadyMB: median(mine.map((c) => c.rssSteady)) / 1e6,
+          rssFileSteadyMB: mine.every((c) => c.rssFileSteady !== null)
+            ? median(mine.map((c) => c.rssFileSteady!)) / 1e6
+            : null,
           requests: mine.reduce((sum, c) => sum + c.requests, 0),
           failures: mine.reduce((sum, c) => sum + c.failures, 0),
           upstreamCalls,
