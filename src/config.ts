@@ -1,4 +1,4 @@
-import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import {
   EndpointError,
   resolveAppFabricEndpoint,
@@ -8,6 +8,7 @@ import {
   ConductorOneCredentialsError,
   parseClientId,
   parseClientSecret,
+  type ClientKey,
   type ConductorOneClientId,
 } from './adapters/conductorOne/tokenSource.ts';
 import { Secret } from './secret.ts';
@@ -127,7 +128,7 @@ export interface ConductorOneConfig {
   /** In the SDKs' priority order: a pre-exchanged `CONDUCTORONE_ACCESS_TOKEN`, else client credentials. */
   auth:
     | { kind: 'accessToken'; accessToken: Secret }
-    | { kind: 'clientCredentials'; clientId: ConductorOneClientId; privateKey: Secret<KeyObject> };
+    | { kind: 'clientCredentials'; clientId: ConductorOneClientId; clientKey: Secret<ClientKey> };
 }
 
 /** How callers authenticate (every GraphQL request, before any execution). */
@@ -467,8 +468,8 @@ function conductorOneConfig(env: Env, problems: string[]): ConductorOneConfig | 
   }
   try {
     const clientId = parseClientId(clientIdRaw);
-    const privateKey = new Secret(parseClientSecret(clientSecretRaw));
-    return { origin: explicitOrigin ?? clientId.serverUrl, auth: { kind: 'clientCredentials', clientId, privateKey } };
+    const clientKey = new Secret(parseClientSecret(clientSecretRaw));
+    return { origin: explicitOrigin ?? clientId.serverUrl, auth: { kind: 'clientCredentials', clientId, clientKey } };
   } catch (error) {
     if (!(error instanceof ConductorOneCredentialsError)) throw error;
     problems.push(error.message);

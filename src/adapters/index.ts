@@ -186,7 +186,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
           ? staticTokenSource(auth.accessToken.reveal())
           : clientCredentialsTokenSource({
               clientId: auth.clientId,
-              key: auth.privateKey.reveal(),
+              key: auth.clientKey.reveal(),
               origin,
               dispatcher,
               onRefresh: tokenRefreshed,

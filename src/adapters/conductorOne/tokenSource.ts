@@ -44,12 +44,18 @@ export function parseClientId(clientId: string): ConductorOneClientId {
   return { clientId, host, audience: host.replace(/:\d+$/, ''), serverUrl: `https://${host}` };
 }
 
+/** A client secret's signing key, and its JWK's `kid` if it has one, for the assertion's header. */
+export interface ClientKey {
+  key: KeyObject;
+  kid: string | undefined;
+}
+
 /**
  * `secret-token:conductorone.com:v1:<base64url JWK>`: exactly four colon-separated parts (the last
- * keeps any further colons), a `v1` version, unpadded base64url, and an Ed25519 private JWK.
- * Every failure has the same message, which never contains the secret.
+ * keeps any further colons), a `v1` version, unpadded base64url, and an Ed25519 private JWK, with
+ * an optional string `kid`. Every failure has the same message, which never contains the secret.
  */
-export function parseClientSecret(secret: string): KeyObject {
+export function parseClientSecret(secret: string): ClientKey {
   const invalid = () =>
     new ConductorOneCredentialsError(
       'CONDUCTORONE_CLIENT_SECRET is not a valid ConductorOne client secret (secret-token:…:v1:<key>).',
@@ -66,12 +72,16 @@ export function parseClientSecret(secret: string): KeyObject {
   } catch {
     throw invalid();
   }
-  const key = jwk as { kty?: unknown; crv?: unknown; d?: unknown; x?: unknown } | null;
+  const key = jwk as { kty?: unknown; crv?: unknown; d?: unknown; x?: unknown; kid?: unknown } | null;
   if (!key || key.kty !== 'OKP' || key.crv !== 'Ed25519' || typeof key.d !== 'string' || typeof key.x !== 'string') {
     throw invalid();
   }
+  if (key.kid !== undefined && (typeof key.kid !== 'string' || key.kid === '')) throw invalid();
   try {
-    return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: key.d, x: key.x }, format: 'jwk' });
+    return {
+      key: createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: key.d, x: key.x }, format: 'jwk' }),
+      kid: key.kid,
+    };
   } catch {
     throw invalid();
   }
@@ -79,15 +89,20 @@ export function parseClientSecret(secret: string): KeyObject {
 
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
-/** The EdDSA client assertion: nonce in the header; iss = sub = client id; 2-minute validity. */
+/**
+ * The EdDSA client assertion: a nonce in the header, and the key's `kid` when its JWK had one (as
+ * the SDKs send it); iss = sub = client id; 2-minute validity.
+ */
 export function createClientAssertion(options: {
   clientId: string;
   audience: string;
-  key: KeyObject;
+  key: ClientKey;
   now: number;
 }): string {
   const seconds = Math.floor(options.now / 1000);
-  const header = { alg: 'EdDSA', nonce: randomBytes(16).toString('hex') };
+  const nonce = randomBytes(16).toString('hex');
+  const header =
+    options.key.kid === undefined ? { alg: 'EdDSA', nonce } : { alg: 'EdDSA', kid: options.key.kid, nonce };
   const claims = {
     iss: options.clientId,
     sub: options.clientId,
@@ -97,7 +112,7 @@ export function createClientAssertion(options: {
     exp: seconds + 120,
   };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  return `${input}.${sign(null, Buffer.from(input), options.key).toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), options.key.key).toString('base64url')}`;
 }
 
 /**
@@ -139,7 +154,7 @@ export function staticTokenSource(accessToken: string): TokenSource {
 
 export interface ClientCredentialsOptions {
   clientId: ConductorOneClientId;
-  key: KeyObject;
+  key: ClientKey;
   /** The token endpoint origin (the tenant, or CONDUCTORONE_SERVER_URL). */
   origin: string;
   dispatcher: Dispatcher;

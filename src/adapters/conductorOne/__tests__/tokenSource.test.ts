@@ -53,8 +53,15 @@ describe('parseClientId', () => {
 describe('parseClientSecret', () => {
   it('accepts a secret-token Ed25519 private JWK, whatever the first two parts say', () => {
     const { secret } = newSecret();
-    expect(parseClientSecret(secret).asymmetricKeyType).toBe('ed25519');
-    expect(parseClientSecret(secret.replace('conductorone.com', 'other')).type).toBe('private');
+    expect(parseClientSecret(secret).key.asymmetricKeyType).toBe('ed25519');
+    expect(parseClientSecret(secret).kid).toBeUndefined();
+    expect(parseClientSecret(secret.replace('conductorone.com', 'other')).key.type).toBe('private');
+  });
+
+  it("keeps the JWK's kid when it has one", () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const secret = `secret-token:conductorone.com:v1:${b64({ ...privateKey.export({ format: 'jwk' }), kid: 'key-2026' })}`;
+    expect(parseClientSecret(secret).kid).toBe('key-2026');
   });
 
   it('refuses every malformed secret with one message that never contains the secret', () => {
@@ -69,6 +76,8 @@ describe('parseClientSecret', () => {
       `${secret}:extra`,
       `secret-token:conductorone.com:v1:${b64(publicKey.export({ format: 'jwk' }))}`,
       `secret-token:conductorone.com:v1:${b64(ecKey.export({ format: 'jwk' }))}`,
+      `secret-token:conductorone.com:v1:${b64({ ...JSON.parse(Buffer.from(encoded, 'base64url').toString()), kid: 7 })}`,
+      `secret-token:conductorone.com:v1:${b64({ ...JSON.parse(Buffer.from(encoded, 'base64url').toString()), kid: '' })}`,
       'secret-token:conductorone.com:v1:not json!',
       'PLANTED-NOT-A-SECRET',
     ];
@@ -119,6 +128,21 @@ describe('createClientAssertion', () => {
       now,
     });
     expect(again.split('.')[0]).not.toBe(h);
+  });
+
+  it('names the key in the header when its JWK had a kid', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const secret = `secret-token:conductorone.com:v1:${b64({ ...privateKey.export({ format: 'jwk' }), kid: 'key-2026' })}`;
+    const jws = createClientAssertion({
+      clientId: 'c@acme.conductor.one/spc',
+      audience: 'acme.conductor.one',
+      key: parseClientSecret(secret),
+      now: Date.now(),
+    });
+    const [h, p, s] = jws.split('.');
+    const header = JSON.parse(Buffer.from(h!, 'base64url').toString());
+    expect(header).toEqual({ alg: 'EdDSA', kid: 'key-2026', nonce: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s!, 'base64url'))).toBe(true);
   });
 });
 
@@ -242,7 +266,7 @@ describe('clientCredentialsTokenSource against the token endpoint', () => {
   });
 
   it('fails with the status when the assertion is refused (another key)', async () => {
-    const other = generateKeyPairSync('ed25519').privateKey;
+    const other = { key: generateKeyPairSync('ed25519').privateKey, kid: undefined };
     await expect(source(other).token()).rejects.toMatchObject({
       name: 'TokenEndpointError',
       status: 401,
