@@ -44,6 +44,18 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
+/**
+ * The signal aborted while the exchange waited for a connection (in the pool's queue, or for a
+ * socket to open): nothing of the request was written, so the upstream cannot have processed it.
+ * `cause` is the signal's reason.
+ */
+export class AbortedBeforeStartError extends Error {
+  constructor(reason: Error) {
+    super(`The exchange was aborted before its request was sent: ${reason.message}`, { cause: reason });
+    this.name = 'AbortedBeforeStartError';
+  }
+}
+
 export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Promise<ExchangeResponse> {
   const { signal } = request;
   if (signal?.aborted) return Promise.reject(toError(signal.reason));
@@ -99,9 +111,15 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   #abort(error: Error): void {
-    // Before the request started there is no controller yet: abort when it arrives.
-    if (this.#controller) this.#controller.abort(error);
-    else this.#pendingAbort = error;
+    if (this.#controller) {
+      this.#controller.abort(error);
+      return;
+    }
+    // Not started: the request waits for a connection, which under load can take as long as the
+    // calls ahead of it. The exchange fails now, as not sent, and undici drops the request when
+    // its turn comes (onRequestStart), before writing any of it.
+    this.#pendingAbort = error;
+    this.fail(new AbortedBeforeStartError(error));
   }
 
   fail(error: Error): void {

@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeadlineExceeded } from '../../deadlines.ts';
+import { AbortedBeforeStartError } from './exchange.ts';
 
 /**
  * A failure before a response arrived: connect failure, reset, timeout, abort. `sent` is false
@@ -51,6 +52,7 @@ const TIMEOUT_CODES = new Set([
 
 /** Classifies an undici or socket error; an aborted signal wins (deadline → timeout). */
 export function toTransportError(error: unknown, signal: AbortSignal | undefined): TransportError {
+  if (error instanceof AbortedBeforeStartError && signal?.aborted) return abortedBeforeSending(signal);
   if (signal?.aborted) {
     const timeout = isDeadlineExceeded(signal.reason);
     return new TransportError(timeout ? 'The request deadline passed.' : 'The request was aborted.', {

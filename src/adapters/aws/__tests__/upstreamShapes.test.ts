@@ -175,3 +175,68 @@ describe('a connection that is refused (a real socket, nothing listening)', () =
     }
   });
 });
+
+describe('a connect that waits for a connection behind a slow call', () => {
+  it('fails when its deadline passes before the code left, as safe to retry, and the code is not kept as sent', async () => {
+    const summary = {
+      appAuthorizationArn: 'arn:aws:appfabric:us-east-1:111122223333:appbundle/b/appauthorization/a',
+      appBundleArn: 'arn:aws:appfabric:us-east-1:111122223333:appbundle/b',
+      app: 'SLACK',
+      tenant: { tenantIdentifier: 't', tenantDisplayName: 'T' },
+      status: 'PendingConnect',
+      updatedAt: '2026-01-01T00:00:00Z',
+    };
+    const seen: string[] = [];
+    server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const json = (body: unknown) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.method === 'POST') json({ appAuthorizationSummary: { ...summary, status: 'Connected' } });
+      // The read that holds the one connection for two seconds.
+      else
+        setTimeout(
+          () => json({ appAuthorization: { ...summary, authType: 'oauth2', createdAt: '2026-01-01T00:00:00Z' } }),
+          2_000,
+        );
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const endpoint = new URL(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`);
+    const client = new AppFabric({
+      ...clientOptions(endpoint),
+      timeouts: { connectMs: 1_000, headersMs: 5_000, bodyMs: 5_000 },
+      connections: 1,
+    });
+    const { log, lines } = logCapture();
+    const request = {
+      appBundleIdentifier: 'b',
+      appAuthorizationIdentifier: 'a',
+      authRequest: { redirectUri: 'https://app.example.com/cb', code: 'planted-code-queued' },
+    };
+    try {
+      const adapter = createAppFabricAdapter(client, log);
+      const slowRead = adapter.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' });
+      const deadline = new AbortController();
+      setTimeout(() => deadline.abort(new DOMException('deadline', 'TimeoutError')), 1_000);
+      const started = performance.now();
+      await expect(
+        adapter.connectAppAuthorization(request, { signal: deadline.signal, deadline: Date.now() + 1_000 }),
+      ).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+      // Answered at its deadline, not when the read ahead of it let go of the connection.
+      expect(performance.now() - started).toBeLessThan(1_600);
+      expect(lines).toEqual([
+        expect.objectContaining({ operation: 'ConnectAppAuthorization', code: 'DEADLINE_EXCEEDED', sent: false }),
+      ]);
+      await slowRead;
+      expect(seen).toEqual(['GET /appbundles/b/appauthorizations/a']);
+      // Nothing reached AppFabric, so the same code is sent when the client tries again.
+      await expect(adapter.connectAppAuthorization(request)).resolves.toMatchObject({
+        ok: true,
+        appAuthorization: { status: 'CONNECTED' },
+      });
+      expect(seen).toEqual(['GET /appbundles/b/appauthorizations/a', 'POST /appbundles/b/appauthorizations/a/connect']);
+      expect(JSON.stringify(lines)).not.toContain('planted-code-queued');
+    } finally {
+      await client.destroy();
+    }
+  });
+});

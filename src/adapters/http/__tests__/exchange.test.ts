@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { exchange, MAX_RESPONSE_BYTES, ResponseTooLargeError } from '../exchange.ts';
+import { AbortedBeforeStartError, exchange, MAX_RESPONSE_BYTES, ResponseTooLargeError } from '../exchange.ts';
+import { toTransportError } from '../transport.ts';
 import { createUpstreamPool } from '../pool.ts';
 
 let server: Server;
@@ -214,6 +215,36 @@ describe("a pool's headers and body timeouts", () => {
     const response = await exchange(timed, { origin, method: 'GET', path: '/trickle', headers: {} });
     expect(response.text).toBe('0123456789');
     expect(performance.now() - started).toBeGreaterThan(900);
+  });
+
+  it('fails at once, as not sent, an exchange whose signal aborts while it waits for a connection', async () => {
+    // The one connection is busy for a second; the echo queued behind it is given up at 100 ms.
+    const before = received.length;
+    const first = exchange(timed, { origin, method: 'GET', path: '/trickle', headers: {} });
+    const controller = new AbortController();
+    const queued = exchange(timed, {
+      origin,
+      method: 'POST',
+      path: '/echo',
+      headers: {},
+      body: 'never sent',
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), 100);
+    await expect(queued).rejects.toBeInstanceOf(AbortedBeforeStartError);
+    expect(await elapsed(queued)).toBeLessThan(500);
+    expect(toTransportError(await queued.catch((e: unknown) => e), controller.signal)).toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+      timeout: true,
+      sent: false,
+    });
+    // The connection finishes its exchange; the dropped request never reaches the server, and the
+    // pool serves the next one.
+    expect((await first).text).toBe('0123456789');
+    expect((await exchange(timed, { origin, method: 'POST', path: '/echo', headers: {}, body: 'z' })).statusCode).toBe(
+      201,
+    );
+    expect(received.slice(before).map((r) => r.body)).toEqual(['', 'z']);
   });
 
   it('does not time an exchange while it waits for a connection', async () => {
