@@ -249,6 +249,52 @@ const cases: Array<[string, () => Case]> = [
     }),
   ],
   [
+    '@skip with its variable given null (graphql-js: a field error; run on graphql-js every time)',
+    () => ({
+      query: 'query ($s: Boolean = false) { connectorDestination(id: "dest-lumen-eu") { id name @skip(if: $s) } }',
+      variables: { s: null },
+      hot: false,
+    }),
+  ],
+  [
+    'the same operation with its @skip variable given a value (compiled, then hot)',
+    () => ({
+      query: 'query ($s: Boolean = false) { connectorDestination(id: "dest-lumen-eu") { id  name @skip(if: $s) } }',
+      variables: { s: true },
+      complete: true,
+      hot: true,
+    }),
+  ],
+  [
+    '@include on a root field with its variable given null',
+    () => ({
+      query:
+        'query ($i: Boolean = true) { connectorDestination(id: "dest-lumen-eu") @include(if: $i) { id } x: __typename }',
+      variables: { i: null },
+      hot: false,
+    }),
+  ],
+  [
+    'a variable inside an _entities representation written inline (never compiled)',
+    () => ({
+      query: `query ($id: ID!) { _entities(representations: [{__typename: "CloudConnector", id: $id}]) {
+          __typename ... on CloudConnector { id name } } }`,
+      variables: { id: 'cc-thermia-climate' },
+      complete: true,
+      hot: false,
+    }),
+  ],
+  [
+    'a variable given null inside an input literal, where null is not allowed (the error where graphql-js puts it)',
+    () => ({
+      query: `mutation ($c: String = "abc") { connectAppAuthorization(input: {appBundleIdentifier: "x",
+          appAuthorizationIdentifier: "y", authRequest: {redirectUri: "https://a.example/cb", code: $c}}) {
+          userErrors { code field } } }`,
+      variables: { c: null },
+      hot: false,
+    }),
+  ],
+  [
     'the mutation refused locally (userErrors)',
     () => ({
       query: `mutation ($input: ConnectAppAuthorizationInput!) { connectAppAuthorization(input: $input) {

@@ -27,7 +27,7 @@ import { createFormatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
 import { createCostEstimator } from '../security/cost.ts';
-import { runCompiled, type CompiledOperation } from './jitGateway.ts';
+import { givesNull, runCompiled, type CompiledOperation } from './jitGateway.ts';
 import { compileVariableCoercion, type VariableCoercer } from './variables.ts';
 
 /** Operations kept hot; the least recently used is dropped beyond this. */
@@ -229,6 +229,8 @@ export function createHotPath({
       if (!hot) return null;
 
       const raw = variables ?? {};
+      // graphql-jit would answer such a request differently: Apollo's pipeline runs it on graphql-js.
+      if (hot.compiled.nullSensitive.size > 0 && givesNull(hot.compiled.nullSensitive, raw)) return null;
       const coercion = hot.coerceVariables(raw);
       if (coercion.errors) return null;
       const operation = hot.compiled;

@@ -15,6 +15,9 @@
  *
  * Compiled functions live as long as Apollo's cached document does (a WeakMap on the document).
  *
+ * graphql-jit answers a few documents differently from graphql-js; {@link jitDifferences} finds
+ * them when an operation is compiled, and such requests run on graphql-js instead.
+ *
  * One graphql-jit defect is worked around here: when an item of a list fails asynchronously, the
  * compiled code appends its null to the list instead of writing it at the item's index, so nulls
  * land out of place and trailing ones are lost. In a subgraph that would misalign `_entities` with
@@ -24,12 +27,19 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
   execute,
+  getNamedType,
   getVariableValues,
   GraphQLError,
-  type DocumentNode,
-  type ExecutionResult,
   isInterfaceType,
   isObjectType,
+  isScalarType,
+  isSpecifiedScalarType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type ExecutionResult,
   type GraphQLFieldResolver,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -43,8 +53,13 @@ export const COMPILE_AFTER_RUNS = 1;
 
 interface OperationEntry {
   runs: number;
-  /** undefined: not compiled yet; null: compilation failed (graphql-js runs it from then on). */
+  /**
+   * undefined: not compiled yet; null: not compiled, because compilation failed or graphql-jit
+   * would answer it differently ({@link jitDifferences}); graphql-js runs it from then on.
+   */
   compiled: CompiledQuery | null | undefined;
+  /** The compiled operation's variables that send a request to graphql-js when null. */
+  nullSensitive: NullSensitiveVariables;
 }
 
 export interface JitExecutorOptions {
@@ -62,6 +77,78 @@ export interface CompiledOperation {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   compiled: CompiledQuery;
+  /** Variables that send a request to graphql-js when null ({@link jitDifferences}). */
+  nullSensitive: NullSensitiveVariables;
+}
+
+/**
+ * Variables of an operation that graphql-jit treats differently from graphql-js when their value
+ * is null, by name; true when the variable's default value is null, so that leaving it out makes it
+ * null too.
+ */
+export type NullSensitiveVariables = ReadonlyMap<string, boolean>;
+
+/** Whether a request's variables make one of {@link NullSensitiveVariables} null. */
+export function givesNull(nullSensitive: NullSensitiveVariables, variables: Record<string, unknown>): boolean {
+  for (const [name, nullByDefault] of nullSensitive) {
+    const value = variables[name];
+    if (value === null || (value === undefined && nullByDefault)) return true;
+  }
+  return false;
+}
+
+/**
+ * Where graphql-jit answers a document differently from graphql-js, found by walking it once:
+ * - **`unsupported`**: a variable inside a literal of a custom scalar, such as an `_entities`
+ *   representation written inline (`{__typename: "CloudConnector", id: $id}`). graphql-jit turns
+ *   such a literal into its value once, when compiling, without the variables, so every later run
+ *   would get the first value without the variable. Such an operation is not compiled.
+ * - **`nullSensitive`**: variables that graphql-jit treats differently when they are null: the `if`
+ *   of `@skip` and `@include` (graphql-jit skips the field, where graphql-js raises a field error,
+ *   as `if` is `Boolean!`), and variables inside an input object or list literal (graphql-jit
+ *   reports a null where one is not allowed at the field's location, graphql-js at the argument's).
+ *   A request that makes any of them null runs on graphql-js.
+ */
+export function jitDifferences(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): { unsupported: boolean; nullSensitive: NullSensitiveVariables } {
+  const typeInfo = new TypeInfo(schema);
+  const names = new Set<string>();
+  let unsupported = false;
+  /** One entry per enclosing object or list literal: whether it is a custom scalar's value. */
+  const literals: boolean[] = [];
+  const enterLiteral = () => {
+    const named = getNamedType(typeInfo.getInputType());
+    const custom = named !== undefined && isScalarType(named) && !isSpecifiedScalarType(named);
+    literals.push(custom || literals.at(-1) === true);
+  };
+  const leaveLiteral = () => void literals.pop();
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Directive(node) {
+        if (node.name.value !== 'skip' && node.name.value !== 'include') return;
+        for (const argument of node.arguments ?? []) {
+          if (argument.value.kind === Kind.VARIABLE) names.add(argument.value.name.value);
+        }
+      },
+      ObjectValue: { enter: enterLiteral, leave: leaveLiteral },
+      ListValue: { enter: enterLiteral, leave: leaveLiteral },
+      Variable(node) {
+        if (literals.length === 0) return;
+        if (literals.at(-1)) unsupported = true;
+        else names.add(node.name.value);
+      },
+    }),
+  );
+  const nullSensitive = new Map<string, boolean>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (names.has(name)) nullSensitive.set(name, definition.defaultValue?.kind === Kind.NULL);
+  }
+  return { unsupported, nullSensitive };
 }
 
 export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOptions = {}): GatewayExecutor {
@@ -72,7 +159,7 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
     let byName = operations.get(document);
     if (!byName) operations.set(document, (byName = new Map()));
     let entry = byName.get(operationName);
-    if (!entry) byName.set(operationName, (entry = { runs: 0, compiled: undefined }));
+    if (!entry) byName.set(operationName, (entry = { runs: 0, compiled: undefined, nullSensitive: new Map() }));
     return entry;
   };
 
@@ -81,8 +168,12 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
     document: DocumentNode,
     operation: OperationDefinitionNode,
     operationName: string | null,
+    entry: OperationEntry,
   ): CompiledQuery | null => {
     try {
+      const differences = jitDifferences(schema, document, operation);
+      if (differences.unsupported) return null;
+      entry.nullSensitive = differences.nullSensitive;
       const compiled = compileQuery(schema, document, operationName ?? undefined, {
         // Errors thrown by resolvers keep their own stack; no extra capture per error.
         disablingCapturingStackErrors: true,
@@ -102,7 +193,14 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
         options.onCompileError?.(compiled.errors?.[0] ?? new Error('graphql-jit did not compile it'), operationName);
         return null;
       }
-      options.onCompiled?.({ source, operationName, document, operation, compiled });
+      options.onCompiled?.({
+        source,
+        operationName,
+        document,
+        operation,
+        compiled,
+        nullSensitive: differences.nullSensitive,
+      });
       return compiled;
     } catch (error) {
       options.onCompileError?.(error, operationName);
@@ -130,9 +228,9 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
     entry.runs += 1;
 
     if (!traced && entry.compiled === undefined && entry.runs > COMPILE_AFTER_RUNS) {
-      entry.compiled = compile(source, document, operation, operationName);
+      entry.compiled = compile(source, document, operation, operationName, entry);
     }
-    if (traced || !entry.compiled) {
+    if (traced || !entry.compiled || (entry.nullSensitive.size > 0 && givesNull(entry.nullSensitive, variables))) {
       return (await execute({
         schema,
         document,

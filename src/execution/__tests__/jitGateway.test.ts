@@ -2,7 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { execute, getOperationAST, parse, type DocumentNode } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
-import { createJitExecutor } from '../jitGateway.ts';
+import { createJitExecutor, givesNull, jitDifferences } from '../jitGateway.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -159,5 +159,64 @@ describe('createJitExecutor', () => {
     const document = parse('mutation { a: bump(by: 1) b: bump(by: 10) c: bump(by: 100) }');
     expect(await executor(requestFor(document, {}))).toEqual({ data: { a: 1, b: 11, c: 111 } });
     expect(await executor(requestFor(document, {}))).toEqual({ data: { a: 112, b: 122, c: 222 } });
+  });
+});
+
+describe('jitDifferences', () => {
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: parse(`
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+        input Filter { name: String, ids: [ID!] }
+        type Query { things(filter: Filter, ids: [ID!]): [Thing!]!, thing(id: ID): Thing }
+        type Thing @key(fields: "id") { id: ID!, name: String }
+      `),
+    },
+  ]);
+  const differences = (source: string) => {
+    const document = parse(source);
+    const { unsupported, nullSensitive } = jitDifferences(schema, document, getOperationAST(document)!);
+    return { unsupported, nullSensitive: Object.fromEntries(nullSensitive) };
+  };
+
+  it('finds the variables of @skip and @include, and those inside input literals, with null defaults', () => {
+    expect(
+      differences(`query ($s: Boolean = false, $i: Boolean!, $n: String = null, $id: ID, $whole: Filter, $top: ID) {
+        things(filter: { name: $n, ids: [$id] }) { id @skip(if: $s) name @include(if: $i) }
+        more: things(filter: $whole) { id }
+        thing(id: $top) { id }
+      }`),
+    ).toEqual({ unsupported: false, nullSensitive: { s: false, i: false, n: true, id: false } });
+    // Variables given whole, as arguments or as input objects, are not affected.
+    expect(differences('query ($f: Filter, $ids: [ID!]) { things(filter: $f, ids: $ids) { id } }')).toEqual({
+      unsupported: false,
+      nullSensitive: {},
+    });
+  });
+
+  it('refuses a variable inside a custom scalar literal, as in an inline _entities representation', () => {
+    expect(
+      differences('query ($id: ID!) { _entities(representations: [{ __typename: "Thing", id: $id }]) { __typename } }'),
+    ).toMatchObject({ unsupported: true });
+    expect(
+      differences(
+        'query ($id: ID!) { _entities(representations: [{ __typename: "Thing", nested: { id: [$id] } }]) { __typename } }',
+      ),
+    ).toMatchObject({ unsupported: true });
+    expect(differences('{ _entities(representations: [{ __typename: "Thing", id: "1" }]) { __typename } }')).toEqual({
+      unsupported: false,
+      nullSensitive: {},
+    });
+  });
+
+  it('sends a request to graphql-js when a variable it names is null, given or by default', () => {
+    const nullSensitive = new Map([
+      ['s', false],
+      ['n', true],
+    ]);
+    expect(givesNull(nullSensitive, { s: true, n: 'x' })).toBe(false);
+    expect(givesNull(nullSensitive, { s: null, n: 'x' })).toBe(true);
+    expect(givesNull(nullSensitive, { s: true })).toBe(true);
+    expect(givesNull(nullSensitive, { n: 'x' })).toBe(false);
   });
 });
