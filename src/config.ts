@@ -426,7 +426,14 @@ function checkOrigin(raw: string, problems: string[]): string | null {
 
 function conductorOneConfig(env: Env, problems: string[]): ConductorOneConfig | null {
   const value = (name: string) => env[name]?.trim() || undefined;
-  const accessToken = value('CONDUCTORONE_ACCESS_TOKEN');
+  // A token pasted with its scheme ("Bearer eyJ…"), as the official SDKs accept it: the client adds
+  // the scheme itself, and would otherwise send "Bearer Bearer …", refused on every call.
+  const pastedToken = value('CONDUCTORONE_ACCESS_TOKEN');
+  const accessToken = pastedToken?.replace(/^bearer(?:\s+|$)/i, '');
+  if (accessToken === '') {
+    problems.push('CONDUCTORONE_ACCESS_TOKEN holds no token after "Bearer".');
+    return null;
+  }
   const clientIdRaw = value('CONDUCTORONE_CLIENT_ID');
   const clientSecretRaw = value('CONDUCTORONE_CLIENT_SECRET');
   const serverUrl = value('CONDUCTORONE_SERVER_URL');

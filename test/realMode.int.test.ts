@@ -241,11 +241,18 @@ describe('real ConductorOne mode, configured from the environment', () => {
     await ask(
       `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { id } }`,
     );
+    // The token endpoint failing (asked again by the next call, which gets a second token), then
+    // refusing the credential (its answer stands for a few seconds).
     sim.expireAllTokens();
-    sim.inject('Token', { kind: 'error', status: 401 });
+    sim.inject('Token', { kind: 'error', status: 503 });
     await ask(
       `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { id } }`,
     );
+    await ask(
+      `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { id } }`,
+    );
+    sim.expireAllTokens();
+    sim.inject('Token', { kind: 'error', status: 401 });
     await ask(
       `{ connectorCredential(appId: "${target.appId}", connectorId: "${target.connectorId}", id: "${target.id}") { id } }`,
     );

@@ -110,6 +110,18 @@ describe('loadConfig: ConductorOne', () => {
     expect(inspect(config, { depth: 10 })).not.toContain('planted-access-token');
   });
 
+  it('takes an access token pasted with its scheme, as the SDKs do', () => {
+    for (const pasted of ['Bearer planted-access-token', 'bearer  planted-access-token']) {
+      const config = loadConfig({ CONDUCTORONE_ACCESS_TOKEN: pasted, CONDUCTORONE_TENANT_DOMAIN: 'acme' });
+      const auth = config.conductorOne?.auth;
+      expect(auth?.kind === 'accessToken' && auth.accessToken.reveal()).toBe('planted-access-token');
+    }
+    // Nothing but the scheme is no token.
+    expect(() => loadConfig({ CONDUCTORONE_ACCESS_TOKEN: 'Bearer ', CONDUCTORONE_TENANT_DOMAIN: 'acme' })).toThrow(
+      /CONDUCTORONE_ACCESS_TOKEN holds no token/,
+    );
+  });
+
   it('accepts a loopback http server URL and refuses plain http elsewhere', () => {
     const base = { CONDUCTORONE_CLIENT_ID: 'otter@acme.conductor.one/spc', CONDUCTORONE_CLIENT_SECRET: secret() };
     expect(loadConfig({ ...base, CONDUCTORONE_SERVER_URL: 'http://127.0.0.1:8080' }).conductorOne?.origin).toBe(

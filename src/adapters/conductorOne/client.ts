@@ -11,7 +11,7 @@ import { injectTraceHeaders } from '../../tracing.ts';
 import { recordAttempts } from '../http/attempts.ts';
 import { createRetryStrategy } from '../http/retryQuota.ts';
 import type { CallOptions } from '../types.ts';
-import { headerOf } from '../../httpHeaders.ts';
+import { headerOf, retryAfterMs } from '../../httpHeaders.ts';
 import { exchange, type ExchangeResponse } from '../http/exchange.ts';
 import { fullJitter, toTransportError, TransportError, waitBeforeRetry, worthRetrying } from '../http/transport.ts';
 import type { TokenSource } from './tokenSource.ts';
@@ -74,13 +74,6 @@ const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 5_000;
 /** A longer Retry-After than this is not waited for (the caller gets UPSTREAM_THROTTLED). */
 const MAX_RETRY_AFTER_MS = 10_000;
-
-function retryAfterMs(value: string | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d{1,6}$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** Path segments: percent-encoded; empty or separator-bearing ids are refused before sending. */
 export function segment(value: string, name: string): string {

@@ -9,6 +9,7 @@
  */
 import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { headerOf, retryAfterMs } from '../../httpHeaders.ts';
 import { exchange } from '../http/exchange.ts';
 import { toTransportError } from '../http/transport.ts';
 
@@ -173,6 +174,27 @@ export const TOKEN_REQUEST_TIMEOUT_MS = 5_000;
 const EXPIRY_MARGIN_MS = 10_000;
 /** After a refresh ahead of expiry failed, the next is tried this much later at the earliest. */
 const EARLY_REFRESH_RETRY_MS = 5_000;
+/**
+ * After the token endpoint refused the credential (a 4xx, or a token of a type this subgraph cannot
+ * use), or throttled without saying for how long, its answer stands for this long: the calls that
+ * need a token get it without asking again.
+ */
+const REFUSAL_HOLD_MS = 5_000;
+/** The longest a token endpoint's `Retry-After` holds token requests back. */
+const MAX_RETRY_AFTER_HOLD_MS = 60_000;
+
+/**
+ * How long a failed token request's answer stands ({@link REFUSAL_HOLD_MS}), or 0 for a failure
+ * that the next call should try again (a 5xx or a transport failure: the circuit breaker counts
+ * those, where a 4xx is an answer). A `Retry-After` decides, up to {@link MAX_RETRY_AFTER_HOLD_MS}.
+ */
+function holdAfter(error: TokenEndpointError, retryAfter: number | undefined): number {
+  if (retryAfter !== undefined && (error.status === 429 || error.status === 503)) {
+    return Math.min(retryAfter, MAX_RETRY_AFTER_HOLD_MS);
+  }
+  if (error.tokenType !== undefined) return REFUSAL_HOLD_MS;
+  return error.status >= 400 && error.status < 500 ? REFUSAL_HOLD_MS : 0;
+}
 
 export function clientCredentialsTokenSource(options: ClientCredentialsOptions): TokenSource {
   const now = options.now ?? Date.now;
@@ -180,6 +202,8 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
   let cached: { token: string; refreshAt: number; expiresAt: number } | null = null;
   let inFlight: Promise<string> | null = null;
   let lastEarlyRefresh = -Infinity;
+  /** The last token request's refusal, answered to every caller until `until`. */
+  let refused: { error: TokenEndpointError; until: number } | null = null;
 
   /** Starts the one token request, unless one is under way. */
   function refresh(): Promise<string> {
@@ -204,6 +228,7 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
     });
     let status: number;
     let text: string;
+    let retryAfter: string | undefined;
     try {
       const response = await exchange(options.dispatcher, {
         origin: options.origin,
@@ -215,25 +240,34 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
       });
       status = response.statusCode;
       text = response.text;
+      retryAfter = headerOf(response.headers, 'retry-after');
     } catch (error) {
       throw toTransportError(error, signal);
     }
+    const fail = (error: TokenEndpointError): never => {
+      const hold = holdAfter(error, retryAfterMs(retryAfter, now()));
+      refused = hold > 0 ? { error, until: now() + hold } : null;
+      throw error;
+    };
     let body: { access_token?: unknown; token_type?: unknown; expires_in?: unknown; error?: unknown } = {};
     try {
-      body = JSON.parse(text) as typeof body;
+      const parsed: unknown = JSON.parse(text);
+      // An object only: `null`, a number or an array is as unusable as text that is not JSON.
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as typeof body;
     } catch {
       // a non-JSON answer is a failure below
     }
     if (status !== 200 || typeof body.access_token !== 'string' || body.access_token === '') {
-      throw new TokenEndpointError(status, typeof body.error === 'string' ? body.error.slice(0, 64) : undefined);
+      return fail(new TokenEndpointError(status, typeof body.error === 'string' ? body.error.slice(0, 64) : undefined));
     }
     // A DPoP-bound token needs a proof on every API call (conductorone-api.md §1.6): sent as a
     // Bearer token, every call would fail with 401. Absent means Bearer.
     if (body.token_type !== undefined && !(typeof body.token_type === 'string' && /^bearer$/i.test(body.token_type))) {
       const type =
         typeof body.token_type === 'string' ? body.token_type.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 16) : '';
-      throw new TokenEndpointError(status, undefined, type || 'unknown');
+      return fail(new TokenEndpointError(status, undefined, type || 'unknown'));
     }
+    refused = null;
     const expiresIn = Number(body.expires_in);
     const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : 60_000;
     const fetchedAt = now();
@@ -260,6 +294,10 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
         }
         return cached.token;
       }
+      // The token endpoint refused or throttled a moment ago: its answer stands for now, rather
+      // than every call asking again (one at a time, since single flight joins only overlapping
+      // requests) and a throttled endpoint getting more requests.
+      if (refused && at < refused.until) throw refused.error;
       // Single flight: one token request however many callers arrive while it is under way. It
       // does not take any one caller's signal, so one caller going away does not fail the others.
       const shared = refresh();

@@ -254,14 +254,53 @@ describe('clientCredentialsTokenSource against the token endpoint', () => {
     const origin = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
     const dispatcher = new Pool(origin);
     try {
-      const tokens = clientCredentialsTokenSource({ clientId, key: parseClientSecret(secret), origin, dispatcher });
+      const tokens = clientCredentialsTokenSource({
+        clientId,
+        key: parseClientSecret(secret),
+        origin,
+        dispatcher,
+        now: () => clock,
+      });
       const refused = await tokens.token().catch((error: unknown) => error);
       expect(refused).toMatchObject({ name: 'TokenEndpointError', status: 200, tokenType: 'DPoP' });
       expect(String((refused as Error).message)).not.toContain('planted-DPoP-token');
+      // The refusal stands for a few seconds; then the endpoint is asked again.
+      await expect(tokens.token()).rejects.toBe(refused);
+      clock += 5_000;
       expect(await tokens.token()).toBe('planted-Bearer-token');
     } finally {
       await dispatcher.close();
       await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+    }
+  });
+
+  it('holds a throttled token endpoint off for its Retry-After, without asking again for each call', async () => {
+    const tokens = source();
+    sim.inject('Token', { kind: 'throttle', retryAfterSeconds: 30, times: 1 });
+    const throttled = await tokens.token().catch((error: unknown) => error);
+    expect(throttled).toMatchObject({ name: 'TokenEndpointError', status: 429 });
+    for (let i = 0; i < 20; i += 1) await expect(tokens.token()).rejects.toBe(throttled);
+    clock += 29_000;
+    await expect(tokens.token()).rejects.toBe(throttled);
+    expect(sim.calls.get('Token')).toBe(1);
+    clock += 1_000;
+    expect(await tokens.token()).toEqual(expect.any(String));
+    expect(sim.calls.get('Token')).toBe(2);
+  });
+
+  it('asks again at once after a 5xx or a failed connection (the circuit breaker counts those)', async () => {
+    const tokens = source();
+    sim.inject('Token', { kind: 'error', status: 503, times: 1 });
+    await expect(tokens.token()).rejects.toMatchObject({ name: 'TokenEndpointError', status: 503 });
+    expect(await tokens.token()).toEqual(expect.any(String));
+    expect(sim.calls.get('Token')).toBe(2);
+  });
+
+  it('answers a body that is JSON but not an object as a failed token request, with its status', async () => {
+    for (const body of ['null', '[]', '7']) {
+      const tokens = source();
+      sim.inject('Token', { kind: 'error', status: 503, body, headers: { 'content-type': 'application/json' } });
+      await expect(tokens.token()).rejects.toMatchObject({ name: 'TokenEndpointError', status: 503 });
     }
   });
 
@@ -273,5 +312,15 @@ describe('clientCredentialsTokenSource against the token endpoint', () => {
       oauthError: 'invalid_client',
     });
     await expect(source(other).token()).rejects.toBeInstanceOf(TokenEndpointError);
+    // One source asks once for a refused credential, however many calls need a token, until the
+    // refusal has stood for a few seconds.
+    const refusedSource = source(other);
+    const calls = sim.calls.get('Token')!;
+    const refusal = await refusedSource.token().catch((error: unknown) => error);
+    for (let i = 0; i < 20; i += 1) await expect(refusedSource.token()).rejects.toBe(refusal);
+    expect(sim.calls.get('Token')).toBe(calls + 1);
+    clock += 5_000;
+    await expect(refusedSource.token()).rejects.not.toBe(refusal);
+    expect(sim.calls.get('Token')).toBe(calls + 2);
   });
 });
