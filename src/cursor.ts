@@ -36,7 +36,13 @@ export interface CursorCodec {
 }
 
 const VERSION = 2;
-const MAX_CURSOR_LENGTH = 4096;
+/**
+ * The longest upstream page token a cursor carries: AWS allows NextTokens of up to 65,535
+ * characters (aws-api.md §1.6; AppFabric's are at most 2,048). A cursor is about 4/3 of its token.
+ */
+const MAX_TOKEN_LENGTH = 65_535;
+/** Longer text is refused before any work: the page part of the longest token, its offset and tag. */
+export const MAX_CURSOR_LENGTH = Math.ceil(((MAX_TOKEN_LENGTH + 64) * 4) / 3) + 32;
 /** The highest offset a cursor may carry. */
 const MAX_SKIP = 10_000;
 /** Bytes of a tag: a multiple of 3, so that each tag is 16 base64url characters with no spare bits. */
