@@ -50,6 +50,28 @@ describe('_entities', () => {
     });
   });
 
+  it('leaves a detail field that @skip or @include turns off out of the plan: one list instead of a Get each', async () => {
+    const seed = t.sandbox.seed.iotManagedIntegrations.connectorDestinations.slice(0, 9);
+    const representations = seed.map((d) => ({ __typename: 'ConnectorDestination', id: d.Id }));
+    const query = `query ($representations: [_Any!]!, $detail: Boolean!) { _entities(representations: $representations) {
+      ... on ConnectorDestination { id name authType @include(if: $detail) ... @skip(if: $detail) { description } } } }`;
+    for (let run = 0; run < 3; run += 1) {
+      // Three runs each way: graphql-js, then compiled, then the hot path, which keep no answer of
+      // the first variables for the next.
+      for (const detail of [false, true]) {
+        t.resetCalls();
+        const res = await t.query(query, { representations, detail });
+        expect(res.body.errors).toBeUndefined();
+        const list = res.body.data?.['_entities'] as Array<Record<string, unknown>>;
+        expect(list.map((e) => e['id'])).toEqual(seed.map((d) => d.Id));
+        expect('authType' in list[0]!).toBe(detail);
+        expect(t.calls()['iotManagedIntegrations']).toEqual(
+          detail ? { GetConnectorDestination: seed.length } : { ListConnectorDestinations: 1 },
+        );
+      }
+    }
+  });
+
   it('resolves CloudConnector references with one list, null for a missing one', async () => {
     const { res, list } = await entities([
       { __typename: 'CloudConnector', id: 'cc-lumen-lighting' },
