@@ -71,12 +71,12 @@ describe('connectAppAuthorization', () => {
     expectNowhere(code, res.text);
   });
 
-  it('rejects a reused code as INVALID_INPUT on the code field', async () => {
+  it('rejects a reused code as INVALID_INPUT (AppFabric names no field for it)', async () => {
     const code = newCode();
     await connect(code);
     const { res, payload } = await connect(code, 'GOOGLE');
     expect(payload.userErrors).toEqual([
-      { code: 'INVALID_INPUT', message: expect.any(String), field: ['input', 'authRequest', 'code'] },
+      { code: 'INVALID_INPUT', message: 'AppFabric rejected the input or the code.', field: null },
     ]);
     expect(sends()).toBe(2);
     expectNowhere(code, res.text);
@@ -267,6 +267,23 @@ describe('connectAppAuthorization', () => {
     });
     expect(t.calls()['appFabric']).toEqual({ ConnectAppAuthorization: 1, GetAppAuthorization: 1 });
     expectNowhere(code, res.text);
+  });
+
+  it('does not take an authorization connected before the send for proof that the code worked', async () => {
+    // JIRA's authorization was connected days ago; a user connects it again, and the send fails
+    // before AppFabric processed the code: the status check finds CONNECTED, from before.
+    sim.inject('ConnectAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException' });
+    const { payload } = await connect(newCode(), 'JIRA');
+    expect(payload.userErrors).toEqual([{ code: 'OUTCOME_UNKNOWN', message: expect.any(String), field: null }]);
+    expect([sends(), gets()]).toEqual([1, 1]);
+    // Processed, then failed: CONNECTED since the send is proof.
+    sim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 500,
+      type: 'InternalServerException',
+      afterProcessing: true,
+    });
+    expect((await connect(newCode(), 'JIRA')).payload).toEqual(CONNECTED('JIRA'));
   });
 
   it('returns OUTCOME_UNKNOWN when the status check itself fails', async () => {

@@ -59,6 +59,12 @@ const ANSWERED_AS_USER_ERRORS: ReadonlySet<string> = new Set([
   'AccessDeniedException',
 ]);
 
+/**
+ * How far AWS's clock may be behind this host's for an authorization's `updatedAt` to count as
+ * after a send: SigV4's own limit on clock skew.
+ */
+const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
 const OUTCOME_UNKNOWN: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
   message:
@@ -90,17 +96,22 @@ export function createAppFabricAdapter(
     );
 
   /**
-   * After an ambiguous failure the code may or may not have been used. Only a CONNECTED
-   * authorization proves success; anything else (including a failed check) is OUTCOME_UNKNOWN,
-   * because resending the code could fail or make the provider revoke what it issued.
+   * After an ambiguous failure the code may or may not have been used. Only an authorization
+   * CONNECTED since the code was sent proves success: one already connected before (a user
+   * connecting it again) says nothing about this code. Anything else (including a failed check) is
+   * OUTCOME_UNKNOWN, because resending the code could fail or make the provider revoke what it
+   * issued. "Since" allows for {@link CLOCK_TOLERANCE_MS} between this host's clock and AWS's.
    */
   async function checkOutcome(
     ref: AppAuthorizationRef,
     options: CallOptions | undefined,
+    sentAt: number,
   ): Promise<ConnectAppAuthorizationResult> {
     try {
       const current = await getAppAuthorization(ref, options);
-      if (current?.status === 'CONNECTED') return { ok: true, appAuthorization: current };
+      if (current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt - CLOCK_TOLERANCE_MS) {
+        return { ok: true, appAuthorization: current };
+      }
     } catch (error) {
       log.warn(
         {
@@ -140,6 +151,7 @@ export function createAppFabricAdapter(
       };
       const operation = 'ConnectAppAuthorization';
       const reserve = reserveForCheck(options, now);
+      const sentAt = now();
       if (reserve.window < MIN_SEND_WINDOW_MS) {
         // Sent now, it would be cut off at once and its outcome unknown: better not spend the code.
         reserve.done();
@@ -160,7 +172,7 @@ export function createAppFabricAdapter(
             handlerOptions(reserve.send),
           )
           .finally(reserve.done);
-        if (!out.appAuthorizationSummary) return await checkOutcome(ref, options);
+        if (!out.appAuthorizationSummary) return await checkOutcome(ref, options, sentAt);
         return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
       } catch (error) {
         // AppFabric may echo the request in its message: the code is scrubbed by value.
@@ -213,12 +225,12 @@ export function createAppFabricAdapter(
           }
           // Throttling (after the allowed resends) and other 4xx were thrown above: AppFabric did
           // not process the code, so the caller may retry with it. A 5xx may have used it.
-          return checkOutcome(ref, options);
+          return checkOutcome(ref, options, sentAt);
         }
         // Sent, with no answer (a timeout, a reset), or answered with unusable data.
         if (error instanceof TransportError && options?.signal?.aborted)
           return { ok: false, errors: [OUTCOME_UNKNOWN] };
-        return checkOutcome(ref, options);
+        return checkOutcome(ref, options, sentAt);
       }
     },
   };

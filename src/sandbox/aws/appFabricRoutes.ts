@@ -168,10 +168,11 @@ export function createAppFabricRoutes(state: AppFabricState): Route[] {
         } else {
           const code = (authRequest as { code: string }).code;
           if (state.consumedCodes.has(code)) {
-            const used = { name: 'authRequest.code', message: 'The authorization code has already been used.' };
+            // No fieldList: the code is exchanged with the app's provider, and aws-api.md names no
+            // field for its refusal (fieldList is optional), so the client must not rely on one.
             return validationError(
               SERVICE,
-              [used],
+              [],
               'other',
               'The authorization code is not valid: it has already been used.',
             );
