@@ -61,7 +61,7 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # The heap options (docs/performance.md, *Memory*): a 32 MB young generation (16 MB semi-spaces),
 # and an old generation that starts at 32 MB and grows by 40 % after each collection instead of
 # up to 4x. In a 512 MiB container, where V8 would pick a 2 MB young generation, they give 1.4-3.1x
-# the throughput; on a large host with no limit, about 160-190 MB RSS under load instead of
+# the throughput; on a large host with no limit, about 150-160 MB RSS under load instead of
 # 370-410 MB, for more garbage collection on lists and batches. They set no hard cap: Node still
 # sizes the heap's ceiling from the memory limit. `--no-allocation-site-pretenuring` stops V8 from
 # allocating short-lived request data straight into the old generation once its first executions

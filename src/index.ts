@@ -21,8 +21,8 @@ try {
 
 const logger = createLogger(config);
 const metrics = createMetrics();
-const { adapters, sandbox, close: closeAdapters } = await createAdapters(config, { logger, metrics });
-const server = createServer({ config, adapters, logger, metrics });
+const { adapters, sandbox, circuits, close: closeAdapters } = await createAdapters(config, { logger, metrics });
+const server = createServer({ config, adapters, logger, metrics, circuits });
 if (config.auth.kind === 'disabled' && config.production) {
   logger.warn('AUTH_DISABLED=true: caller authentication is OFF in production; every caller may read every field.');
 } else if (config.auth.kind === 'disabled' && Object.values(config.upstreams).includes('real')) {

@@ -56,8 +56,8 @@ export interface CreateServerOptions {
   batching?: boolean;
   /** Shared with the adapters, so /metrics shows upstream calls too. */
   metrics: Metrics;
-  /** Circuit state per upstream, for /readyz. */
-  circuits?: () => Record<string, string>;
+  /** Circuit state per upstream, for /readyz (the adapters' `circuits`). */
+  circuits: () => Record<string, string>;
   /**
    * Answer repeated operations on the hot path (src/execution/hotPath.ts). Default true; tests
    * compare both ways.
@@ -72,7 +72,7 @@ export function createServer({
   now,
   batching = true,
   metrics,
-  circuits = () => ({}),
+  circuits,
   hotPath = true,
 }: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';

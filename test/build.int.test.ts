@@ -206,6 +206,11 @@ describe('the production bundle', () => {
     const metrics = await fetch(new URL('/metrics', subgraph.url));
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('graphql_requests_total');
+    // The entry point wires the upstreams' circuit breakers into /readyz.
+    expect(await (await fetch(new URL('/readyz', subgraph.url))).json()).toEqual({
+      status: 'ready',
+      upstreams: { iotManagedIntegrations: 'closed', appFabric: 'closed', conductorOne: 'closed' },
+    });
   });
 
   it("drains and exits 0 on SIGTERM, having never loaded the undici behind Node's fetch, node:http2 or node:https", async () => {
