@@ -63,6 +63,8 @@ export interface CreateServerOptions {
    * compare both ways.
    */
   hotPath?: boolean;
+  /** Test switch: how long a request's headers and body may take to arrive (default 30 s). */
+  receiveTimeoutMs?: number;
 }
 
 export function createServer({
@@ -74,6 +76,7 @@ export function createServer({
   metrics,
   circuits,
   hotPath = true,
+  receiveTimeoutMs,
 }: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';
   const schema = createSchema({ publishRequiresScopes: config.publishRequiresScopes });
@@ -106,6 +109,7 @@ export function createServer({
     maxRequestBodyBytes: config.maxRequestBodyBytes,
     maxQueryLength: config.operationLimits.maxLength,
     requestTimeoutMs: config.requestTimeoutMs,
+    ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
     readiness: () => readiness,
     circuits,
     metrics,
@@ -143,7 +147,8 @@ export function createServer({
           resolve();
         });
       });
-      readiness = 'ready';
+      // A drain that began during start-up (a signal right after launch) keeps its 'draining'.
+      if (readiness === 'starting') readiness = 'ready';
       const { port } = httpServer.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
       return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`, port };

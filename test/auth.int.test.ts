@@ -124,7 +124,8 @@ describe('scopes', () => {
     });
     expect(res.body.errors).toEqual([
       {
-        message: expect.stringContaining('credentials:read'),
+        // The field and its type both require the scope: it is named once.
+        message: "The caller's token lacks the scopes this field requires (credentials:read).",
         locations: expect.any(Array),
         path: ['connectorCredential'],
         extensions: { code: 'FORBIDDEN' },

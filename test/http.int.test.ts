@@ -377,3 +377,83 @@ describe('refusals do not read what the client still sends', () => {
     expect(closed).toBe(true);
   });
 });
+
+describe('a request target the URL parser refuses', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it('gets a 400, and no part of it (a token in its query included) reaches the log', async () => {
+    const planted = 'planted-token-in-a-bad-target';
+    for (const target of [`http://[/graphql?access_token=${planted}`, `http://%zz/graphql?access_token=${planted}`]) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(t.origin).port), '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(text));
+        socket.write(`GET ${target} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('BAD_REQUEST');
+      expect(answer).not.toContain(planted);
+    }
+    expect(t.logs.join('\n')).not.toContain(planted);
+    expect(t.logs.filter((line) => line.includes('the request target is not a URL'))).toHaveLength(2);
+    expect(t.logs.some((line) => line.includes('"level":50'))).toBe(false);
+  });
+});
+
+describe('a drain that begins during start-up', () => {
+  it('keeps /readyz at 503 once the server listens, and closes each connection after its answer', async () => {
+    const t = await startTestServer({
+      config: { shutdownDelayMs: 2_000 },
+      beforeListen: (server) => void server.drain(),
+    });
+    try {
+      const ready = await fetch(`${t.origin}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { status: string }).status).toBe('draining');
+      expect(ready.headers.get('connection')).toBe('close');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a client that sends its request slowly', () => {
+  it('is answered 408 once the receive timeout passes, within a sixth of it, headers or body', async () => {
+    const t = await startTestServer({ receiveTimeoutMs: 1_200 });
+    try {
+      const port = Number(new URL(t.origin).port);
+      const trickle = (first: string, drip: string) =>
+        new Promise<{ answer: string; ms: number }>((resolve, reject) => {
+          const started = performance.now();
+          const socket = connect(port, '127.0.0.1');
+          let answer = '';
+          socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+          socket.on('error', reject);
+          socket.on('close', () => {
+            clearInterval(timer);
+            resolve({ answer, ms: performance.now() - started });
+          });
+          socket.write(first);
+          const timer = setInterval(() => socket.write(drip), 100);
+        });
+      const headers = await trickle('POST /graphql HTTP/1.1\r\nhost: x\r\n', 'x-slow: 1\r\n');
+      const body = await trickle(
+        'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n',
+        ' ',
+      );
+      for (const { answer, ms } of [headers, body]) {
+        expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+        expect(ms).toBeGreaterThanOrEqual(1_150);
+        expect(ms).toBeLessThan(1_200 + 200 + 400);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});

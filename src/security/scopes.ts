@@ -43,9 +43,12 @@ export function satisfies(caller: Caller, requirement: ScopeRequirement): boolea
   return requirement.some((all) => all.every((scope) => scopes.has(scope)));
 }
 
+/** FORBIDDEN, naming each requirement the caller lacks once (a field and its type may repeat one). */
 function forbidden(requirements: ScopeRequirement[]) {
-  const needed = requirements.map((r) => r.map((all) => all.join(' + ')).join(' or ')).join('; and ');
-  return ERRORS.FORBIDDEN.err(`The caller's token lacks the scopes this field requires (${needed}).`);
+  const named = new Set(requirements.map((r) => r.map((all) => all.join(' + ')).join(' or ')));
+  return ERRORS.FORBIDDEN.err(
+    `The caller's token lacks the scopes this field requires (${[...named].join('; and ')}).`,
+  );
 }
 
 type WithCaller = { caller: Caller };
@@ -74,7 +77,9 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
       if (needed.length === 0) continue;
       const resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, WithCaller>;
       field.resolve = (source, args, context, info) => {
-        if (!needed.every((r) => satisfies(context.caller, r))) throw forbidden(needed);
+        if (!needed.every((r) => satisfies(context.caller, r))) {
+          throw forbidden(needed.filter((r) => !satisfies(context.caller, r)));
+        }
         return resolve(source, args, context, info);
       };
     }

@@ -52,6 +52,10 @@ export interface StartTestServerOptions {
   batching?: boolean;
   /** false: every request through Apollo's pipeline (no hot path). */
   hotPath?: boolean;
+  /** How long a request's headers and body may take to arrive (default 30 s). */
+  receiveTimeoutMs?: number;
+  /** Called with the server before it listens, as a signal during start-up would reach it. */
+  beforeListen?: (server: SubgraphServer) => void;
 }
 
 export const FIXED_NOW = new Date('2026-11-22T05:31:56Z');
@@ -116,8 +120,11 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     hotPath: options.hotPath ?? true,
     metrics,
     circuits: created.circuits,
+    ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
   });
-  const { url } = await server.listen();
+  const listening = server.listen();
+  options.beforeListen?.(server);
+  const { url } = await listening;
   const origin = new URL(url).origin;
   if (sandbox.conductorOne) {
     // Fetch the ConductorOne access token once, so tests count API calls, not the token call.
