@@ -71,7 +71,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const SMALL_BODY = 16 * 1024;
 
 /** How long a request's headers and body may take to arrive. */
-export const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
+const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
 
 class HttpError extends Error {
   readonly status: number;
