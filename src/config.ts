@@ -147,6 +147,8 @@ export type AuthConfig =
        * their `exp` says. Unset: only `exp` bounds a token.
        */
       maxTokenAgeS?: number | undefined;
+      /** `AUTH_JWT_TYPE`: when set, the token's `typ` header must be this (e.g. `at+jwt`, RFC 9068). */
+      tokenType?: string | undefined;
     }
   | {
       kind: 'disabled';
@@ -204,7 +206,13 @@ export function loadConfig(env: Env = process.env): Config {
     return undefined;
   }
 
-  const production = env['NODE_ENV'] === 'production';
+  // Only the three values Node's ecosystem knows: a typo of "production" ("prod", "Production")
+  // would otherwise run with the development defaults, caller authentication off among them.
+  const nodeEnv = env['NODE_ENV'];
+  if (nodeEnv !== undefined && nodeEnv !== '' && !NODE_ENVS.includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be one of ${NODE_ENVS.join(', ')}, or unset (got "${nodeEnv}").`);
+  }
+  const production = nodeEnv === 'production';
   const port = integer('PORT', 4001, 0, 65535);
 
   const logLevelRaw = env['LOG_LEVEL']?.trim().toLowerCase() || 'info';
@@ -269,6 +277,12 @@ export function loadConfig(env: Env = process.env): Config {
   // credential in a developer's shell must not publish an account's authorization data to the LAN.
   const realUnauthenticated = auth.kind === 'disabled' && Object.values(upstreams).some((mode) => mode === 'real');
   const host = env['HOST']?.trim() || (realUnauthenticated && !production ? '127.0.0.1' : '0.0.0.0');
+  if (realUnauthenticated && auth.kind === 'disabled' && !auth.explicit && !LOOPBACK_HOSTS.includes(host)) {
+    problems.push(
+      `HOST=${host} would serve real upstream data to the network without caller authentication: set ` +
+        'AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY (with AUTH_ISSUER and AUTH_AUDIENCE), or AUTH_DISABLED=true to allow it.',
+    );
+  }
   const routerSecretRaw = env['ROUTER_SECRET']?.trim();
   if (routerSecretRaw !== undefined && routerSecretRaw !== '' && routerSecretRaw.length < 16) {
     problems.push('ROUTER_SECRET must be at least 16 characters.');
@@ -319,6 +333,11 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+const NODE_ENVS: readonly string[] = ['production', 'development', 'test'];
+const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+/** The variables that only mean something with a key (AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY). */
+const JWT_SETTINGS = ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWT_ALGORITHMS', 'AUTH_JWT_TYPE', 'AUTH_MAX_TOKEN_AGE_S'];
+
 const DEFAULT_JWT_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 const ALLOWED_JWT_ALGORITHMS = new Set([
   'RS256',
@@ -344,11 +363,20 @@ function authConfig(
   const disabled = boolean('AUTH_DISABLED') ?? false;
   const jwksUrl = value('AUTH_JWKS_URL');
   const publicKeyPem = value('AUTH_JWT_PUBLIC_KEY');
+  const settings = JWT_SETTINGS.filter((name) => value(name) !== undefined);
   if (disabled) {
     if (jwksUrl || publicKeyPem) problems.push('AUTH_DISABLED=true contradicts AUTH_JWKS_URL / AUTH_JWT_PUBLIC_KEY.');
+    if (settings.length > 0) problems.push(`AUTH_DISABLED=true contradicts ${settings.join(', ')}.`);
     return { kind: 'disabled', explicit: true };
   }
   if (!jwksUrl && !publicKeyPem) {
+    // Half a configuration (a misspelt key variable, say) must not quietly leave authentication off.
+    if (settings.length > 0) {
+      problems.push(
+        `${settings.join(', ')} ${settings.length === 1 ? 'is' : 'are'} set, but no key to verify tokens with: ` +
+          'set AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY.',
+      );
+    }
     if (production) {
       problems.push(
         'NODE_ENV is production but caller authentication is not configured: set AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY ' +
@@ -370,6 +398,13 @@ function authConfig(
     if (!ALLOWED_JWT_ALGORITHMS.has(algorithm))
       problems.push(`AUTH_JWT_ALGORITHMS: "${algorithm}" is not an asymmetric JWS algorithm.`);
   }
+  if (algorithms.length === 0) problems.push('AUTH_JWT_ALGORITHMS names no algorithm.');
+  // RFC 8725 §3.11: an access token's own type (RFC 9068's "at+jwt"), so that another kind of JWT
+  // from the same issuer and audience (an ID token, a logout token) is not taken for one.
+  const tokenType = value('AUTH_JWT_TYPE');
+  if (tokenType !== undefined && !/^[\x21-\x7e]{1,64}$/.test(tokenType)) {
+    problems.push('AUTH_JWT_TYPE must be a media type such as at+jwt.');
+  }
   let key: { jwksUrl: URL } | { publicKeyPem: string } = { publicKeyPem: publicKeyPem ?? '' };
   if (jwksUrl) {
     try {
@@ -378,6 +413,8 @@ function authConfig(
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
         problems.push('AUTH_JWKS_URL must be https (plain http only on loopback).');
       }
+      // fetch refuses such a URL, and its error quotes the whole URL, password included.
+      if (url.username || url.password) problems.push('AUTH_JWKS_URL must not carry a user name or password.');
       key = { jwksUrl: url };
     } catch {
       problems.push('AUTH_JWKS_URL is not a URL.');
@@ -400,6 +437,7 @@ function authConfig(
     audience: audience ?? '',
     algorithms,
     ...(maxTokenAgeS !== undefined ? { maxTokenAgeS } : {}),
+    ...(tokenType !== undefined ? { tokenType } : {}),
   };
 }
 

@@ -81,6 +81,16 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * The challenge of a 401 (RFC 6750 §3): `invalid_token` when a token was sent and failed; none for a
+ * request without the router's secret, which no Bearer token would cure.
+ */
+const CHALLENGES: Readonly<Record<AuthenticationError['problem'], Record<string, string>>> = {
+  missing: { 'www-authenticate': 'Bearer' },
+  invalid: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  router: {},
+};
+
 /** The client went away before its request was read: there is no one to answer. */
 class ClientClosedError extends Error {
   constructor() {
@@ -303,10 +313,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       caller = await options.authenticator.authenticate(req.headers);
     } catch (error) {
       if (error instanceof AuthenticationUnavailableError) {
-        logger.warn(
-          { requestId, err: error.cause },
-          'caller authentication unavailable: the key set could not be read',
-        );
+        // Each failed fetch of the key set is logged where it fails (once, not once per request).
         const { message } = ERRORS.AUTHENTICATION_UNAVAILABLE.err();
         refuse(req, res, scope, 503, { message, code: ERRORS.AUTHENTICATION_UNAVAILABLE.code }, { 'retry-after': '5' });
         return;
@@ -319,7 +326,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         scope,
         401,
         { message: error.message, code: ERRORS.UNAUTHENTICATED.code },
-        { 'www-authenticate': 'Bearer' },
+        CHALLENGES[error.problem],
       );
       return;
     }

@@ -114,7 +114,16 @@ export function createServer({
     circuits,
     metrics,
     hotPath: hot,
-    authenticator: createAuthenticator(config.auth, config.routerSecret),
+    authenticator: createAuthenticator(config.auth, config.routerSecret, {
+      // One line per failed fetch: its kind and status, never the error's message (it may quote the URL).
+      onKeySetFailure: (failure, { keptKeys, retryInMs }) =>
+        logger.warn(
+          { keySet: failure, keptKeys, retryInMs },
+          keptKeys
+            ? 'the key set could not be refreshed: tokens are verified with the last keys read'
+            : 'caller authentication unavailable: the key set could not be read',
+        ),
+    }),
     graphiql: config.graphiql,
     createContext: ({ requestId, log, signal, deadline, caller, waitedMs }) =>
       createContext({

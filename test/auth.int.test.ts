@@ -76,9 +76,13 @@ describe('JWT authentication (PEM key)', () => {
         ),
     ],
   ])('refuses %s with 401 UNAUTHENTICATED before any execution', async (_name, headers) => {
-    const res = await t.query(query, undefined, await headers());
+    const sent: Record<string, string> = await headers();
+    const res = await t.query(query, undefined, sent);
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    // RFC 6750 §3: a token that was sent and failed is invalid_token; no token gets the bare challenge.
+    expect(res.headers.get('www-authenticate')).toBe(
+      sent['authorization']?.startsWith('Bearer ') ? 'Bearer error="invalid_token"' : 'Bearer',
+    );
     expect(res.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } }] });
     expect(t.totalCalls()).toBe(0);
   });
@@ -219,10 +223,56 @@ describe('remote JWKS and the router secret', () => {
 
   it('refuses a request without the router secret, or with a wrong one, even with a valid token', async () => {
     const token = bearer(await signer.sign({ scope: ALL }));
-    expect((await t.query(query, undefined, token)).status).toBe(401);
-    expect(
-      (await t.query(query, undefined, { ...token, 'router-authorization': 'router-shared-secret-0123456780' })).status,
-    ).toBe(401);
+    for (const res of [
+      await t.query(query, undefined, token),
+      await t.query(query, undefined, { ...token, 'router-authorization': 'router-shared-secret-0123456780' }),
+    ]) {
+      expect(res.status).toBe(401);
+      // No Bearer challenge (a token would not help), and nothing said about a router secret.
+      expect(res.headers.get('www-authenticate')).toBeNull();
+      expect(res.body).toEqual({
+        errors: [{ message: 'The request is not authorized.', extensions: { code: 'UNAUTHENTICATED' } }],
+      });
+    }
+  });
+});
+
+describe('iat and AUTH_JWT_TYPE', () => {
+  const query = '{ connectorDestination(id: "dest-lumen-eu") { name } }';
+  const token = (options: { iat?: number; typ?: string }) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ scope: ALL })
+      .setProtectedHeader({ alg: 'ES256', kid: signer.kid, ...(options.typ ? { typ: options.typ } : {}) })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(options.iat ?? now)
+      .setExpirationTime(now + 600)
+      .sign(signer.privateKey);
+  };
+
+  it('refuses a token issued in the future, beyond 30 s of clock skew', async () => {
+    const t = await startTestServer({ config: { auth: jwtAuth(signer) } });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      expect((await t.query(query, undefined, bearer(await token({ iat: now + 20 })))).status).toBe(200);
+      expect((await t.query(query, undefined, bearer(await token({ iat: now + 60 })))).status).toBe(401);
+      expect((await t.query(query, undefined, bearer(await token({ iat: now + 365 * 86_400 })))).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with AUTH_JWT_TYPE, takes only tokens of that type (another JWT of the same issuer is not an access token)', async () => {
+    const t = await startTestServer({ config: { auth: { ...jwtAuth(signer), tokenType: 'at+jwt' } } });
+    try {
+      expect((await t.query(query, undefined, bearer(await token({ typ: 'at+jwt' })))).status).toBe(200);
+      expect((await t.query(query, undefined, bearer(await token({ typ: 'application/at+jwt' })))).status).toBe(200);
+      for (const typ of ['JWT', 'logout+jwt', undefined]) {
+        expect((await t.query(query, undefined, bearer(await token(typ ? { typ } : {})))).status).toBe(401);
+      }
+    } finally {
+      await t.close();
+    }
   });
 });
 
@@ -297,11 +347,16 @@ describe('a key set that cannot be read', () => {
   /** A JWKS endpoint that answers as `mode` says; `down` closes it. */
   async function keySet(mode: { status: number; body: string }) {
     let current = mode;
-    const server = createServer((_req, res) => res.writeHead(current.status).end(current.body));
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res.writeHead(current.status).end(current.body);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return {
       url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`),
       set: (next: { status: number; body: string }) => (current = next),
+      requests: () => requests,
       close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
   }
@@ -333,6 +388,32 @@ describe('a key set that cannot be read', () => {
       expect(((await res.json()) as any).errors[0].extensions).toEqual({ code: 'AUTHENTICATION_UNAVAILABLE' });
       expect(t.logs.join('\n')).not.toContain(token);
       expect(t.totalCalls()).toBe(0);
+    } finally {
+      await t.close();
+      await jwks.close();
+    }
+  });
+
+  it('during an outage, fetches once per back-off and logs each failed fetch once, without its message', async () => {
+    const jwks = await keySet({ status: 500, body: 'down' });
+    const t = await startTestServer({ config: { auth: auth(jwks.url) } });
+    try {
+      const token = bearer(await signer.sign({ scope: ALL }));
+      const statuses = [];
+      for (let i = 0; i < 20; i++) statuses.push((await t.query(query, undefined, token)).status);
+      expect(new Set(statuses)).toEqual(new Set([503]));
+      expect(jwks.requests()).toBe(1);
+      const failures = t.logs.filter((line) => line.includes('the key set could not be read'));
+      expect(failures).toHaveLength(1);
+      const entry = JSON.parse(failures[0]!) as Record<string, unknown>;
+      expect(entry).toMatchObject({
+        level: 40,
+        keySet: { reason: 'status', status: 500 },
+        keptKeys: false,
+        retryInMs: 1000,
+      });
+      expect(entry).not.toHaveProperty('err');
+      expect(t.logs.join('\n')).not.toContain(jwks.url.href);
     } finally {
       await t.close();
       await jwks.close();

@@ -716,7 +716,9 @@ function claimsAcceptable(claims: unknown, nowSeconds: number): boolean {
   if (c['iss'] !== ISSUER) return false;
   const aud = c['aud'];
   if (!(aud === AUDIENCE || (Array.isArray(aud) && aud.includes(AUDIENCE)))) return false;
-  if (c['iat'] !== undefined && typeof c['iat'] !== 'number') return false;
+  const iat = c['iat'];
+  // Issued in the future (beyond the tolerance): not valid yet.
+  if (iat !== undefined && (typeof iat !== 'number' || iat > nowSeconds + 30)) return false;
   const nbf = c['nbf'];
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + 30)) return false;
   const exp = c['exp'];
@@ -863,7 +865,9 @@ describe('the JWT path', () => {
   function expectUnauthenticated(res: GraphQLResponse, authorization: string, ctx: unknown) {
     const where = JSON.stringify({ ctx, status: res.status, body: res.text.slice(0, 1000) });
     expect(res.status, where).toBe(401);
-    expect(res.headers.get('www-authenticate'), where).toBe('Bearer');
+    // RFC 6750 §3: invalid_token when a Bearer token was sent (in the server's syntax); else the bare challenge.
+    const sentToken = /^Bearer\s+[A-Za-z0-9._~+/=-]+$/i.test(authorization.trim());
+    expect(res.headers.get('www-authenticate'), where).toBe(sentToken ? 'Bearer error="invalid_token"' : 'Bearer');
     expect(res.body, where).toEqual({
       errors: [{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } }],
     });

@@ -54,9 +54,69 @@ describe('loadConfig', () => {
   it('listens on loopback only when real upstreams run without caller authentication outside production', () => {
     expect(loadConfig({}).host).toBe('0.0.0.0'); // the sandbox: demo data
     expect(loadConfig({ AWS_REGION: 'us-east-1' }).host).toBe('127.0.0.1');
-    expect(loadConfig({ AWS_REGION: 'us-east-1', HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ AWS_REGION: 'us-east-1', HOST: '::1' }).host).toBe('::1');
+    // Another interface only when authentication is configured, or turned off on purpose.
+    expect(() => loadConfig({ AWS_REGION: 'us-east-1', HOST: '0.0.0.0' })).toThrow(
+      'HOST=0.0.0.0 would serve real upstream data to the network without caller authentication',
+    );
+    expect(loadConfig({ AWS_REGION: 'us-east-1', HOST: '0.0.0.0', AUTH_DISABLED: 'true' }).host).toBe('0.0.0.0');
     expect(loadConfig({ AWS_REGION: 'us-east-1', SANDBOX: 'true' }).host).toBe('0.0.0.0');
     expect(loadConfig({ AWS_REGION: 'us-east-1', NODE_ENV: 'production', AUTH_DISABLED: 'true' }).host).toBe('0.0.0.0');
+  });
+
+  it('refuses a NODE_ENV other than production, development or test: a typo must not drop production rules', () => {
+    for (const typo of ['Production', 'prod', 'production ', 'staging']) {
+      expect(() => loadConfig({ NODE_ENV: typo, AWS_REGION: 'us-east-1' })).toThrow(
+        `NODE_ENV must be one of production, development, test, or unset (got "${typo}").`,
+      );
+    }
+    for (const known of ['development', 'test', '']) expect(loadConfig({ NODE_ENV: known }).production).toBe(false);
+  });
+
+  it('refuses JWT settings without a key, instead of leaving authentication off', () => {
+    // A misspelt AUTH_JWKS_URL leaves the other two on their own.
+    const half = {
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'subgraph',
+      AUTH_JWKS_ULR: 'https://idp.example/jwks',
+    };
+    expect(() => loadConfig(half)).toThrow(
+      'AUTH_ISSUER, AUTH_AUDIENCE are set, but no key to verify tokens with: set AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY.',
+    );
+    expect(() => loadConfig({ AUTH_JWT_TYPE: 'at+jwt' })).toThrow('AUTH_JWT_TYPE is set, but no key');
+    expect(() => loadConfig({ AUTH_DISABLED: 'true', AUTH_MAX_TOKEN_AGE_S: '60' })).toThrow(
+      'AUTH_DISABLED=true contradicts AUTH_MAX_TOKEN_AGE_S.',
+    );
+  });
+
+  describe('JWT settings', () => {
+    const jwt = {
+      AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'subgraph',
+    };
+
+    it('refuses an AUTH_JWT_ALGORITHMS that names no algorithm', () => {
+      expect(() => loadConfig({ ...jwt, AUTH_JWT_ALGORITHMS: ' , ' })).toThrow(
+        'AUTH_JWT_ALGORITHMS names no algorithm.',
+      );
+    });
+
+    it('refuses a key-set URL with a user name or password, without echoing it', () => {
+      try {
+        loadConfig({ ...jwt, AUTH_JWKS_URL: 'https://svc:S3cretPassw0rd@idp.example/jwks.json' });
+        expect.unreachable();
+      } catch (error) {
+        expect(String(error)).toContain('AUTH_JWKS_URL must not carry a user name or password.');
+        expect(String(error)).not.toContain('S3cretPassw0rd');
+      }
+    });
+
+    it('takes AUTH_JWT_TYPE as the required typ header', () => {
+      expect(loadConfig({ ...jwt, AUTH_JWT_TYPE: 'at+jwt' }).auth).toMatchObject({ kind: 'jwt', tokenType: 'at+jwt' });
+      expect(loadConfig(jwt).auth).not.toHaveProperty('tokenType');
+      expect(() => loadConfig({ ...jwt, AUTH_JWT_TYPE: 'at jwt' })).toThrow('AUTH_JWT_TYPE must be a media type');
+    });
   });
 
   it('bounds the query text by MAX_QUERY_LENGTH, 64 KiB unless set', () => {

@@ -1,13 +1,18 @@
 /**
  * Caller authentication, before any GraphQL execution: an optional router shared secret, then a
- * Bearer JWT verified with `jose` against a remote JWKS (cached, with a cooldown) or a PEM public
- * key, with pinned algorithms, issuer and audience, and 30 s of clock tolerance.
+ * Bearer JWT verified with `jose` against a remote JWKS (src/security/keySet.ts: cached, refreshed
+ * in the background, kept through an outage of the identity provider) or a PEM public key, with
+ * pinned algorithms, issuer and audience, and 30 s of clock tolerance.
  */
 import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import { headerOf } from '../httpHeaders.ts';
 import type { Secret } from '../secret.ts';
+import { createKeySet, KeySetUnavailableError, type KeySetFailure, type KeySetOptions } from './keySet.ts';
+
+/** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds. */
+const CLOCK_TOLERANCE_S = 30;
 
 /** Who is calling. `scopes: null` means unrestricted (authentication is off). */
 export interface Caller {
@@ -23,25 +28,26 @@ export const UNRESTRICTED: Caller = Object.freeze({ subject: null, scopes: null 
  * fault, so not a 401: the request is answered 503, and retrying later may succeed.
  */
 export class AuthenticationUnavailableError extends Error {
-  constructor(options: { cause: unknown }) {
-    super('Caller authentication is unavailable: the key set could not be read.', options);
+  readonly failure: KeySetFailure;
+  constructor(failure: KeySetFailure) {
+    super('Caller authentication is unavailable: the key set could not be read.');
     this.name = 'AuthenticationUnavailableError';
+    this.failure = failure;
   }
-}
-
-/** jose's errors of fetching a remote key set, as opposed to the token's own problems. */
-function isKeySetFailure(error: unknown): boolean {
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
-  // A failed fetch is not a JOSEError at all; an error status or a body that is not JSON is jose's
-  // generic error (every token problem has a class and code of its own).
-  return !(error instanceof joseErrors.JOSEError) || error.code === 'ERR_JOSE_GENERIC';
 }
 
 /** A refused request: answered 401 UNAUTHENTICATED. The message never includes the token. */
 export class AuthenticationError extends Error {
-  constructor(message: string) {
+  /**
+   * What was wrong, for the challenge: no Bearer token (`missing`), a token that does not verify
+   * (`invalid`, RFC 6750's `invalid_token`), or a request without the router's secret (`router`),
+   * which a Bearer token cannot cure, so it gets no Bearer challenge.
+   */
+  readonly problem: 'missing' | 'invalid' | 'router';
+  constructor(message: string, problem: AuthenticationError['problem']) {
     super(message);
     this.name = 'AuthenticationError';
+    this.problem = problem;
   }
 }
 
@@ -73,19 +79,28 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function createAuthenticator(auth: AuthConfig, routerSecret: Secret | null): Authenticator {
-  // A remote key set is fetched lazily, cached for 10 minutes and refetched at most every 30 s
-  // (e.g. for an unknown kid); a PEM key is parsed once. jose checks the token's alg against the
-  // pinned list and the key's type, and never accepts `none`.
+export interface AuthenticatorOptions {
+  /** Told of each failed fetch of the key set (the server logs it at warn). */
+  onKeySetFailure?: KeySetOptions['onFailure'];
+  /** The key set's timings and clock (tests). */
+  keySet?: Omit<KeySetOptions, 'onFailure'>;
+}
+
+export function createAuthenticator(
+  auth: AuthConfig,
+  routerSecret: Secret | null,
+  options: AuthenticatorOptions = {},
+): Authenticator {
+  // jose checks the token's alg against the pinned list and the key's type, and never accepts
+  // `none`; a PEM key is parsed once.
   let verifyKey: JWTVerifyGetKey | KeyObject | null = null;
   if (auth.kind === 'jwt') {
     verifyKey =
       'jwksUrl' in auth.key
-        ? createRemoteJWKSet(auth.key.jwksUrl, {
-            timeoutDuration: 5_000,
-            cooldownDuration: 30_000,
-            cacheMaxAge: 600_000,
-          })
+        ? createKeySet(auth.key.jwksUrl, {
+            ...options.keySet,
+            ...(options.onKeySetFailure ? { onFailure: options.onKeySetFailure } : {}),
+          }).resolve
         : createPublicKey(auth.key.publicKeyPem);
   }
 
@@ -94,34 +109,38 @@ export function createAuthenticator(auth: AuthConfig, routerSecret: Secret | nul
       if (routerSecret) {
         const given = headerOf(headers, 'router-authorization');
         if (!given || !sameSecret(given, routerSecret.reveal())) {
-          throw new AuthenticationError('The request did not come through the router.');
+          throw new AuthenticationError('The request is not authorized.', 'router');
         }
       }
       if (auth.kind === 'disabled') return UNRESTRICTED;
       const authorization = headerOf(headers, 'authorization');
       const match = authorization ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(authorization.trim()) : null;
-      if (!match) throw new AuthenticationError('A Bearer token is required.');
+      if (!match) throw new AuthenticationError('A Bearer token is required.', 'missing');
+      let payload: JWTPayload;
       try {
-        const options = {
+        const verifyOptions = {
           issuer: auth.issuer,
           audience: auth.audience,
           algorithms: auth.algorithms,
-          clockTolerance: 30,
+          clockTolerance: CLOCK_TOLERANCE_S,
           requiredClaims: ['exp'],
           // jose then requires `iat` too.
           ...(auth.maxTokenAgeS !== undefined ? { maxTokenAge: auth.maxTokenAgeS } : {}),
+          ...(auth.tokenType !== undefined ? { typ: auth.tokenType } : {}),
         };
-        const { payload } =
+        ({ payload } =
           typeof verifyKey === 'function'
-            ? await jwtVerify(match[1]!, verifyKey, options)
-            : await jwtVerify(match[1]!, verifyKey!, options);
-        return { subject: typeof payload.sub === 'string' ? payload.sub : null, scopes: scopesOf(payload) };
+            ? await jwtVerify(match[1]!, verifyKey, verifyOptions)
+            : await jwtVerify(match[1]!, verifyKey!, verifyOptions));
       } catch (error) {
-        if (typeof verifyKey === 'function' && isKeySetFailure(error)) {
-          throw new AuthenticationUnavailableError({ cause: error });
-        }
-        throw new AuthenticationError('The Bearer token is invalid or expired.');
+        if (error instanceof KeySetUnavailableError) throw new AuthenticationUnavailableError(error.failure);
+        throw new AuthenticationError('The Bearer token is invalid or expired.', 'invalid');
       }
+      // jose checks `iat` only against a maximum age; a token issued in the future is not valid yet.
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
+        throw new AuthenticationError('The Bearer token is invalid or expired.', 'invalid');
+      }
+      return { subject: typeof payload.sub === 'string' ? payload.sub : null, scopes: scopesOf(payload) };
     },
   };
 }
