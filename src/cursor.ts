@@ -5,7 +5,14 @@
  * random key per process): an edited or foreign cursor is BAD_USER_INPUT.
  *
  * Format: `<page>.<skip>.<tag>`.
- * - `<page>` is base64url JSON `[2, scope, token]`, the part a page's cursors share.
+ * - `<page>` is base64url JSON, the part a page's cursors share: `[3, scope, token, pageSize]` for
+ *   a position inside a page that was read with `pageSize` as its MaxResults, `[2, scope, token]`
+ *   for the start of a page not read yet (any MaxResults will do there).
+ *
+ * Why the page size: an upstream may return fewer items than MaxResults while a NextToken follows
+ * (a filtered scan does), so which item is the k-th after a token depends on the MaxResults it was
+ * read with. Resuming inside a page reads it again with the same MaxResults, or items would be
+ * skipped or repeated.
  * - `<skip>` is the offset, in decimal.
  * - `<tag>` is 12 bytes in base64url: AES-128 under one key of `D XOR skip`, where `D` is the first
  *   16 bytes of an HMAC-SHA-256 of `<page>` under another (both keys derived from the secret). `D`
@@ -23,19 +30,26 @@ export interface CursorPosition {
   token: string | null;
   /** How many items of that page come before the position. */
   skip: number;
+  /** The MaxResults the page was read with; absent for the start of a page not read yet. */
+  pageSize?: number;
 }
 
 export interface CursorCodec {
   encode(scope: string, position: CursorPosition): string;
   /**
-   * The cursors of the positions 0..`last` of one page, signed together on the first call: the
-   * returned function gives the cursor at `skip`, as `encode` would.
+   * The cursors of the positions 0..`last` of one page, read with `pageSize` as its MaxResults,
+   * signed together on the first call: the returned function gives the cursor at `skip`, as
+   * `encode` would.
    */
-  page(scope: string, token: string | null, last: number): (skip: number) => string;
+  page(scope: string, token: string | null, last: number, pageSize: number): (skip: number) => string;
   decode(cursor: string, scope: string): CursorPosition;
 }
 
+/** Page parts without a page size, and with one. */
 const VERSION = 2;
+const SIZED_VERSION = 3;
+/** The largest MaxResults an upstream list takes (AWS allows at most 1,000 on these APIs). */
+const MAX_PAGE_SIZE = 1_000;
 /**
  * The longest upstream page token a cursor carries: AWS allows NextTokens of up to 65,535
  * characters (aws-api.md §1.6; AppFabric's are at most 2,048). A cursor is about 4/3 of its token.
@@ -67,8 +81,13 @@ export function createCursorCodec(key: Buffer): CursorCodec {
   // ECB keeps no state between blocks, and every input is whole blocks: one cipher serves every
   // call (creating one costs about 15 µs), and `final` is never due.
   const aes = createCipheriv('aes-128-ecb', derive('tag', 16), null).setAutoPadding(false);
-  const pagePart = (scope: string, token: string | null) =>
-    Buffer.from(JSON.stringify([VERSION, scope, token])).toString('base64url');
+  const pagePart = (scope: string, token: string | null, pageSize: number | undefined) =>
+    Buffer.from(
+      JSON.stringify(pageSize === undefined ? [VERSION, scope, token] : [SIZED_VERSION, scope, token, pageSize]),
+    ).toString('base64url');
+  const checkPageSize = (pageSize: number | undefined) => {
+    if (pageSize !== undefined && !isPageSize(pageSize)) throw new RangeError(`cursor page size ${pageSize}`);
+  };
   /** The tags of offsets `from`..`from + count - 1` of the page `part`, one after another. */
   const tags = (part: string, from: number, count: number): Buffer => {
     const digest = createHmac('sha256', pageKey).update(part).digest();
@@ -87,17 +106,19 @@ export function createCursorCodec(key: Buffer): CursorCodec {
     if (!Number.isInteger(skip) || skip < 0 || skip > MAX_SKIP) throw new RangeError(`cursor offset ${skip}`);
   };
   return {
-    encode(scope, { token, skip }) {
+    encode(scope, { token, skip, pageSize }) {
       checkSkip(skip);
-      const part = pagePart(scope, token);
+      checkPageSize(pageSize);
+      const part = pagePart(scope, token, pageSize);
       return `${part}.${skip}.${tags(part, skip, 1).toString('base64url')}`;
     },
-    page(scope, token, last) {
+    page(scope, token, last, pageSize) {
+      checkPageSize(pageSize);
       let part: string | undefined;
       let signed = '';
       return (skip) => {
         if (part === undefined) {
-          part = pagePart(scope, token);
+          part = pagePart(scope, token, pageSize);
           signed = tags(part, 0, Math.min(last, MAX_SKIP) + 1).toString('base64url');
         }
         if (skip > last) throw new RangeError(`cursor offset ${skip} beyond the page's ${last}`);
@@ -120,11 +141,16 @@ export function createCursorCodec(key: Buffer): CursorCodec {
       } catch {
         throw invalid();
       }
-      if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
-      const [version, boundScope, token] = parsed as unknown[];
-      if (version !== VERSION || boundScope !== scope) throw invalid();
+      if (!Array.isArray(parsed)) throw invalid();
+      const [version, boundScope, token, pageSize] = parsed as unknown[];
+      const sized = version === SIZED_VERSION && parsed.length === 4 && isPageSize(pageSize);
+      if (!(sized || (version === VERSION && parsed.length === 3)) || boundScope !== scope) throw invalid();
       if (!(token === null || (typeof token === 'string' && token.length > 0 && token.isWellFormed()))) throw invalid();
-      return { token, skip };
+      return sized ? { token, skip, pageSize: pageSize as number } : { token, skip };
     },
   };
+}
+
+function isPageSize(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_PAGE_SIZE;
 }

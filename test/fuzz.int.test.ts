@@ -10,7 +10,7 @@ import { GraphQLError } from 'graphql';
 import { CompactSign } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectAppAuthorizationInput } from '../src/__generated__/resolvers-types.ts';
-import { createCursorCodec, cursorScope } from '../src/cursor.ts';
+import { createCursorCodec, cursorScope, type CursorPosition } from '../src/cursor.ts';
 import { ERRORS } from '../src/errors.ts';
 import { validateConnectInput } from '../src/resolvers/Mutation.ts';
 import { createSandboxSeed } from '../src/sandbox/seed.ts';
@@ -378,15 +378,21 @@ const sign = (page: string, skip: number | string) => {
 const payloadOf = (cursor: string): unknown =>
   JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString('utf8'));
 
-const positionArb = fc.record({
-  // Upstream page tokens are well-formed text; cursors refuse tokens with unpaired surrogates.
-  token: fc.oneof(
-    fc.constant(null),
-    hostile(300, 1).filter((t) => t.isWellFormed()),
-    fc.stringMatching(/^[A-Za-z0-9+/=]{1,2048}$/),
-  ),
-  skip: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom(0, 10_000)),
-});
+const positionArb = fc
+  .record({
+    // Upstream page tokens are well-formed text; cursors refuse tokens with unpaired surrogates.
+    token: fc.oneof(
+      fc.constant(null),
+      hostile(300, 1).filter((t) => t.isWellFormed()),
+      fc.stringMatching(/^[A-Za-z0-9+/=]{1,2048}$/),
+    ),
+    skip: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom(0, 10_000)),
+  })
+  .chain((position) =>
+    fc
+      .option(fc.oneof(fc.integer({ min: 1, max: 1_000 }), fc.constantFrom(1, 100, 1_000)), { nil: undefined })
+      .map((pageSize): CursorPosition => (pageSize === undefined ? position : { ...position, pageSize })),
+  );
 const scopeArb = fc.oneof(
   fc.constantFrom('connectorDestinations', 'appAuthorizations').map((s) => cursorScope(s)),
   hostile(24),
@@ -516,10 +522,11 @@ describe('cursor decoding (pure)', () => {
   it('issues a page of cursors exactly as single ones, and refuses offsets outside the page', () => {
     fc.assert(
       fc.property(scopeArb, positionArb, fc.integer({ min: 0, max: 120 }), (scope, { token }, last) => {
-        const cursorAt = codec.page(scope, token, last);
+        const pageSize = Math.max(1, last);
+        const cursorAt = codec.page(scope, token, last, pageSize);
         for (const skip of new Set([0, Math.floor(last / 2), last])) {
-          expect(cursorAt(skip)).toBe(codec.encode(scope, { token, skip }));
-          expect(codec.decode(cursorAt(skip), scope)).toEqual({ token, skip });
+          expect(cursorAt(skip)).toBe(codec.encode(scope, { token, skip, pageSize }));
+          expect(codec.decode(cursorAt(skip), scope)).toEqual({ token, skip, pageSize });
         }
         expect(() => cursorAt(last + 1)).toThrow(RangeError);
         expect(() => cursorAt(-1)).toThrow(RangeError);
@@ -531,21 +538,32 @@ describe('cursor decoding (pure)', () => {
   it('agrees with the documented construction, written again in this test', () => {
     fc.assert(
       fc.property(scopeArb, positionArb, (scope, position) => {
-        const page = Buffer.from(JSON.stringify([2, scope, position.token])).toString('base64url');
+        const parts =
+          position.pageSize === undefined ? [2, scope, position.token] : [3, scope, position.token, position.pageSize];
+        const page = Buffer.from(JSON.stringify(parts)).toString('base64url');
         expect(codec.encode(scope, position)).toBe(sign(page, position.skip));
       }),
       params(100),
     );
   });
 
-  it('accepts a correctly signed cursor only when it is [2, scope, null | non-empty token] at 0..10000', () => {
+  it('accepts a correctly signed cursor only when it is [2, scope, null | non-empty token] or [3, scope, that token, page size 1..1000] at 0..10000', () => {
     const scope = cursorScope('connectorDestinations');
+    const head = [
+      fc.oneof(fc.constant(scope), fc.jsonValue({ maxDepth: 0 })),
+      fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })),
+    ] as const;
     const payloadArb = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
+      fc.tuple(fc.oneof(fc.constant(2), fc.constant(3), fc.jsonValue({ maxDepth: 0 })), ...head),
       fc.tuple(
-        fc.oneof(fc.constant(2), fc.jsonValue({ maxDepth: 0 })),
-        fc.oneof(fc.constant(scope), fc.jsonValue({ maxDepth: 0 })),
-        fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })),
+        fc.oneof(fc.constant(3), fc.constant(2), fc.jsonValue({ maxDepth: 0 })),
+        ...head,
+        fc.oneof(
+          fc.integer({ min: -2, max: 1_002 }),
+          fc.constantFrom(1, 1_000, 1.5, '10'),
+          fc.jsonValue({ maxDepth: 0 }),
+        ),
       ),
     );
     const skipArb = fc.oneof(
@@ -558,15 +576,21 @@ describe('cursor decoding (pure)', () => {
         const cursor = sign(Buffer.from(JSON.stringify(value) ?? 'null').toString('base64url'), skip);
         const ok =
           Array.isArray(value) &&
-          value.length === 3 &&
-          value[0] === 2 &&
+          ((value.length === 3 && value[0] === 2) ||
+            (value.length === 4 &&
+              value[0] === 3 &&
+              Number.isInteger(value[3]) &&
+              (value[3] as number) >= 1 &&
+              (value[3] as number) <= 1_000)) &&
           value[1] === scope &&
           (value[2] === null || (typeof value[2] === 'string' && value[2].length > 0)) &&
           typeof skip === 'number' &&
           skip >= 0 &&
           skip <= 10_000;
         if (ok) {
-          expect(codec.decode(cursor, scope)).toEqual({ token: value[2], skip });
+          expect(codec.decode(cursor, scope)).toEqual(
+            value.length === 4 ? { token: value[2], skip, pageSize: value[3] } : { token: value[2], skip },
+          );
         } else {
           expectInvalid(cursor, scope);
         }

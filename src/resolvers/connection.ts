@@ -26,16 +26,17 @@ export interface LoadConnectionOptions<T> {
 export async function loadConnection<T>(options: LoadConnectionOptions<T>): Promise<ConnectionModel<T>> {
   const { first, scope, cursors } = options;
   const start: CursorPosition = options.after != null ? cursors.decode(options.after, scope) : { token: null, skip: 0 };
-  const page = await options.fetchPage(
-    Math.min(start.skip + first, options.upstreamMaxResults),
-    start.token ?? undefined,
-  );
+  // Inside a page, the MaxResults it was read with: an upstream may return fewer items than
+  // MaxResults before its NextToken (a filtered scan), so another size could give other items
+  // (cursor.ts). So a resumed page may yield fewer than `first` edges, with hasNextPage.
+  const maxResults = Math.min(start.pageSize ?? start.skip + first, options.upstreamMaxResults);
+  const page = await options.fetchPage(maxResults, start.token ?? undefined);
   const taken = page.items.slice(start.skip, start.skip + first);
 
   // Cursors are signed when first read, a page's together (see cursor.ts), so a query that selects
   // `nodes`, or edges without `cursor`, signs none. The position after an item is the next offset of
   // its page, except after the last item of a page that has a next one: that is the next page's start.
-  const here = cursors.page(scope, start.token, page.items.length);
+  const here = cursors.page(scope, start.token, page.items.length, maxResults);
   let next: string | undefined;
   const cursorAfter = (indexInPage: number): string =>
     indexInPage + 1 === page.items.length && page.nextToken !== null

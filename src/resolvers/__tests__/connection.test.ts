@@ -58,8 +58,44 @@ describe('loadConnection', () => {
     const c = await load(u.fetchPage, 4);
     const resumed = await load(u.fetchPage, 2, { after: c.edges[0]!.cursor });
     expect(resumed.nodes).toEqual(['item-1', 'item-2']);
-    expect(u.requests.at(-1)).toEqual([3, undefined]);
+    expect(u.requests.at(-1)).toEqual([4, undefined]); // the page as it was read
     expect(resumed.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('resumes inside a short page (fewer items than MaxResults before a NextToken) without repeating or skipping items', async () => {
+    // A filtered scan, as an AWS list with a filter may be: a page holds the matches among the
+    // next MaxResults records, so which item is the k-th after a token depends on MaxResults.
+    const records = Array.from({ length: 40 }, (_, i) => (i % 3 === 1 || i % 7 === 0 ? `match-${i}` : `skip-${i}`));
+    const matches = records.filter((r) => r.startsWith('match'));
+    const fetchPage = async (maxResults: number, nextToken: string | undefined): Promise<Page<string>> => {
+      const from = nextToken === undefined ? 0 : Number(nextToken);
+      const to = from + maxResults;
+      return {
+        items: records.slice(from, to).filter((r) => r.startsWith('match')),
+        nextToken: to < records.length ? String(to) : null,
+      };
+    };
+    const walk = async (after: string | null, first: number) => {
+      const seen: string[] = [];
+      for (let cursor = after, i = 0; i < 100; i++) {
+        const c: ConnectionModel<string> = await load(fetchPage, first, { after: cursor });
+        seen.push(...c.nodes);
+        if (!c.pageInfo.hasNextPage) return seen;
+        cursor = c.pageInfo.endCursor;
+      }
+      throw new Error('the walk did not end');
+    };
+    for (const firstOfPage of [4, 10]) {
+      const page = await load(fetchPage, firstOfPage);
+      for (const [i, edge] of page.edges.entries()) {
+        const at = matches.indexOf(page.nodes[i]!);
+        for (const first of [1, 2, 3, 7, 25]) {
+          expect(await walk(edge.cursor, first), `after ${page.nodes[i]}, first ${first}`).toEqual(
+            matches.slice(at + 1),
+          );
+        }
+      }
+    }
   });
 
   it('caps the upstream page size and reports more when it truncated', async () => {
@@ -77,7 +113,7 @@ describe('loadConnection', () => {
     const u = upstream(4);
     const c = await load(u.fetchPage, 2);
     expect(cursors.decode(c.edges[1]!.cursor, scope)).toEqual({ token: 'tok-2', skip: 0 });
-    expect(cursors.decode(c.edges[0]!.cursor, scope)).toEqual({ token: null, skip: 1 });
+    expect(cursors.decode(c.edges[0]!.cursor, scope)).toEqual({ token: null, skip: 1, pageSize: 2 });
   });
 
   it('keeps an end cursor when the upstream returns an empty page with a token', async () => {
@@ -136,8 +172,8 @@ describe('loadConnection', () => {
     expect(calls).toEqual(['page 11']);
     expect(c.pageInfo.endCursor).toBe(c.edges[49]!.cursor); // the last edge's, on the next page's token
     expect(calls).toEqual(['page 11', 'encode']);
-    expect(cursor).toBe(cursors.encode(scope, { token: null, skip: 11 }));
-    expect(cursors.decode(cursor, scope)).toEqual({ token: null, skip: 11 });
+    expect(cursor).toBe(cursors.encode(scope, { token: null, skip: 11, pageSize: 50 }));
+    expect(cursors.decode(cursor, scope)).toEqual({ token: null, skip: 11, pageSize: 50 });
     expect(JSON.parse(JSON.stringify(c.edges[3]))).toEqual({ node: 'item-3' });
   });
 
