@@ -227,6 +227,32 @@ describe('_entities', () => {
     });
   });
 
+  it('checks an AppAuthorization key as the root field does: length, whitespace, unpaired surrogates; no upstream call', async () => {
+    const real = t.sandbox.seed.appFabric.appAuthorizations[0]!.appAuthorizationArn!;
+    const bundle = real.slice(0, real.indexOf('/appauthorization/'));
+    const bad = [
+      `${bundle}/appauthorization/\ud800`, // cannot be percent-encoded into a path
+      `${bundle}/appauthorization/${'a'.repeat(1100)}`, // beyond AppFabric's 1,011 characters
+      `${bundle}/appauthorization/has space`,
+      `${bundle}/appauthorization/x y`, // two of one bundle would be read from its list
+    ];
+    for (const selection of ['arn status', 'arn persona']) {
+      t.resetCalls();
+      const res = await t.query(
+        `query ($r: [_Any!]!) { _entities(representations: $r) { ... on AppAuthorization { ${selection} } } }`,
+        { r: [...bad, real].map((arn) => ({ __typename: 'AppAuthorization', arn })) },
+      );
+      const list = (res.body.data as any)._entities as unknown[];
+      expect(list.slice(0, bad.length)).toEqual(bad.map(() => null));
+      expect(list.at(-1)).toMatchObject({ arn: real });
+      expect((res.body.errors ?? []).map((e) => [e.path?.join('.'), e.extensions?.['code']])).toEqual(
+        bad.map((_, i) => [`_entities.${i}`, 'BAD_USER_INPUT']),
+      );
+      // Only the good key was read.
+      expect(Object.values(t.calls()['appFabric']!).reduce((a, b) => a + b, 0)).toBe(1);
+    }
+  });
+
   it("fails only the keys of the app bundle whose list read failed, not the other bundle's", async () => {
     const byBundle = new Map<string, string[]>();
     for (const a of t.sandbox.seed.appFabric.appAuthorizations) {

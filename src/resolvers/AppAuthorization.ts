@@ -6,6 +6,7 @@ import {
 import type { AppAuthorizationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { canonicalAppAuthorizationRef, notAnAuthorizationArn } from '../loaders/appFabricLoaders.ts';
+import { isAppFabricIdentifier } from '../validation.ts';
 import { selectsAnyOf } from './selection.ts';
 
 /** Members only GetAppAuthorization returns; summaries (List, Connect) lack them. */
@@ -41,8 +42,9 @@ export function loadAppAuthorization(
 
 export const AppAuthorization: AppAuthorizationResolvers = {
   __resolveReference({ arn }, context, info) {
-    // Any JSON can arrive as a representation: the key must at least be a string to be looked up.
-    if (typeof arn !== 'string') throw notAnAuthorizationArn();
+    // Any JSON can arrive as a representation: the key is checked as the root field checks it
+    // (length, whitespace, well-formed text), then must be an authorization's ARN.
+    if (!isAppFabricIdentifier(arn) || !refFromAppAuthorizationArn(arn)) throw notAnAuthorizationArn();
     return loadAppAuthorization(context, info, arn);
   },
   authType: async (authorization, _args, context) => (await detailOf(authorization, context))?.authType ?? null,
