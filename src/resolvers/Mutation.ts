@@ -25,12 +25,18 @@ export function validateConnectInput(input: ConnectAppAuthorizationInput): Conne
   }
   const authRequest = input.authRequest;
   if (authRequest) {
-    if (authRequest.redirectUri.length > REDIRECT_URI_MAX || !REDIRECT_URI.test(authRequest.redirectUri)) {
-      invalid(
-        ['input', 'authRequest', 'redirectUri'],
-        `redirectUri must be an https URL of at most ${REDIRECT_URI_MAX} characters.`,
-      );
-    }
+    const redirectUri = authRequest.redirectUri;
+    // The rule that failed, so that a caller can tell a long URL from a character AppFabric's
+    // pattern leaves out (it has no `%`: percent-encoded URLs are refused, never sent).
+    const problem =
+      redirectUri.length > REDIRECT_URI_MAX
+        ? `at most ${REDIRECT_URI_MAX} characters long`
+        : !redirectUri.startsWith('https://')
+          ? 'an https URL'
+          : !REDIRECT_URI.test(redirectUri)
+            ? "made of the characters AppFabric allows in it: letters, digits and -._~:/?#@!$&'()*+,;= (no spaces, no percent-encoding)"
+            : null;
+    if (problem) invalid(['input', 'authRequest', 'redirectUri'], `redirectUri must be ${problem}.`);
     if (authRequest.code.length < 1 || authRequest.code.length > CODE_MAX) {
       invalid(['input', 'authRequest', 'code'], `code must be 1 to ${CODE_MAX} characters.`);
     }
