@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import {
   EndpointError,
+  isRegionName,
   resolveAppFabricEndpoint,
   resolveIotManagedIntegrationsEndpoint,
 } from './adapters/aws/endpoints.ts';
@@ -189,7 +190,8 @@ export function loadConfig(env: Env = process.env): Config {
   function integer(name: string, fallback: number, min: number, max: number): number {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return fallback;
-    const value = Number(raw);
+    // Decimal digits only: Number() would also take "0x10", "4e3" and "4001.0".
+    const value = /^\s*\d{1,15}\s*$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}").`);
       return fallback;
@@ -290,8 +292,8 @@ export function loadConfig(env: Env = process.env): Config {
   const routerSecret = routerSecretRaw ? new Secret(routerSecretRaw) : null;
   const publishRequiresScopes = boolean('PUBLISH_REQUIRES_SCOPES') ?? false;
   const cursorSecretRaw = env['CURSOR_SECRET'];
-  if (cursorSecretRaw !== undefined && cursorSecretRaw !== '' && cursorSecretRaw.length < 32) {
-    problems.push('CURSOR_SECRET must be at least 32 characters.');
+  if (cursorSecretRaw !== undefined && cursorSecretRaw !== '' && cursorSecretRaw.trim().length < 32) {
+    problems.push('CURSOR_SECRET must be at least 32 characters, not counting spaces around it.');
   }
   const operationLimits: OperationLimits = {
     maxDepth: integer('MAX_QUERY_DEPTH', DEFAULT_OPERATION_LIMITS.maxDepth, 1, 1000),
@@ -472,6 +474,12 @@ function conductorOneConfig(env: Env, problems: string[]): ConductorOneConfig | 
     problems.push('CONDUCTORONE_ACCESS_TOKEN holds no token after "Bearer".');
     return null;
   }
+  // It goes into an Authorization header: a space, a line break or a non-ASCII character would fail
+  // every call (after retries), so it fails start-up instead. The value is not repeated.
+  if (accessToken !== undefined && !/^[\x21-\x7e]+$/.test(accessToken)) {
+    problems.push('CONDUCTORONE_ACCESS_TOKEN may hold only visible ASCII characters (no spaces or line breaks).');
+    return null;
+  }
   const clientIdRaw = value('CONDUCTORONE_CLIENT_ID');
   const clientSecretRaw = value('CONDUCTORONE_CLIENT_SECRET');
   const serverUrl = value('CONDUCTORONE_SERVER_URL');
@@ -528,7 +536,13 @@ function awsConfig(
   boolean: (name: string) => boolean | undefined,
   integer: (name: string, fallback: number, min: number, max: number) => number,
 ): AwsConfig | null {
-  const region = (env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || '').trim();
+  const regionVariable = env['AWS_REGION'] ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  const region = (env[regionVariable] ?? '').trim();
+  if (!isRegionName(region)) {
+    // Said once here, not once per service below.
+    problems.push(`${regionVariable} must be a region name such as us-east-1 (got "${region}").`);
+    return null;
+  }
   const retryMode = env['AWS_RETRY_MODE']?.trim();
   if (retryMode && retryMode !== 'standard') {
     problems.push(
@@ -539,34 +553,31 @@ function awsConfig(
   const useFips = boolean('AWS_USE_FIPS_ENDPOINT') ?? false;
   const useDualStack = boolean('AWS_USE_DUALSTACK_ENDPOINT') ?? false;
   const ignoreConfigured = boolean('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') ?? false;
-  const first = (...names: string[]) => names.map((n) => env[n]?.trim()).find((v) => v);
-  const sdkEndpoint = (serviceVar: string) =>
-    ignoreConfigured ? undefined : first(`AWS_ENDPOINT_URL_${serviceVar}`, 'AWS_ENDPOINT_URL');
+  /** The first of `names` that is set, with its name, so that a problem can name the variable. */
+  const first = (...names: string[]) =>
+    names
+      .map((name) => ({ name, value: env[name]?.trim() }))
+      .find((v): v is { name: string; value: string } => !!v.value);
+  const endpointOf = (ownVariable: string, serviceVar: string) =>
+    first(ownVariable) ?? (ignoreConfigured ? undefined : first(`AWS_ENDPOINT_URL_${serviceVar}`, 'AWS_ENDPOINT_URL'));
 
-  const resolve = (what: string, fn: () => URL): URL | null => {
+  const resolve = (what: string, custom: { name: string } | undefined, fn: () => URL): URL | null => {
     try {
       return fn();
     } catch (error) {
       if (!(error instanceof EndpointError)) throw error;
-      problems.push(`${what} endpoint: ${error.message}.`);
+      // The message never repeats a value: an endpoint URL may carry credentials.
+      problems.push(`${what} endpoint${custom ? ` (${custom.name})` : ''}: ${error.message}.`);
       return null;
     }
   };
-  const iotManagedIntegrations = resolve('IoT Managed Integrations', () =>
-    resolveIotManagedIntegrationsEndpoint({
-      region,
-      useFips,
-      useDualStack,
-      endpoint: first('IOT_MANAGED_INTEGRATIONS_ENDPOINT') ?? sdkEndpoint('IOT_MANAGED_INTEGRATIONS'),
-    }),
+  const iotCustom = endpointOf('IOT_MANAGED_INTEGRATIONS_ENDPOINT', 'IOT_MANAGED_INTEGRATIONS');
+  const iotManagedIntegrations = resolve('IoT Managed Integrations', iotCustom, () =>
+    resolveIotManagedIntegrationsEndpoint({ region, useFips, useDualStack, endpoint: iotCustom?.value }),
   );
-  const appFabric = resolve('AppFabric', () =>
-    resolveAppFabricEndpoint({
-      region,
-      useFips,
-      useDualStack,
-      endpoint: first('APPFABRIC_ENDPOINT') ?? sdkEndpoint('APPFABRIC'),
-    }),
+  const appFabricCustom = endpointOf('APPFABRIC_ENDPOINT', 'APPFABRIC');
+  const appFabric = resolve('AppFabric', appFabricCustom, () =>
+    resolveAppFabricEndpoint({ region, useFips, useDualStack, endpoint: appFabricCustom?.value }),
   );
   if (!iotManagedIntegrations || !appFabric) return null;
   return { region, maxAttempts, endpoints: { iotManagedIntegrations, appFabric } };

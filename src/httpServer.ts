@@ -410,7 +410,17 @@ export function createHttpServer(options: HttpServerOptions): Server {
    * that long, so it answers 503 with `Retry-After`: nothing ran, so a router or client may retry.
    */
   function shed(res: ServerResponse, request: RequestScope, startedAt: number): void {
-    if (!isDeadlineExceeded(request.signal.reason)) return;
+    if (!isDeadlineExceeded(request.signal.reason)) {
+      // The client went away: no answer, but the request is counted and logged as any cancelled one.
+      const labels = { operation_type: 'unknown', outcome: 'cancelled' };
+      options.metrics.graphqlRequests.inc(labels);
+      options.metrics.graphqlDuration.observe(labels, (performance.now() - startedAt) / 1000);
+      logger.info(
+        { requestId: request.requestId, code: ERRORS.REQUEST_CANCELLED.code, waitedMs: request.waitedMs },
+        'graphql request cancelled: its client went away while it waited for a turn to execute',
+      );
+      return;
+    }
     options.metrics.operationsShed.inc();
     request
       .log()

@@ -122,6 +122,16 @@ export function createMetrics(): Metrics {
     }),
     watchAdmission(state) {
       admission = state;
+      // Registered only now: a gauge without labels reads 0 until set, and a limit of 0 would say
+      // that nothing may run, where no limit is set at all.
+      new Gauge({
+        name: 'graphql_operation_concurrency_limit',
+        help: 'GraphQL operations that may execute at once (OPERATION_CONCURRENCY; absent when unset).',
+        registers: [registry],
+        collect() {
+          this.set(state.limit);
+        },
+      });
     },
   };
   new Gauge({
@@ -133,14 +143,6 @@ export function createMetrics(): Metrics {
       if (!admission) return;
       this.set({ state: 'executing' }, admission.active);
       this.set({ state: 'waiting' }, admission.waiting);
-    },
-  });
-  new Gauge({
-    name: 'graphql_operation_concurrency_limit',
-    help: 'GraphQL operations that may execute at once (OPERATION_CONCURRENCY; absent when unset).',
-    registers: [registry],
-    collect() {
-      if (admission) this.set(admission.limit);
     },
   });
   return metrics;

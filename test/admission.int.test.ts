@@ -109,7 +109,7 @@ describe('OPERATION_CONCURRENCY', () => {
     const gone = new AbortController();
     const abandoned = fetch(t.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-request-id': 'gone-while-waiting' },
       body: JSON.stringify({ query: LOOKUP('dest-lumen-us') }),
       signal: gone.signal,
     }).catch((error: unknown) => error);
@@ -122,6 +122,11 @@ describe('OPERATION_CONCURRENCY', () => {
     const after = await metrics(t);
     expect(after).toContain('graphql_operations{state="executing"} 0');
     expect(after).toContain('graphql_operations_shed_total 0');
+    // Not answered, but logged and counted as a cancelled request.
+    expect(after).toContain('graphql_requests_total{operation_type="unknown",outcome="cancelled"} 1');
+    const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'gone-while-waiting');
+    expect(line).toMatchObject({ level: 30, code: 'REQUEST_CANCELLED', msg: expect.stringContaining('cancelled') });
+    expect(line.waitedMs).toBeGreaterThan(20);
   });
 
   it('caps nothing when unset', async () => {
@@ -133,7 +138,7 @@ describe('OPERATION_CONCURRENCY', () => {
     expect(answered.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(seen.maxRunning).toBe(3);
     const text = await metrics(t);
-    expect(text).not.toContain('graphql_operation_concurrency_limit 1');
+    expect(text).not.toContain('graphql_operation_concurrency_limit');
     expect(text).not.toMatch(/graphql_operations\{/);
   });
 });

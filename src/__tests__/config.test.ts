@@ -44,7 +44,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).connectAttemptsPerMinute).toBe(10);
     expect(loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: '0' }).connectAttemptsPerMinute).toBe(0);
     expect(loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: '30' }).connectAttemptsPerMinute).toBe(30);
-    for (const bad of ['-1', '1.5', 'many']) {
+    for (const bad of ['-1', '1.5', 'many', '0x10', '1e1', '10.0', '+5']) {
       expect(() => loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: bad })).toThrow(
         `CONNECT_ATTEMPTS_PER_MINUTE must be an integer from 0 to 100000 (got "${bad}").`,
       );
@@ -119,6 +119,33 @@ describe('loadConfig', () => {
     });
   });
 
+  it('names the AWS variable at fault once, and never repeats an endpoint URL', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ AWS_REGION: 'US_EAST_1' })).toEqual([
+      'AWS_REGION must be a region name such as us-east-1 (got "US_EAST_1").',
+    ]);
+    expect(problemsOf({ AWS_DEFAULT_REGION: 'eu west 1' })).toEqual([
+      'AWS_DEFAULT_REGION must be a region name such as us-east-1 (got "eu west 1").',
+    ]);
+    const planted = problemsOf({
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_APPFABRIC: 'https://svc:PLANTEDPW@proxy_internal:8443:1',
+      IOT_MANAGED_INTEGRATIONS_ENDPOINT: 'https://svc:PLANTEDPW2@proxy.internal:8443',
+    });
+    expect(planted).toEqual([
+      'IoT Managed Integrations endpoint (IOT_MANAGED_INTEGRATIONS_ENDPOINT): Invalid Configuration: the endpoint must not carry a query, fragment or credentials.',
+      'AppFabric endpoint (AWS_ENDPOINT_URL_APPFABRIC): Invalid Configuration: the endpoint is not a URL.',
+    ]);
+    expect(planted.join('\n')).not.toContain('PLANTEDPW');
+  });
+
   it('bounds the query text by MAX_QUERY_LENGTH, 64 KiB unless set', () => {
     expect(loadConfig({}).operationLimits.maxLength).toBe(65536);
     expect(loadConfig({ MAX_QUERY_LENGTH: '4096' }).operationLimits.maxLength).toBe(4096);
@@ -180,6 +207,25 @@ describe('loadConfig: ConductorOne', () => {
     expect(() => loadConfig({ CONDUCTORONE_ACCESS_TOKEN: 'Bearer ', CONDUCTORONE_TENANT_DOMAIN: 'acme' })).toThrow(
       /CONDUCTORONE_ACCESS_TOKEN holds no token/,
     );
+  });
+
+  it('refuses an access token that cannot go into a header, without repeating it', () => {
+    for (const token of ['planted\ntoken', 'planted token', 'plantéd-token']) {
+      try {
+        loadConfig({ CONDUCTORONE_ACCESS_TOKEN: token, CONDUCTORONE_TENANT_DOMAIN: 'acme' });
+        expect.unreachable();
+      } catch (error) {
+        expect((error as ConfigError).problems).toEqual([
+          'CONDUCTORONE_ACCESS_TOKEN may hold only visible ASCII characters (no spaces or line breaks).',
+        ]);
+      }
+    }
+  });
+
+  it('refuses a CURSOR_SECRET that is short once its surrounding spaces are left out', () => {
+    expect(() => loadConfig({ CURSOR_SECRET: ' '.repeat(40) })).toThrow('CURSOR_SECRET must be at least 32 characters');
+    expect(() => loadConfig({ CURSOR_SECRET: `  ${'k'.repeat(31)}  ` })).toThrow('CURSOR_SECRET must be at least 32');
+    expect(loadConfig({ CURSOR_SECRET: 'k'.repeat(32) }).cursorSecret.reveal()).toHaveLength(32);
   });
 
   it('accepts a loopback http server URL and refuses plain http elsewhere', () => {

@@ -196,15 +196,19 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
   if (c1) {
     const dispatcher = createConductorOnePool(c1.origin, config.upstreamTimeouts);
     closers.push(() => dispatcher.close());
+    const tokens = c1.tokens(dispatcher);
     const client = new ConductorOneClient({
       origin: c1.origin,
-      tokens: c1.tokens(dispatcher),
+      tokens,
       timeouts: config.upstreamTimeouts,
       userAgent: USER_AGENT,
       dispatcher,
       onRetry: retries('conductorOne'),
     });
-    conductorOne = createConductorOneAdapter(client, log);
+    conductorOne = createConductorOneAdapter(client, log, () => {
+      const held = tokens.held();
+      return held ? [held] : [];
+    });
   } else {
     conductorOne = notConfigured<ConductorOnePort>('conductorOne', CONDUCTORONE_OPERATIONS);
   }

@@ -79,9 +79,13 @@ export class EndpointError extends Error {
 /** A region is one DNS label: it goes into a host name. */
 const REGION = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+export function isRegionName(region: string): boolean {
+  return REGION.test(region);
+}
+
 function checkRegion(region: string | undefined): string {
   if (!region) throw new EndpointError('Missing Region');
-  if (!REGION.test(region)) throw new EndpointError(`"${region}" is not a valid region`);
+  if (!isRegionName(region)) throw new EndpointError('not a valid region');
   return region;
 }
 
@@ -90,7 +94,8 @@ function checkCustom(endpoint: string): URL {
   try {
     url = new URL(endpoint);
   } catch {
-    throw new EndpointError(`the endpoint "${endpoint}" is not a URL`);
+    // The value is not repeated: an endpoint may carry credentials (refused below, when it parses).
+    throw new EndpointError('the endpoint is not a URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EndpointError('the endpoint must be http(s)');
   if (url.search || url.hash || url.username || url.password) {

@@ -58,32 +58,41 @@ export function toSubgraphError(error: unknown, operation: string): GraphQLError
   return ERRORS.INTERNAL_SERVER_ERROR.err(undefined, { cause: error });
 }
 
-function describe(error: unknown): Record<string, unknown> {
+/**
+ * A failure's loggable fields. Text that comes from the upstream is cleaned by pattern and of the
+ * `known` secrets (the access token held), which an upstream may echo in a shape no pattern knows.
+ */
+function describe(error: unknown, known: readonly string[]): Record<string, unknown> {
   if (error instanceof ConductorOneApiError) {
     return {
       status: error.status,
-      code: typeof error.code === 'string' ? redactText(error.code, 64) : error.code,
-      upstreamRequestId: error.requestId,
-      upstreamMessage: error.upstreamMessage === undefined ? undefined : redactText(error.upstreamMessage),
+      code: typeof error.code === 'string' ? redactText(error.code, 64, known) : error.code,
+      upstreamRequestId: error.requestId === undefined ? undefined : redactText(error.requestId, 128, known),
+      upstreamMessage: error.upstreamMessage === undefined ? undefined : redactText(error.upstreamMessage, 300, known),
       ...attemptsOf(error),
     };
   }
   if (error instanceof TokenEndpointError)
     return {
       tokenEndpointStatus: error.status,
-      oauthError: error.oauthError && redactText(error.oauthError, 64),
+      oauthError: error.oauthError && redactText(error.oauthError, 64, known),
       tokenType: error.tokenType,
     };
   if (error instanceof TransportError)
     return { errorType: error.name, code: error.code, timeout: error.timeout, ...attemptsOf(error) };
-  if (error instanceof Error) return { errorType: error.name, message: redactText(error.message) };
+  if (error instanceof Error) return { errorType: error.name, message: redactText(error.message, 300, known) };
   return { errorType: typeof error };
 }
 
-export function createConductorOneAdapter(client: ConductorOneClient, log: Logger): ConductorOnePort {
+/** `secrets`: what error text must never show (the access token held now). */
+export function createConductorOneAdapter(
+  client: ConductorOneClient,
+  log: Logger,
+  secrets: () => readonly string[] = () => [],
+): ConductorOnePort {
   /** The one place a failed call is logged and translated. */
   function failure(operation: string, options: CallOptions | undefined, error: unknown): GraphQLError {
-    const fields = { upstream: NAME, operation, ...describe(error) };
+    const fields = { upstream: NAME, operation, ...describe(error, secrets()) };
     return failedCall(log, options, fields, () => toSubgraphError(error, operation));
   }
 

@@ -146,11 +146,13 @@ export interface TokenSource {
   invalidate(token: string): void;
   /** Whether `invalidate` can lead to a different token (false for a static token). */
   readonly refreshable: boolean;
+  /** The token held now, if any, so that text from the upstream can be cleaned of it before it is logged. */
+  held(): string | null;
 }
 
 /** `CONDUCTORONE_ACCESS_TOKEN`: used as is, never refreshed. */
 export function staticTokenSource(accessToken: string): TokenSource {
-  return { token: async () => accessToken, invalidate: () => undefined, refreshable: false };
+  return { token: async () => accessToken, invalidate: () => undefined, refreshable: false, held: () => accessToken };
 }
 
 export interface ClientCredentialsOptions {
@@ -312,5 +314,6 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
     invalidate(token) {
       if (cached?.token === token) cached = null;
     },
+    held: () => cached?.token ?? null,
   };
 }

@@ -96,6 +96,43 @@ describe('the apps search', () => {
   });
 });
 
+describe('failures logged', () => {
+  it('never show the access token held, in whatever shape the upstream echoes it', async () => {
+    const token = 'c1at.PLANTED.0042'; // a shape no redaction pattern knows
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res
+        .writeHead(500, { 'content-type': 'application/json', 'x-request-id': `req-${token}` })
+        .end(JSON.stringify({ code: 13, message: `internal: session for token '${token}' could not be loaded` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const tokens = staticTokenSource(token);
+    const client = new ConductorOneClient({
+      origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      tokens,
+      timeouts: { connectMs: 1000, headersMs: 1000, bodyMs: 1000 },
+      userAgent: 'test',
+      random: () => 0,
+    });
+    try {
+      const adapter = createConductorOneAdapter(client, log, () => [tokens.held()!]);
+      await expect(adapter.getConnector({ appId: 'a', id: 'c' })).rejects.toMatchObject({
+        extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+      });
+    } finally {
+      await client.close();
+      server.close();
+    }
+    expect(requests).toBeGreaterThan(0);
+    const logged = lines.join('');
+    expect(logged).toContain('could not be loaded'); // the message is logged, cleaned
+    expect(logged).not.toContain(token);
+  });
+});
+
 describe('token endpoint failures', () => {
   it.each([
     [401, 'UPSTREAM_ACCESS_DENIED'],
