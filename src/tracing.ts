@@ -99,9 +99,14 @@ export function withUpstreamSpan<T>(
   });
 }
 
-/** Adds `traceparent` (and `tracestate`) for the active span to outgoing headers. */
+/**
+ * Adds `traceparent` (and `tracestate`) for the active span to outgoing headers. Never `baggage`:
+ * a registered baggage propagator (NodeSDK's default) would otherwise send the caller's baggage,
+ * text the caller chose, to AWS and ConductorOne, signed with the rest.
+ */
 export function injectTraceHeaders(headers: Record<string, string>): void {
-  propagation.inject(context.active(), headers);
+  const active = context.active();
+  propagation.inject(propagation.getBaggage(active) ? propagation.deleteBaggage(active) : active, headers);
 }
 
 /** The active span (the request's, inside Apollo's hooks), if an SDK is registered. */

@@ -4,7 +4,7 @@
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
@@ -14,7 +14,10 @@ let t: TestServer;
 
 beforeAll(async () => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  // As the README's NodeSDK registers them by default: trace context and baggage.
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
   t = await startTestServer();
 });
@@ -73,6 +76,21 @@ describe('observability of one query', () => {
     for (const header of sent) expect(header).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
     // The traceparent is signed like every other header the SDK sends.
     expect(t.sandbox.aws!.requests[0]!.headers['authorization']).toContain('traceparent');
+  });
+
+  it("does not send the caller's baggage upstream: it is the caller's text, and would be signed", async () => {
+    t.sandbox.aws!.reset();
+    await t.query(QUERY, undefined, {
+      traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
+      baggage: 'user.email=alice%40corp.example,internal.session=PLANTEDBAGGAGE',
+    });
+    const requests = t.sandbox.aws!.requests;
+    expect(requests).toHaveLength(2);
+    for (const request of requests) {
+      expect(request.headers['traceparent']).toMatch(new RegExp(`^00-${TRACE_ID}-`));
+      expect(request.headers['baggage']).toBeUndefined();
+      expect(JSON.stringify(request.headers)).not.toContain('PLANTEDBAGGAGE');
+    }
   });
 
   it('counts the same upstream calls in /metrics', async () => {
