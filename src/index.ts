@@ -41,6 +41,8 @@ process.on('unhandledRejection', (reason) => {
 // Signals are handled from before the server listens: a SIGTERM right after the 'listening' line
 // (or during start-up) drains instead of killing the process.
 let stopping = false;
+/** How long closing the upstream clients may take after the drain. */
+const EXIT_GRACE_MS = 3_000;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) {
@@ -51,6 +53,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }
     stopping = true;
     logger.info({ signal }, 'draining');
+    // The drain takes SHUTDOWN_DELAY_MS, then at most SHUTDOWN_TIMEOUT_MS before connections are
+    // cut; closing the upstream clients after it must not hold the exit past a few seconds more.
+    setTimeout(
+      () => {
+        logger.error('shutdown did not finish in time: exiting now');
+        logger.flush();
+        process.exit(1);
+      },
+      config.shutdownDelayMs + config.shutdownTimeoutMs + EXIT_GRACE_MS,
+    ).unref();
     server
       .drain()
       .then(closeAdapters)

@@ -159,6 +159,40 @@ describe('npm start with no configuration', () => {
     expect(subgraph.output.join('\n')).toContain('second signal while draining');
   });
 
+  it('exits within its shutdown bounds although a token request to ConductorOne hangs', async () => {
+    // A ConductorOne whose token endpoint accepts the request and never answers.
+    const hung = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const secret = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(privateKey.export({ format: 'jwk' }))).toString('base64url')}`;
+    const subgraph = await spawnSubgraph({
+      CONDUCTORONE_CLIENT_ID: 'hung-otter@tenant.conductor.one/spc',
+      CONDUCTORONE_CLIENT_SECRET: secret,
+      CONDUCTORONE_SERVER_URL: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+      REQUEST_TIMEOUT_MS: '300',
+      UPSTREAM_HEADERS_TIMEOUT_MS: '60000',
+      SHUTDOWN_TIMEOUT_MS: '500',
+    });
+    try {
+      // The request gives up at its deadline; the token request it started goes on.
+      const res = await post(
+        subgraph.url,
+        '{ connectorCredential(appId: "app-x", connectorId: "conn-x", id: "cred-x") { id } }',
+      );
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
+      const exited = new Promise<number | null>((resolve) => subgraph.child.once('exit', (code) => resolve(code)));
+      const started = Date.now();
+      subgraph.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Not held until the token request's 60 s headers timeout.
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      if (subgraph.child.exitCode === null) subgraph.child.kill('SIGKILL');
+      hung.closeAllConnections();
+      hung.close();
+    }
+  });
+
   it('refuses to start with a bad AWS configuration, naming the problem', async () => {
     await expect(
       spawnSubgraph({

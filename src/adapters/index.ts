@@ -195,7 +195,9 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
   }
   if (c1) {
     const dispatcher = createConductorOnePool(c1.origin, config.upstreamTimeouts);
-    closers.push(() => dispatcher.close());
+    // Closed after the drain, when no request needs it: a background token refresh still under way
+    // is cut (close() would wait for it, up to the headers timeout).
+    closers.push(() => dispatcher.destroy());
     const tokens = c1.tokens(dispatcher);
     const client = new ConductorOneClient({
       origin: c1.origin,
