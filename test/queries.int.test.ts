@@ -71,6 +71,53 @@ describe('connectorDestination', () => {
     expect(t.calls()['iotManagedIntegrations']).toEqual({ GetConnectorDestination: 1, GetCloudConnector: 1 });
   });
 
+  it('answers the rest of a destination when one nested member is in a shape the schema cannot carry', async () => {
+    // AWS adds a token endpoint scheme this schema does not know: only authConfig.oAuth fails.
+    const destination = t.sandbox.seed.iotManagedIntegrations.connectorDestinations.find((d) => d.AuthConfig?.oAuth)!;
+    const newScheme = (body: unknown) => {
+      (
+        body as { AuthConfig: { oAuth: { tokenEndpointAuthenticationScheme: string } } }
+      ).AuthConfig.oAuth.tokenEndpointAuthenticationScheme = 'PRIVATE_KEY_JWT';
+      return body;
+    };
+    t.sandbox.aws!.inject('GetConnectorDestination', { kind: 'edit', edit: newScheme, times: 2 });
+    try {
+      const res = await t.query(
+        `{ connectorDestination(id: "${destination.Id}") { id name authType
+            authConfig { oAuth { tokenUrl tokenEndpointAuthenticationScheme } generalAuthorization { authMaterialName } } } }`,
+      );
+      expect(res.body.data).toEqual({
+        connectorDestination: {
+          id: destination.Id,
+          name: destination.Name,
+          authType: 'OAUTH',
+          authConfig: {
+            oAuth: null,
+            generalAuthorization: (destination.AuthConfig!.GeneralAuthorization ?? []).map((g) => ({
+              authMaterialName: g.AuthMaterialName,
+            })),
+          },
+        },
+      });
+      expect(res.body.errors).toEqual([
+        {
+          message: expect.stringContaining('cannot use'),
+          path: ['connectorDestination', 'authConfig', 'oAuth'],
+          locations: expect.any(Array),
+          extensions: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE' }),
+        },
+      ]);
+      const logged = t.logs.filter((line) => line.includes('upstream member unusable'));
+      expect(logged.length).toBeGreaterThanOrEqual(1);
+      expect(logged[0]).toContain('oAuth.tokenEndpointAuthenticationScheme');
+      // A query that does not read the member is answered in full, without an error.
+      const name = await t.query(`{ connectorDestination(id: "${destination.Id}") { name authType } }`);
+      expect(name.body).toEqual({ data: { connectorDestination: { name: destination.Name, authType: 'OAUTH' } } });
+    } finally {
+      t.sandbox.aws!.reset();
+    }
+  });
+
   it('is null without an error when the destination does not exist', async () => {
     const res = await t.query('{ connectorDestination(id: "dest-does-not-exist") { id } }');
     expect(res.body).toEqual({ data: { connectorDestination: null } });

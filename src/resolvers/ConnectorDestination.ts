@@ -1,4 +1,5 @@
 import type { ConnectorDestinationDetail, ConnectorDestinationModel } from '../adapters/iotManagedIntegrations/port.ts';
+import { fieldValue } from '../adapters/types.ts';
 import type { ConnectorDestinationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { iotManagedIntegrationsId } from '../validation.ts';
@@ -34,8 +35,11 @@ export const ConnectorDestination: ConnectorDestinationResolvers = {
     return cloudConnectorId ? loaders.cloudConnectorById.load(cloudConnectorId) : null;
   },
   authType: async (destination, _args, context) => (await detailOf(destination, context))?.authType ?? null,
-  authConfig: async (destination, _args, context) => (await detailOf(destination, context))?.authConfig ?? null,
-  secretsManager: async (destination, _args, context) => (await detailOf(destination, context))?.secretsManager ?? null,
+  // A member AWS sent in a shape this subgraph cannot use fails its own field only (FieldFailure).
+  authConfig: async (destination, _args, context) =>
+    fieldValue((await detailOf(destination, context))?.authConfig ?? null),
+  secretsManager: async (destination, _args, context) =>
+    fieldValue((await detailOf(destination, context))?.secretsManager ?? null),
   oAuthCompleteRedirectUrl: async (destination, _args, context) =>
     (await detailOf(destination, context))?.oAuthCompleteRedirectUrl ?? null,
 };

@@ -6,6 +6,7 @@ import { ConductorOneApp } from './ConductorOneApp.ts';
 import { ConductorOneConnector } from './ConductorOneConnector.ts';
 import { ConnectorCredential } from './ConnectorCredential.ts';
 import { ConnectorDestination } from './ConnectorDestination.ts';
+import { ConnectorDestinationAuthConfig } from './ConnectorDestinationAuthConfig.ts';
 import { DateTime } from './DateTime.ts';
 import { Mutation } from './Mutation.ts';
 import { Query } from './Query.ts';
@@ -15,6 +16,7 @@ export const resolvers: Resolvers = {
   Query,
   Mutation,
   ConnectorDestination,
+  ConnectorDestinationAuthConfig,
   CloudConnector,
   ConnectorCredential,
   ConductorOneApp,

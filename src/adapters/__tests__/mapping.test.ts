@@ -17,6 +17,11 @@ import {
 } from '../iotManagedIntegrations/mapping.ts';
 import { formatDateTime, isCanonicalDateTime, normalizeDateTime } from '../../dateTime.ts';
 import { optionalDateTime, optionalInteger, UpstreamDataError } from '../mappingHelpers.ts';
+import { FieldFailure } from '../types.ts';
+import { GraphQLError } from 'graphql';
+
+/** The adapter's part, as a test sees it: a member that cannot be mapped becomes its field's failure. */
+const unusable = (error: UpstreamDataError) => new FieldFailure(new GraphQLError(`unusable: ${error.message}`));
 
 describe('IoT Managed Integrations', () => {
   it('maps a GetConnectorDestination response, mixed PascalCase and camelCase', () => {
@@ -31,7 +36,7 @@ describe('IoT Managed Integrations', () => {
       "SecretsManager": { "arn": "arn:aws:secretsmanager:r:1:secret:y", "versionId": "w" },
       "OAuthCompleteRedirectUrl": "https://outer"
     }`);
-    expect(toConnectorDestination(wire, 'dest-1')).toEqual({
+    expect(toConnectorDestination(wire, 'dest-1', unusable)).toEqual({
       id: 'dest-1',
       name: 'Hue EU',
       description: 'd',
@@ -58,7 +63,7 @@ describe('IoT Managed Integrations', () => {
   });
 
   it('treats an absent GeneralAuthorization as empty and absent members as null', () => {
-    const model = toConnectorDestination({ Id: 'd', AuthConfig: {} }, 'd');
+    const model = toConnectorDestination({ Id: 'd', AuthConfig: {} }, 'd', unusable);
     expect(model).toEqual({
       id: 'd',
       name: null,
@@ -74,7 +79,7 @@ describe('IoT Managed Integrations', () => {
   });
 
   it('uses the requested id when the response omits Id', () => {
-    expect(toConnectorDestination({}, 'requested').id).toBe('requested');
+    expect(toConnectorDestination({}, 'requested', unusable).id).toBe('requested');
   });
 
   it('maps a list summary with detail null', () => {
@@ -87,16 +92,40 @@ describe('IoT Managed Integrations', () => {
     });
   });
 
-  it('refuses an oAuth config without its required members', () => {
-    expect(() =>
-      toConnectorDestination({ Id: 'd', AuthConfig: { oAuth: { authUrl: 'https://a' } as never } }, 'd'),
-    ).toThrow(UpstreamDataError);
-    expect(() =>
-      toConnectorDestination(
-        { Id: 'd', AuthConfig: { oAuth: { authUrl: 'a', tokenUrl: 't', tokenEndpointAuthenticationScheme: 'MTLS' } } },
-        'd',
-      ),
-    ).toThrow(/unrecognised/);
+  it('fails only the member that cannot be mapped: an oAuth config without its required members, or with an unknown scheme', () => {
+    const failureOf = (value: unknown) => (value instanceof FieldFailure ? value.error.message : value);
+    const missing = toConnectorDestination(
+      { Id: 'd', Name: 'n', AuthConfig: { oAuth: { authUrl: 'https://a' } as never } },
+      'd',
+      unusable,
+    );
+    expect(missing.name).toBe('n');
+    const config = missing.detail!.authConfig as { oAuth: unknown; generalAuthorization: unknown };
+    expect(failureOf(config.oAuth)).toBe('unusable: oAuth.tokenUrl is missing');
+    expect(config.generalAuthorization).toEqual([]);
+    const scheme = toConnectorDestination(
+      { Id: 'd', AuthConfig: { oAuth: { authUrl: 'a', tokenUrl: 't', tokenEndpointAuthenticationScheme: 'MTLS' } } },
+      'd',
+      unusable,
+    );
+    expect(failureOf((scheme.detail!.authConfig as { oAuth: unknown }).oAuth)).toMatch(/unrecognised/);
+    // A general authorization without its name fails the whole authConfig (its list is non-null),
+    // and a top-level secret reference without a version fails secretsManager: each alone.
+    const general = toConnectorDestination(
+      {
+        Id: 'd',
+        AuthConfig: { GeneralAuthorization: [{ SecretsManager: { arn: 'a', versionId: 'v' } }] as never },
+        SecretsManager: { arn: 'arn:x' } as never,
+        OAuthCompleteRedirectUrl: 'https://outer',
+      },
+      'd',
+      unusable,
+    );
+    expect(failureOf(general.detail!.authConfig)).toBe('unusable: GeneralAuthorization[0].AuthMaterialName is missing');
+    expect(failureOf(general.detail!.secretsManager)).toBe('unusable: SecretsManager.versionId is missing');
+    expect(general.detail!.oAuthCompleteRedirectUrl).toBe('https://outer');
+    // The destination itself still needs its id.
+    expect(() => toConnectorDestination({ Id: '' }, '', unusable)).toThrow(UpstreamDataError);
   });
 
   it('maps a cloud connector, lambdaArn from EndpointConfig.lambda.arn, unknown enums to null', () => {

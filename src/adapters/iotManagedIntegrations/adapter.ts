@@ -4,9 +4,10 @@
  * translated.
  */
 import type { Logger } from 'pino';
-import { createAwsCalls } from '../aws/translate.ts';
+import { createAwsCalls, toSubgraphError } from '../aws/translate.ts';
+import { FieldFailure, type CallOptions } from '../types.ts';
 import type { IoTManagedIntegrations } from './client.ts';
-import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary } from './mapping.ts';
+import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary, type Unusable } from './mapping.ts';
 import type { IotManagedIntegrationsPort } from './port.ts';
 
 const NAME = 'iotManagedIntegrations';
@@ -18,12 +19,33 @@ export function createIotManagedIntegrationsAdapter(
 ): IotManagedIntegrationsPort {
   const { call } = createAwsCalls(NAME, log, onRetries);
 
+  /** A member of an answer that cannot be mapped: logged once, and failing only its own field. */
+  const unusable =
+    (operation: string, options: CallOptions | undefined): Unusable =>
+    (error) => {
+      log.warn(
+        {
+          ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
+          upstream: NAME,
+          operation,
+          member: error.message,
+        },
+        'upstream member unusable: only the field it feeds fails',
+      );
+      return new FieldFailure(toSubgraphError(error, NAME, operation));
+    };
+
   return {
     getConnectorDestination: (id, options) =>
       call(
         'GetConnectorDestination',
         options,
-        async (h) => toConnectorDestination(await client.getConnectorDestination({ Identifier: id }, h), id),
+        async (h) =>
+          toConnectorDestination(
+            await client.getConnectorDestination({ Identifier: id }, h),
+            id,
+            unusable('GetConnectorDestination', options),
+          ),
         () => null,
       ),
 

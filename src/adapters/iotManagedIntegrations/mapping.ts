@@ -10,7 +10,9 @@ import {
   optionalString,
   requiredEnum,
   requiredString,
+  UpstreamDataError,
 } from '../mappingHelpers.ts';
+import type { FieldFailure } from '../types.ts';
 import type {
   CloudConnectorEndpointType,
   CloudConnectorModel,
@@ -53,25 +55,49 @@ export function toConnectorDestinationSummary(
   };
 }
 
-/** A GetConnectorDestination response. `requestedId` stands in for an absent `Id`. */
+/** Turns a member that cannot be mapped into its field's failure (the adapter translates and logs it). */
+export type Unusable = (error: UpstreamDataError) => FieldFailure;
+
+/** `map()`, or the failure of the one field it feeds when the upstream's data breaks its contract. */
+function settle<T>(map: () => T, unusable: Unusable): T | FieldFailure {
+  try {
+    return map();
+  } catch (error) {
+    if (error instanceof UpstreamDataError) return unusable(error);
+    throw error;
+  }
+}
+
+/**
+ * A GetConnectorDestination response. `requestedId` stands in for an absent `Id`. A nested member
+ * that cannot be mapped fails only the nullable field that holds it (`authConfig.oAuth`,
+ * `authConfig`, `secretsManager`), so that `{ name }` still comes back when AWS adds, say, a token
+ * endpoint scheme this schema does not know.
+ */
 export function toConnectorDestination(
   wire: GetConnectorDestinationCommandOutput,
   requestedId: string,
+  unusable: Unusable,
 ): ConnectorDestinationModel {
+  const authConfig = wire.AuthConfig;
+  const secretsManager = wire.SecretsManager;
   return {
     ...toConnectorDestinationSummary(wire, requestedId),
     detail: {
       authType: optionalEnum(AUTH_TYPE, wire.AuthType),
-      authConfig: wire.AuthConfig ? toAuthConfig(wire.AuthConfig) : null,
-      secretsManager: wire.SecretsManager ? toSecretsManagerReference(wire.SecretsManager, 'SecretsManager') : null,
+      authConfig: authConfig ? settle(() => toAuthConfig(authConfig, unusable), unusable) : null,
+      secretsManager: secretsManager
+        ? settle(() => toSecretsManagerReference(secretsManager, 'SecretsManager'), unusable)
+        : null,
       oAuthCompleteRedirectUrl: optionalString(wire.OAuthCompleteRedirectUrl),
     },
   };
 }
 
-function toAuthConfig(wire: AuthConfig): ConnectorDestinationAuthConfigModel {
+function toAuthConfig(wire: AuthConfig, unusable: Unusable): ConnectorDestinationAuthConfigModel {
+  const oAuth = wire.oAuth;
   return {
-    oAuth: wire.oAuth ? toOAuthConfig(wire.oAuth) : null,
+    oAuth: oAuth ? settle(() => toOAuthConfig(oAuth), unusable) : null,
     generalAuthorization: (wire.GeneralAuthorization ?? []).map((material, i) => ({
       authMaterialName: requiredString(material.AuthMaterialName, `GeneralAuthorization[${i}].AuthMaterialName`),
       secretsManager: toSecretsManagerReference(material.SecretsManager, `GeneralAuthorization[${i}].SecretsManager`),

@@ -2,7 +2,7 @@
  * What the schema needs from AWS IoT Managed Integrations, in the schema's own terms.
  * Implementations: the sandbox (sandbox.ts) and, when configured, the real client.
  */
-import type { CallOptions, Page } from '../types.ts';
+import type { CallOptions, FieldFailure, Page } from '../types.ts';
 
 export type ConnectorDestinationAuthType = 'OAUTH';
 export type TokenEndpointAuthenticationScheme = 'HTTP_BASIC' | 'REQUEST_BODY_CREDENTIALS';
@@ -34,15 +34,15 @@ export interface OAuthConfigModel {
 }
 
 export interface ConnectorDestinationAuthConfigModel {
-  oAuth: OAuthConfigModel | null;
+  oAuth: OAuthConfigModel | FieldFailure | null;
   generalAuthorization: GeneralAuthorizationModel[];
 }
 
 /** The members only GetConnectorDestination returns. */
 export interface ConnectorDestinationDetail {
   authType: ConnectorDestinationAuthType | null;
-  authConfig: ConnectorDestinationAuthConfigModel | null;
-  secretsManager: SecretsManagerReferenceModel | null;
+  authConfig: ConnectorDestinationAuthConfigModel | FieldFailure | null;
+  secretsManager: SecretsManagerReferenceModel | FieldFailure | null;
   oAuthCompleteRedirectUrl: string | null;
 }
 

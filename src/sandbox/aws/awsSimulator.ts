@@ -162,6 +162,9 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
     }
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'error') return send(res, faultResponse(match.route.service, fault), ids);
+    if (fault?.kind === 'edit' && response.status < 300) {
+      response = { ...response, body: fault.edit(structuredClone(response.body)) };
+    }
     return send(res, response, ids, fault?.kind === 'slowBody' ? fault.chunkDelayMs : undefined);
   };
 

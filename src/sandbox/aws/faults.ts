@@ -40,7 +40,17 @@ export interface SlowBodyFault extends Repeatable {
   chunkDelayMs: number;
 }
 
-export type SimulatorFault = ErrorFault | ThrottleFault | ResetFault | HangFault | SlowBodyFault;
+/**
+ * Answer normally, with the body as `edit` returns it: an upstream that has added an enum value or a
+ * member since, or breaks its own contract. Applies to successful answers only.
+ */
+export interface EditFault extends Repeatable {
+  kind: 'edit';
+  /** Gets a copy of the body the operation answered with. */
+  edit: (body: unknown) => unknown;
+}
+
+export type SimulatorFault = ErrorFault | ThrottleFault | ResetFault | HangFault | SlowBodyFault | EditFault;
 
 /** The fault queue of this simulator. */
 export const createFaultQueue = (): FaultQueue<SimulatorFault> => new FaultQueue<SimulatorFault>();
