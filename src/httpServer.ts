@@ -13,7 +13,7 @@ import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import { outcomeLabel, type Metrics } from './metrics.ts';
 import { createServer } from './nodeHttp.ts';
-import { withRequestSpan } from './tracing.ts';
+import { recordRefusedRequest, withRequestSpan } from './tracing.ts';
 import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
 import {
   AuthenticationError,
@@ -282,6 +282,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   ): void {
     closeUnlessRead(req, res);
     refused(request.requestId, status, error.code, request.startedAt);
+    recordRefusedRequest(req.method ?? 'GET', request.requestId, req.headers, request.startedAt, status, error.code);
     requestError(res, status, error.message, headers, error.code);
   }
 
@@ -379,7 +380,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       request.waitedMs = Math.round((performance.now() - waitStarted) * 10) / 10;
       if (request.signal.aborted) {
         admission.leave();
-        shed(res, request, startedAt);
+        shed(req, res, request, startedAt);
         return;
       }
     }
@@ -409,7 +410,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
    * went away there is no one to answer. When its deadline passed, the subgraph was saturated for
    * that long, so it answers 503 with `Retry-After`: nothing ran, so a router or client may retry.
    */
-  function shed(res: ServerResponse, request: RequestScope, startedAt: number): void {
+  function shed(req: IncomingMessage, res: ServerResponse, request: RequestScope, startedAt: number): void {
     if (!isDeadlineExceeded(request.signal.reason)) {
       // The client went away: no answer, but the request is counted and logged as any cancelled one.
       const labels = { operation_type: 'unknown', outcome: 'cancelled' };
@@ -419,6 +420,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
         { requestId: request.requestId, code: ERRORS.REQUEST_CANCELLED.code, waitedMs: request.waitedMs },
         'graphql request cancelled: its client went away while it waited for a turn to execute',
       );
+      recordRefusedRequest(
+        req.method ?? 'POST',
+        request.requestId,
+        req.headers,
+        startedAt,
+        null,
+        ERRORS.REQUEST_CANCELLED.code,
+      );
       return;
     }
     options.metrics.operationsShed.inc();
@@ -426,6 +435,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       .log()
       .warn({ waitedMs: request.waitedMs }, 'request shed: its deadline passed while it waited for a turn to execute');
     refused(request.requestId, 503, ERRORS.OVERLOADED.code, startedAt);
+    recordRefusedRequest(req.method ?? 'POST', request.requestId, req.headers, startedAt, 503, ERRORS.OVERLOADED.code);
     const { message, extensions } = ERRORS.OVERLOADED.err();
     sendJson(res, 503, { errors: [{ message, extensions }] }, { 'retry-after': '1' });
   }

@@ -74,6 +74,43 @@ export function withRequestSpan<T>(
   );
 }
 
+/**
+ * A SERVER span for a request refused before it executed (a 401, a 400 for a body that is not
+ * JSON, a 405, a 503 for a request shed or a key set that could not be read), continuing the
+ * caller's trace as {@link withRequestSpan} does: from its arrival (`startedAt`, in
+ * `performance.now()` time) to now, with its status and the refusal's code as `error.type`.
+ */
+export function recordRefusedRequest(
+  method: string,
+  requestId: string,
+  headers: Record<string, string | string[] | undefined>,
+  startedAt: number,
+  /** Null when nothing was answered (the client went away). */
+  status: number | null,
+  code: string,
+): void {
+  if (!tracingEnabled()) return;
+  const parent = propagation.extract(context.active(), headers);
+  const span = tracer.startSpan(
+    `${method} /graphql`,
+    {
+      kind: SpanKind.SERVER,
+      startTime: performance.timeOrigin + startedAt,
+      attributes: {
+        'http.request.method': method,
+        'http.route': '/graphql',
+        'url.path': '/graphql',
+        'request.id': requestId,
+        ...(status === null ? {} : { 'http.response.status_code': status }),
+        'error.type': code,
+      },
+    },
+    parent,
+  );
+  if (status !== null && status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+  span.end();
+}
+
 /** Runs `fn` in a CLIENT span for one upstream call; its outcome becomes the span's status. */
 export function withUpstreamSpan<T>(
   name: string,

@@ -78,6 +78,33 @@ describe('observability of one query', () => {
     expect(t.sandbox.aws!.requests[0]!.headers['authorization']).toContain('traceparent');
   });
 
+  it('records a span for a request refused before it executed, continuing the caller trace', async () => {
+    exporter.reset();
+    const traceparent = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+    const notJson = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent, 'x-request-id': 'obs-refused-json' },
+      body: '{ not json',
+    });
+    expect(notJson.status).toBe(400);
+    const put = await fetch(t.url, { method: 'PUT', headers: { traceparent, 'x-request-id': 'obs-refused-put' } });
+    expect(put.status).toBe(405);
+    const spans = exporter.getFinishedSpans();
+    const byRequest = (id: string) => spans.find((s) => s.attributes['request.id'] === id)!;
+    expect(byRequest('obs-refused-json')).toMatchObject({
+      name: 'POST /graphql',
+      attributes: { 'http.response.status_code': 400, 'error.type': 'BAD_REQUEST', 'http.route': '/graphql' },
+    });
+    expect(byRequest('obs-refused-put')).toMatchObject({
+      name: 'PUT /graphql',
+      attributes: { 'http.response.status_code': 405, 'error.type': 'BAD_REQUEST' },
+    });
+    for (const id of ['obs-refused-json', 'obs-refused-put']) {
+      expect(byRequest(id).spanContext().traceId).toBe(TRACE_ID);
+      expect(byRequest(id).status.code).toBe(0); // a 4xx is the client's: not a server error
+    }
+  });
+
   it("does not send the caller's baggage upstream: it is the caller's text, and would be signed", async () => {
     t.sandbox.aws!.reset();
     await t.query(QUERY, undefined, {
