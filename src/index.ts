@@ -79,7 +79,20 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-const { url } = await server.listen();
+let url: string;
+try {
+  ({ url } = await server.listen());
+} catch (error) {
+  // A port in use, a HOST that is no interface of this machine: said in one line, naming the settings.
+  const code = (error as { code?: unknown }).code;
+  logger.fatal(
+    { host: config.host, port: config.port, code },
+    `cannot listen on HOST=${config.host} PORT=${config.port}${typeof code === 'string' ? ` (${code})` : ''}`,
+  );
+  logger.flush();
+  await closeAdapters();
+  process.exit(1);
+}
 logger.info({ url, upstreams: config.upstreams }, `connector-auth-subgraph listening at ${url}`);
 if (sandbox) {
   logger.info(

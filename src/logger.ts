@@ -4,6 +4,7 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { redactText } from './redact.ts';
 
 /** Paths pino censors wherever they appear at these depths. */
 export const REDACT_PATHS = [
@@ -49,6 +50,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       name: 'connector-auth-subgraph',
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+      serializers: { err: logError },
       base: { service: 'connector-auth-subgraph' },
       timestamp: isoTimestamp(),
       ...(pretty
@@ -62,6 +64,29 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
             pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
         ]),
   );
+}
+
+/**
+ * An error as a log line shows it (`err`): its type, code, message and stack, and its causes the
+ * same way, three deep. The message is cleaned of secret-shaped text (src/redact.ts), in the stack's
+ * first line too; the stack's frames are code locations and stay. No other property is copied: an
+ * error may carry anything (a request, its headers, a configuration), which pino's own serialiser
+ * would write out whole.
+ */
+export function logError(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) {
+    return typeof error === 'string' ? redactText(error, 1000) : { type: error === null ? 'null' : typeof error };
+  }
+  const message = redactText(error.message, 1000);
+  const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line)) ?? [];
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message,
+    ...(typeof code === 'string' ? { code: redactText(code, 64) } : typeof code === 'number' ? { code } : {}),
+    stack: [`${error.name}: ${message}`, ...frames].join('\n'),
+    ...(error.cause !== undefined && depth < 3 ? { cause: logError(error.cause, depth + 1) } : {}),
+  };
 }
 
 /**

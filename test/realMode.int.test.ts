@@ -193,6 +193,33 @@ describe('npm start with no configuration', () => {
     }
   });
 
+  it('says in one line which HOST and PORT it could not listen on, and exits 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const failed = await spawnSubgraph({ PORT: String(port) }).then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+      expect(failed?.message).toMatch(/^exited with 1:/);
+      const fatal = failed!.message
+        .split('\n')
+        .slice(1)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line['level'] === 60);
+      expect(fatal).toEqual([
+        expect.objectContaining({
+          code: 'EADDRINUSE',
+          msg: `cannot listen on HOST=127.0.0.1 PORT=${port} (EADDRINUSE)`,
+        }),
+      ]);
+      expect(failed!.message).not.toMatch(/\n\s+at /); // no raw stack trace
+    } finally {
+      taken.close();
+    }
+  });
+
   it('refuses to start with a bad AWS configuration, naming the problem', async () => {
     await expect(
       spawnSubgraph({

@@ -151,3 +151,33 @@ describe('redaction', () => {
     expect(line).toContain('https://app.example.com/cb');
   });
 });
+
+describe('errors in log lines', () => {
+  it('show type, code, a cleaned message, the frames and the cause, and no other property', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ logLevel: 'info' }, { write: (line: string) => void lines.push(line) });
+    const cause = new Error('token endpoint said: Bearer PLANTEDCAUSETOKEN');
+    const error = Object.assign(new Error('failed with secret-token:conductorone.com:v1:PLANTEDSECRET', { cause }), {
+      code: 'E_PLANTED',
+      request: { headers: { authorization: 'PLANTEDNESTED' } },
+    });
+    logger.error({ err: error }, 'unhandled promise rejection');
+    logger.error({ err: 'a string with Bearer PLANTEDSTRINGTOKEN' }, 'a string rejection');
+    logger.error({ err: 42 }, 'a number rejection');
+    const [first, second, third] = lines.map((line) => JSON.parse(line));
+    expect(first.err).toEqual({
+      type: 'Error',
+      message: 'failed with [Redacted secret]',
+      code: 'E_PLANTED',
+      stack: expect.stringMatching(/^Error: failed with \[Redacted secret\]\n\s+at /),
+      cause: {
+        type: 'Error',
+        message: 'token endpoint said: Bearer [Redacted]',
+        stack: expect.stringMatching(/^Error: token endpoint said: Bearer \[Redacted\]\n\s+at /),
+      },
+    });
+    expect(second.err).toBe('a string with Bearer [Redacted]');
+    expect(third.err).toEqual({ type: 'number' });
+    expect(lines.join('')).not.toMatch(/PLANTED(SECRET|NESTED|CAUSETOKEN|STRINGTOKEN)/);
+  });
+});
