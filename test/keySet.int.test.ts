@@ -145,10 +145,22 @@ describe('the key set', () => {
     await expect(verify(await next.sign())).resolves.toBeDefined();
     expect(server.requests()).toBe(2);
 
+    // A key rotated in while the key set cannot be read: unavailable (503), not refused (401).
+    time.advance(30_001);
+    server.set({ status: 502 });
+    const later = createSigner('key-4');
+    await expect(verify(await later.sign())).rejects.toBeInstanceOf(KeySetUnavailableError);
+    expect(server.requests()).toBe(3);
+    await expect(verify(await next.sign())).resolves.toBeDefined(); // the keys at hand still serve
+    server.set({ keys: [signer, next] });
+    time.advance(1_001);
+
     // A kid nobody has: refused, and within the next 30 s it costs no fetch.
     const stranger = createSigner('key-3');
-    for (let i = 0; i < 5; i++) await expect(verify(await stranger.sign())).rejects.toThrow();
-    expect(server.requests()).toBe(2);
+    await expect(verify(await stranger.sign())).rejects.toThrow(/no applicable key/i);
+    expect(server.requests()).toBe(4);
+    for (let i = 0; i < 5; i++) await expect(verify(await stranger.sign())).rejects.toThrow(/no applicable key/i);
+    expect(server.requests()).toBe(4);
   });
 
   it.each<[string, Mode, KeySetFailure]>([

@@ -126,8 +126,11 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
       // A key rotated in since the last fetch: fetch again, unless that was a moment ago.
       if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
       if (now() - fetchedAt < timings.cooldownMs || backingOff()) throw error;
+      const before = fetchedAt;
       await refresh();
-      return (keys ?? local)(header, token);
+      // The key set could not be read: the token may well be good, so not a 401 but unavailable.
+      if (fetchedAt === before) throw new KeySetUnavailableError(backoff?.failure ?? { reason: 'network' });
+      return keys!(header, token);
     }
   };
 
