@@ -13,6 +13,7 @@ import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
 import { outcomeLabel, type Metrics } from './metrics.ts';
 import { createServer } from './nodeHttp.ts';
+import { APPLICATION_JSON, graphqlResponseType } from './mediaTypes.ts';
 import { recordRefusedRequest, withRequestSpan } from './tracing.ts';
 import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
 import {
@@ -90,6 +91,9 @@ const CHALLENGES: Readonly<Record<AuthenticationError['problem'], Record<string,
   invalid: { 'www-authenticate': 'Bearer error="invalid_token"' },
   router: {},
 };
+
+/** The endpoints for probes and scrapers: GET (and HEAD) only. */
+const OPERATIONAL_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The client went away before its request was read: there is no one to answer. */
 class ClientClosedError extends Error {
@@ -283,7 +287,18 @@ export function createHttpServer(options: HttpServerOptions): Server {
     closeUnlessRead(req, res);
     refused(request.requestId, status, error.code, request.startedAt);
     recordRefusedRequest(req.method ?? 'GET', request.requestId, req.headers, request.startedAt, status, error.code);
-    requestError(res, status, error.message, headers, error.code);
+    // As Apollo answers: the negotiated JSON type, and never stored.
+    requestError(
+      res,
+      status,
+      error.message,
+      {
+        'content-type': graphqlResponseType(req.headers.accept) ?? APPLICATION_JSON,
+        'cache-control': 'private, no-store',
+        ...headers,
+      },
+      error.code,
+    );
   }
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -302,6 +317,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
         { message: 'Use GET or POST for /graphql.', code: ERRORS.BAD_REQUEST.code },
         { allow: 'GET, POST' },
       );
+      return;
+    }
+    // Refused before anything runs: Apollo would compare the types only after executing the
+    // operation (a mutation included), then answer 406 all the same.
+    if (graphqlResponseType(req.headers.accept) === null) {
+      refuse(req, res, scope, 406, {
+        message: `An 'accept' header was provided for this request which does not accept application/json or application/graphql-response+json`,
+        code: ERRORS.BAD_REQUEST.code,
+      });
       return;
     }
 
@@ -437,7 +461,16 @@ export function createHttpServer(options: HttpServerOptions): Server {
     refused(request.requestId, 503, ERRORS.OVERLOADED.code, startedAt);
     recordRefusedRequest(req.method ?? 'POST', request.requestId, req.headers, startedAt, 503, ERRORS.OVERLOADED.code);
     const { message, extensions } = ERRORS.OVERLOADED.err();
-    sendJson(res, 503, { errors: [{ message, extensions }] }, { 'retry-after': '1' });
+    sendJson(
+      res,
+      503,
+      { errors: [{ message, extensions }] },
+      {
+        'content-type': graphqlResponseType(req.headers.accept) ?? APPLICATION_JSON,
+        'cache-control': 'private, no-store',
+        'retry-after': '1',
+      },
+    );
   }
 
   /** A repeated operation, answered by the hot path (src/execution/hotPath.ts). */
@@ -527,6 +560,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
     if (graphiql?.handle(req, res, url)) return;
+    if (OPERATIONAL_PATHS.has(url.pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
+      closeUnlessRead(req, res);
+      sendJson(res, 405, { error: `Use GET for ${url.pathname}.` }, { allow: 'GET, HEAD' });
+      return;
+    }
     switch (url.pathname) {
       case '/healthz':
         sendJson(res, 200, { status: 'ok' });

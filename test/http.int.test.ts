@@ -35,6 +35,77 @@ describe('routes', () => {
     expect(put.headers.get('allow')).toBe('GET, POST');
   });
 
+  it('answers the probes and /metrics to GET and HEAD only', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const head = await fetch(`${t.origin}${path}`, { method: 'HEAD' });
+      expect(head.status, path).toBe(200);
+      expect(await head.text()).toBe('');
+      for (const method of ['POST', 'DELETE', 'PUT']) {
+        const res = await fetch(`${t.origin}${path}`, { method, body: method === 'DELETE' ? null : '{}' });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get('allow')).toBe('GET, HEAD');
+      }
+    }
+  });
+
+  it('refuses an Accept header that takes no JSON type with 406 before anything runs, a mutation included', async () => {
+    t.resetCalls();
+    const mutation = `mutation { connectAppAuthorization(input: { appBundleIdentifier: "9d2c7e14-8a3b-4f60-b1c2-d3e4f5a6b7c8",
+      appAuthorizationIdentifier: "9e2c4d6f-0a1b-4cf9-9d8e-9f0a1b2c3d4e",
+      authRequest: { redirectUri: "https://app.example.com/cb", code: "planted-406-code" } }) { userErrors { code } } }`;
+    for (const [accept, body] of [
+      ['text/html', { query: mutation }],
+      ['text/csv', { query: '{ connectorDestinations(first: 2) { nodes { id } } }' }],
+    ] as const) {
+      const res = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, 'x-request-id': `accept-${accept.replace('/', '-')}` },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(406);
+      expect(((await res.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+    }
+    expect(t.totalCalls()).toBe(0);
+    const lines = t.logs.map((l) => JSON.parse(l)).filter((l) => String(l.requestId).startsWith('accept-'));
+    expect(lines.map((l) => [l.msg, l.status])).toEqual([
+      ['graphql request refused', 406],
+      ['graphql request refused', 406],
+    ]);
+    // Each JSON type, a wildcard or no header at all is fine.
+    for (const accept of ['application/json', 'application/graphql-response+json', 'application/*', '*/*']) {
+      const res = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(res.status, accept).toBe(200);
+    }
+  });
+
+  it('answers its own refusals in the negotiated JSON type, never stored, as Apollo answers its own', async () => {
+    const accept = 'application/graphql-response+json';
+    const refusals = [
+      await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: '{ not json',
+      }),
+      await fetch(t.url, { method: 'PUT', headers: { accept } }),
+      await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: '[{"query":"{ __typename }"}]',
+      }),
+    ];
+    for (const res of refusals) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+    }
+    const plain = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{ x' });
+    expect(plain.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+
   it("keeps a bodiless request's connection alive on a 404 and a 405", async () => {
     const agent = new Agent({ keepAliveTimeout: 10_000, connections: 1 });
     try {

@@ -13,7 +13,8 @@ export const GRAPHIQL_EXAMPLES: readonly GraphiQLExample[] = [
   {
     name: 'Destination',
     query: `# Examples on the sandbox's ids, one per tab.
-# With authentication on, put a token in Headers.
+# With authentication on, put a token in Headers,
+# then re-fetch the schema (left toolbar) for docs.
 
 # IoT Managed Integrations: a destination
 # and its cloud connector.

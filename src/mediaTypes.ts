@@ -1,0 +1,20 @@
+/**
+ * The media type of a GraphQL answer, chosen from the request's `Accept` header exactly as Apollo
+ * Server chooses it for a single result (its `chooseContentTypeForSingleResultResponse`): this
+ * server's own answers (refusals before Apollo, the hot path) then match Apollo's, and a header that
+ * accepts no JSON type is refused before anything runs, not after.
+ */
+import Negotiator from 'negotiator';
+
+export const APPLICATION_JSON = 'application/json; charset=utf-8';
+export const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
+/** Apollo's own callback variant; offered so that what Apollo accepts is accepted here too. */
+const APPLICATION_JSON_GRAPHQL_CALLBACK = 'application/json; callbackSpec=1.0; charset=utf-8';
+const OFFERED = [APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, APPLICATION_JSON_GRAPHQL_CALLBACK];
+
+/** The type to answer with; `application/json` without a header; null when the header accepts neither JSON type. */
+export function graphqlResponseType(accept: string | string[] | undefined): string | null {
+  if (accept === undefined || accept === '') return APPLICATION_JSON;
+  const header = Array.isArray(accept) ? accept.join(', ') : accept;
+  return new Negotiator({ headers: { accept: header } }).mediaType(OFFERED) ?? null;
+}
