@@ -84,7 +84,20 @@ export interface AuthenticatorOptions {
   onKeySetFailure?: KeySetOptions['onFailure'];
   /** The key set's timings and clock (tests). */
   keySet?: Omit<KeySetOptions, 'onFailure'>;
+  /** Milliseconds since the epoch, for token lifetimes and the cache of verified tokens (tests). */
+  now?: () => number;
 }
+
+/**
+ * Tokens verified lately, and whom they name. A router forwards one caller's token with every
+ * request of a session, and checking a signature costs about 100 µs of CPU (ES256, RS256, EdDSA
+ * alike, on this project's benchmark machine), more than the rest of a lookup's own work. A token
+ * is remembered for at most {@link VERIFIED_TTL_MS}, never past its `exp` (or its maximum age), so
+ * a key taken out of the key set stops working within a minute of the key set's refresh. Only the
+ * exact token string verified is looked up, so nothing else can be answered from here.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 1_000;
 
 export function createAuthenticator(
   auth: AuthConfig,
@@ -104,6 +117,19 @@ export function createAuthenticator(
         : createPublicKey(auth.key.publicKeyPem);
   }
 
+  const now = options.now ?? Date.now;
+  const verified = new Map<string, { caller: Caller; until: number }>();
+  const remember = (token: string, caller: Caller, payload: JWTPayload, at: number) => {
+    let until = Math.min(at + VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000);
+    if (auth.kind === 'jwt' && auth.maxTokenAgeS !== undefined && typeof payload.iat === 'number') {
+      until = Math.min(until, (payload.iat + auth.maxTokenAgeS) * 1000);
+    }
+    if (until <= at) return;
+    // The oldest entry goes first (a Map keeps insertion order).
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, { caller, until });
+  };
+
   return {
     async authenticate(headers) {
       if (routerSecret) {
@@ -116,6 +142,13 @@ export function createAuthenticator(
       const authorization = headerOf(headers, 'authorization');
       const match = authorization ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(authorization.trim()) : null;
       if (!match) throw new AuthenticationError('A Bearer token is required.', 'missing');
+      const token = match[1]!;
+      const at = now();
+      const known = verified.get(token);
+      if (known) {
+        if (at < known.until) return known.caller;
+        verified.delete(token);
+      }
       let payload: JWTPayload;
       try {
         const verifyOptions = {
@@ -123,6 +156,7 @@ export function createAuthenticator(
           audience: auth.audience,
           algorithms: auth.algorithms,
           clockTolerance: CLOCK_TOLERANCE_S,
+          currentDate: new Date(at),
           requiredClaims: ['exp'],
           // jose then requires `iat` too.
           ...(auth.maxTokenAgeS !== undefined ? { maxTokenAge: auth.maxTokenAgeS } : {}),
@@ -130,17 +164,22 @@ export function createAuthenticator(
         };
         ({ payload } =
           typeof verifyKey === 'function'
-            ? await jwtVerify(match[1]!, verifyKey, verifyOptions)
-            : await jwtVerify(match[1]!, verifyKey!, verifyOptions));
+            ? await jwtVerify(token, verifyKey, verifyOptions)
+            : await jwtVerify(token, verifyKey!, verifyOptions));
       } catch (error) {
         if (error instanceof KeySetUnavailableError) throw new AuthenticationUnavailableError(error.failure);
         throw new AuthenticationError('The Bearer token is invalid or expired.', 'invalid');
       }
       // jose checks `iat` only against a maximum age; a token issued in the future is not valid yet.
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
+      if (typeof payload.iat === 'number' && payload.iat > at / 1000 + CLOCK_TOLERANCE_S) {
         throw new AuthenticationError('The Bearer token is invalid or expired.', 'invalid');
       }
-      return { subject: typeof payload.sub === 'string' ? payload.sub : null, scopes: scopesOf(payload) };
+      const caller: Caller = Object.freeze({
+        subject: typeof payload.sub === 'string' ? payload.sub : null,
+        scopes: scopesOf(payload),
+      });
+      remember(token, caller, payload, at);
+      return caller;
     },
   };
 }
