@@ -38,6 +38,8 @@ type Autocannon = (
     url: string;
     connections: number;
     duration: number;
+    /** Milliseconds between samples; a run ends on one. */
+    sampleInt: number;
     timeout: number;
     requests: LoadRequest[];
   },
@@ -71,6 +73,9 @@ export function closedLoop(options: {
         url: options.url,
         connections: options.connections,
         duration: options.durationS,
+        // autocannon stops only on a sample tick (every second by default): a run of 0.2 s would
+        // last a whole second. Ticks of 100 ms end it within 0.1 s of the duration asked for.
+        sampleInt: 100,
         timeout: 30,
         requests: [
           {
@@ -86,8 +91,10 @@ export function closedLoop(options: {
         const requests = result.requests.total;
         resolve({
           requests,
-          failures: failures + result.errors + result.timeouts,
-          rps: result.duration > 0 ? requests / result.duration : 0,
+          // autocannon counts each timeout among its errors as well: not twice here.
+          failures: failures + result.errors,
+          // Answers that passed the check, per second: a failed answer is not throughput.
+          rps: result.duration > 0 ? (requests - failures) / result.duration : 0,
           latency: percentiles(latencies),
         });
       },
@@ -158,4 +165,15 @@ export function median(values: readonly number[]): number {
   if (sorted.length === 0) return 0;
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Row `row` of a Williams Latin square over `items`: over `items.length` consecutive rows, every
+ * item comes first once, and (for an even number of items) every item follows every other exactly
+ * once, so that no contender always runs right after the same one.
+ */
+export function williamsOrder<T>(items: readonly T[], row: number): T[] {
+  const n = items.length;
+  const offsets = Array.from({ length: n }, (_, k) => (k % 2 === 1 ? (k + 1) / 2 : (n - k / 2) % n));
+  return offsets.map((offset) => items[(offset + row) % n]!);
 }

@@ -16,14 +16,15 @@
  * Then writes results.json, results.md and results.svg (bench/ for a full run, .tmp/bench/ otherwise).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SignJWT } from 'jose';
 import { Pool } from 'undici';
 import { aboveMinimum, goalsOf } from './goals.ts';
-import { closedLoop, median, openLoop, type LoadRequest, type OpenLoopResult } from './load.ts';
+import { closedLoop, median, openLoop, williamsOrder, type LoadRequest, type OpenLoopResult } from './load.ts';
 import { createMix, flattenCalls, minimumOf, type MixQuery } from './mix.ts';
 import {
   TARGET_DESCRIPTIONS,
@@ -341,6 +342,38 @@ async function stats(child: Child): Promise<ProcessStats> {
 
 // ------------------------------------------------------------------ requests
 
+/**
+ * The callers' identity: a key pair made for this run, whose public key every contender is given
+ * (AUTH_JWT_PUBLIC_KEY, with an issuer and an audience), and one token with every scope, sent with
+ * every request as a router forwards a caller's token. This subgraph verifies it (once, then it
+ * recognises it: src/security/authenticate.ts); the peers have no authentication.
+ */
+const CALLER_AUTH = await (async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const issuer = 'https://idp.bench.invalid';
+  const audience = 'connector-auth-subgraph';
+  const token = await new SignJWT({
+    scope: 'destinations:read credentials:read app-authorizations:read app-authorizations:connect',
+  })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setSubject('bench')
+    .setIssuedAt()
+    .setExpirationTime('1d')
+    .sign(privateKey);
+  return {
+    env: {
+      AUTH_JWT_PUBLIC_KEY: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      AUTH_ISSUER: issuer,
+      AUTH_AUDIENCE: audience,
+      AUTH_JWT_ALGORITHMS: 'ES256',
+    },
+    token,
+  };
+})();
+const REQUEST_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${CALLER_AUTH.token}` };
+
 function bodyOf(query: MixQuery, n: number): string {
   return JSON.stringify({ query: query.query, variables: query.variables(n) });
 }
@@ -352,7 +385,7 @@ async function post(target: RunningTarget, body: string): Promise<{ status: numb
   const res = await target.pool.request({
     method: 'POST',
     path: url.pathname,
-    headers: { 'content-type': 'application/json' },
+    headers: REQUEST_HEADERS,
     body,
   });
   return { status: res.statusCode, text: await res.body.text() };
@@ -377,7 +410,9 @@ async function main(): Promise<void> {
   const ready = await upstreams.ready<Extract<UpstreamMessage, { type: 'ready' }>>();
   const targetEnv = {
     NODE_ENV: 'production',
-    AUTH_DISABLED: 'true',
+    // Production requires caller authentication: this subgraph verifies the Bearer token of every
+    // request, as the image runs it (the peers have no such layer and ignore it).
+    ...CALLER_AUTH.env,
     HOST: '127.0.0.1',
     PORT: '0',
     SHUTDOWN_DELAY_MS: '0',
@@ -467,7 +502,7 @@ async function main(): Promise<void> {
         request: (): LoadRequest => ({
           method: 'POST',
           path,
-          headers: { 'content-type': 'application/json' },
+          headers: REQUEST_HEADERS,
           body: base,
           ...(query.fresh ? { setupRequest: (r: LoadRequest) => ({ ...r, body: bodyOf(query, sequence++) }) } : {}),
         }),
@@ -517,8 +552,9 @@ async function main(): Promise<void> {
     for (let round = 1; round <= settings.rounds; round += 1) {
       log(`round ${round}/${settings.rounds}`);
       for (const [qi, query] of mix.entries()) {
-        // Rotate the order, so no contender always runs first (or right after the heaviest).
-        const order = running.map((_, i) => running[(i + qi + round) % running.length]!);
+        // Balanced orders: a rotation made each contender follow the same one every time (this
+        // subgraph right after Mercurius in three cells of four); here each follows each equally.
+        const order = williamsOrder(running, (round - 1) * mix.length + qi);
         for (const target of order) {
           // While the others ran, V8 may have shrunk this contender's young generation (it does
           // after a quiet spell, depending on how full it was when the quiet began); a moment of
@@ -617,6 +653,9 @@ async function main(): Promise<void> {
           }
           return true;
         };
+        // The replay's connections are warmed as the targets' were, or its first round would pay
+        // for connecting and be slower than the critical path.
+        await openLoop(rate, Math.min(1, durationS), replayOnce);
         // Interleaved: replay, then each target (in rotating order), round after round (a
         // percentile is the median of the rounds' percentiles, so one noisy window on this shared
         // machine does not decide it).
