@@ -63,8 +63,6 @@ export interface KeySetOptions {
 
 export interface KeySet {
   resolve: JWTVerifyGetKey;
-  /** Fetches so far, failed ones included. */
-  readonly fetches: number;
 }
 
 type Local = ReturnType<typeof createLocalJWKSet>;
@@ -77,7 +75,6 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
   let keys: Local | null = null;
   let fetchedAt = -Infinity;
   let pending: Promise<void> | null = null;
-  let fetches = 0;
   /** Set while a back-off runs: no fetch before `until`. */
   let backoff: { until: number; waitMs: number; failure: KeySetFailure } | null = null;
 
@@ -87,7 +84,6 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
   /** One fetch at a time; callers share it. Never rejects: a failure is recorded instead. */
   function refresh(): Promise<void> {
     if (pending) return pending;
-    fetches += 1;
     pending = fetchKeySet(href, timings.timeoutMs)
       .then(
         (json) => {
@@ -134,12 +130,7 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
     }
   };
 
-  return {
-    resolve,
-    get fetches() {
-      return fetches;
-    },
-  };
+  return { resolve };
 }
 
 class FetchFailure extends Error {
