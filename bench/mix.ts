@@ -136,7 +136,8 @@ export function createMix(seed: SandboxSeed): MixQuery[] {
           ],
         ],
       },
-      criticalPath: [['GetCredentials'], ['SearchApps', 'GetConnector']],
+      // All three at once: the credential's key names its app and connector (src/resolvers/ConnectorCredential.ts).
+      criticalPath: [['GetCredentials', 'SearchApps', 'GetConnector']],
     },
     {
       name: 'lookup-app-authorization',

@@ -30,6 +30,59 @@ const credential = (appId: string, connectorId: string, id: string, fields = 'id
 const github = (fields?: string) => credential('app-github-enterprise', 'conn-github', 'cred-github-active', fields);
 const codeOf = (res: Awaited<ReturnType<TestServer['query']>>) => res.body.errors?.[0]?.extensions?.['code'];
 
+describe("a credential's app and connector", () => {
+  it('are read alongside the credential, not after it: the key names them', async () => {
+    await github(); // a token first, so that the token request does not order the reads below
+    sim.reset();
+    sim.setLatency(150, 'GetCredentials');
+    const started = Date.now();
+    const res = await github('id app { id } connector { id }');
+    const elapsed = Date.now() - started;
+    expect(res.body).toEqual({
+      data: {
+        connectorCredential: {
+          id: 'cred-github-active',
+          app: { id: 'app-github-enterprise' },
+          connector: { id: 'conn-github' },
+        },
+      },
+    });
+    const at = (operation: string) => sim.requests.find((r) => r.operation === operation)!.receivedAt;
+    // Both were asked while GetCredentials was still being answered (150 ms).
+    expect(at('GetConnector') - at('GetCredentials')).toBeLessThan(100);
+    expect(at('SearchApps') - at('GetCredentials')).toBeLessThan(100);
+    expect(t.calls()['conductorOne']).toEqual({ GetCredentials: 1, GetConnector: 1, SearchApps: 1 });
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('are not read when not selected, nor twice when selected through a batch', async () => {
+    await github('id status');
+    expect(t.calls()['conductorOne']).toEqual({ GetCredentials: 1 });
+    t.resetCalls();
+    const res = await t.query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ConnectorCredential { id connector { id } } } }',
+      {
+        r: [
+          {
+            __typename: 'ConnectorCredential',
+            appId: 'app-github-enterprise',
+            connectorId: 'conn-github',
+            id: 'cred-github-active',
+          },
+          {
+            __typename: 'ConnectorCredential',
+            appId: 'app-github-enterprise',
+            connectorId: 'conn-github',
+            id: 'cred-github-revoked',
+          },
+        ],
+      },
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(t.calls()['conductorOne']).toEqual({ GetCredentials: 2, GetConnector: 1 });
+  });
+});
+
 describe('requests on the wire', () => {
   it('GetCredentials: GET with Accept and a bearer token, path segments from the key', async () => {
     await github();

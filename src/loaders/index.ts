@@ -35,6 +35,7 @@ const GROUP_OF: { readonly [K in keyof Loaders]: GroupOf<K> } = {
   appAuthorizationByArn: 'appFabric',
   trackAuthorizationList: 'appFabric',
   credentialByKey: 'conductorOne',
+  credentialWithRelated: 'conductorOne',
   connectorByKey: 'conductorOne',
   appById: 'conductorOne',
 };

@@ -4,6 +4,7 @@ import { appFabricIdentifier, conductorOneId, iotManagedIntegrationsId, pageSize
 import { isArnOfBundle, loadAppAuthorization } from './AppAuthorization.ts';
 import { loadConnection } from './connection.ts';
 import { DESTINATION_DETAIL_FIELDS } from './ConnectorDestination.ts';
+import { loadCredential } from './ConnectorCredential.ts';
 import { selectsAnyOf } from './selection.ts';
 
 /** IMI ListConnectorDestinations accepts MaxResults up to 1000; AppFabric up to 100. */
@@ -38,8 +39,8 @@ export const Query: QueryResolvers = {
     });
   },
 
-  connectorCredential(_root, { appId, connectorId, id }, { loaders }) {
-    return loaders.credentialByKey.load({
+  connectorCredential(_root, { appId, connectorId, id }, context, info) {
+    return loadCredential(context, info, {
       appId: conductorOneId(appId, 'appId'),
       connectorId: conductorOneId(connectorId, 'connectorId'),
       id: conductorOneId(id, 'id'),
