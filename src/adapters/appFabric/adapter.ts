@@ -63,7 +63,7 @@ const ANSWERED_AS_USER_ERRORS: ReadonlySet<string> = new Set([
  * How far AWS's clock may be behind this host's for an authorization's `updatedAt` to count as
  * after a send: SigV4's own limit on clock skew.
  */
-const CLOCK_TOLERANCE_MS = 5 * 60_000;
+export const CLOCK_TOLERANCE_MS = 5 * 60_000;
 
 const OUTCOME_UNKNOWN: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',

@@ -34,6 +34,7 @@ import { createHash } from 'node:crypto';
 import { cancelledByCaller, whenAborted } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
 import { toSubgraphError } from '../aws/translate.ts';
+import { CLOCK_TOLERANCE_MS } from './adapter.ts';
 import { abortedBeforeSending } from '../http/transport.ts';
 import type {
   AppFabricPort,
@@ -207,6 +208,8 @@ class AttemptLimiter {
 export interface ConnectOnceOptions {
   /** Attempts per authorization and minute; 0 for no limit. Default 10. */
   attemptsPerMinute?: number;
+  /** Wall-clock milliseconds, for comparing a send with AWS's `updatedAt`. Default `Date.now`. */
+  wallClock?: () => number;
   /**
    * The clock, in milliseconds: monotonic (`performance.now()`), so that a wall-clock step neither
    * locks an authorization out nor forgets a code early. Tests pass their own.
@@ -216,38 +219,45 @@ export interface ConnectOnceOptions {
 
 export function connectOnce(
   port: AppFabricPort,
-  { attemptsPerMinute = 10, now = () => performance.now() }: ConnectOnceOptions = {},
+  { attemptsPerMinute = 10, now = () => performance.now(), wallClock = Date.now }: ConnectOnceOptions = {},
 ): AppFabricPort {
   const attempts = new AttemptLimiter(attemptsPerMinute, now);
   /** The submissions being sent, by {@link submissionKey}. */
   const inFlight = new Map<string, Submission>();
   /**
    * Submissions with a code AppFabric may have processed, by {@link memoryKey}: when they are
-   * forgotten, in whole seconds (small integers, which V8 stores in the map without a heap object).
+   * forgotten (in whole seconds of `now`), and when the code was sent (wall-clock milliseconds).
    */
-  const sent = new Map<string, number>();
+  const sent = new Map<string, { expires: number; sentAt: number }>();
   const nowS = () => Math.floor(now() / 1000);
-  const remember = (key: string) => {
+  const remember = (key: string, sentAt: number) => {
     const at = nowS();
     // Every entry lives as long, so the map's order is their expiry's: the expired are first.
-    for (const [oldest, expires] of sent) {
+    for (const [oldest, { expires }] of sent) {
       if (expires > at && sent.size < MAX_REMEMBERED_CODES) break;
       sent.delete(oldest);
     }
     sent.delete(key);
-    sent.set(key, at + CODE_MEMORY_MS / 1000);
+    sent.set(key, { expires: at + CODE_MEMORY_MS / 1000, sentAt });
   };
-  const wasSent = (key: string) => {
-    const expires = sent.get(key);
-    if (expires === undefined) return false;
-    if (expires > nowS()) return true;
+  /** When the code was sent, if it was and is still remembered. */
+  const sentAtOf = (key: string): number | undefined => {
+    const entry = sent.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expires > nowS()) return entry.sentAt;
     sent.delete(key);
-    return false;
+    return undefined;
   };
-  /** A repeat of a code already sent: the authorization's status, without sending anything. */
+  /**
+   * A repeat of a code already sent: the authorization's status, without sending anything. Only an
+   * authorization connected since the code was sent (its `updatedAt`, within AWS's clock
+   * tolerance, as the outcome check after an ambiguous failure reads it) proves the code worked;
+   * one connected earlier, by another code, does not.
+   */
   const answerRepeat = async (
     input: ConnectAppAuthorizationInput,
     options: Parameters<AppFabricPort['connectAppAuthorization']>[1],
+    sentAt: number,
   ): Promise<ConnectAppAuthorizationResult> => {
     const current = await port.getAppAuthorization(
       {
@@ -256,7 +266,7 @@ export function connectOnce(
       },
       options,
     );
-    return current?.status === 'CONNECTED'
+    return current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt - CLOCK_TOLERANCE_MS
       ? { ok: true, appAuthorization: current }
       : { ok: false, errors: [ALREADY_SENT] };
   };
@@ -281,12 +291,19 @@ export function connectOnce(
         );
       }
       const remembered = input.authRequest ? memoryKey(input, input.authRequest.code) : undefined;
-      if (remembered !== undefined && wasSent(remembered)) return answerRepeat(input, options);
+      const sentBefore = remembered === undefined ? undefined : sentAtOf(remembered);
+      if (sentBefore !== undefined) return answerRepeat(input, options, sentBefore);
       const callers = new Callers();
       callers.add(options?.signal);
       const signal = options?.signal ? callers.signal : undefined;
       const sendOptions = signal ? { ...options, signal } : options;
       const previous = tails.get(authorization);
+      /** When this submission's code went out (set just before it is sent). */
+      let sentAt = wallClock();
+      const send = () => {
+        sentAt = wallClock();
+        return port.connectAppAuthorization(input, sendOptions);
+      };
       const outcome = (
         previous
           ? settledOrAborted(previous, signal).then(() => {
@@ -295,13 +312,14 @@ export function connectOnce(
               if (signal?.aborted) throw notSent(signal);
               // The one it waited for may have sent this very code (an identical retry that came
               // after every caller of the first had left): never send it twice.
-              if (remembered !== undefined && wasSent(remembered)) return answerRepeat(input, sendOptions);
-              return port.connectAppAuthorization(input, sendOptions);
+              const sentMeanwhile = remembered === undefined ? undefined : sentAtOf(remembered);
+              if (sentMeanwhile !== undefined) return answerRepeat(input, sendOptions, sentMeanwhile);
+              return send();
             })
-          : port.connectAppAuthorization(input, sendOptions)
+          : send()
       )
         .then((result) => {
-          if (remembered !== undefined && mayHaveProcessed(result)) remember(remembered);
+          if (remembered !== undefined && mayHaveProcessed(result)) remember(remembered, sentAt);
           return result;
         })
         .finally(() => {

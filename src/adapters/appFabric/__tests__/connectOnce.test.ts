@@ -120,7 +120,8 @@ describe('connectOnce: the edges of the memory and the limit', () => {
           : result;
       },
     };
-    const once = connectOnce(slow, { attemptsPerMinute: 0 });
+    // The authorization shows as connected when the code was sent (its updatedAt).
+    const once = connectOnce(slow, { attemptsPerMinute: 0, wallClock: () => Date.parse(AUTHORIZATION.updatedAt) });
     const left = new AbortController();
     const first = once.connectAppAuthorization(input('c1'), { signal: left.signal });
     await Promise.resolve();
@@ -168,5 +169,33 @@ describe('connectOnce: the edges of the memory and the limit', () => {
     await at('new-1', 'n1');
     await at('new-2', 'n2');
     await expect(at('hammered', 'h4')).rejects.toMatchObject({ extensions: { code: 'REQUEST_LIMIT_EXCEEDED' } });
+  });
+});
+
+describe('connectOnce: a repeat of a code already sent', () => {
+  it('is answered as connected only by an authorization connected since the code was sent', async () => {
+    const sentAt = Date.parse('2026-12-06T12:00:00.000Z');
+    let updatedAt = '2026-12-06T11:00:00.000Z'; // connected an hour before, by another code
+    let sends = 0;
+    const port: AppFabricPort = {
+      getAppAuthorization: async () => ({ ...AUTHORIZATION, updatedAt }),
+      listAppAuthorizations: async () => ({ items: [], nextToken: null }),
+      connectAppAuthorization: async () => {
+        sends += 1;
+        // The outcome is not known: AppFabric may have used the code.
+        return { ok: false, errors: [{ code: 'OUTCOME_UNKNOWN', message: 'unknown', field: null }] };
+      },
+    };
+    const once = connectOnce(port, { attemptsPerMinute: 0, wallClock: () => sentAt });
+    expect((await once.connectAppAuthorization(input('c1'))).ok).toBe(false);
+    const stale = await once.connectAppAuthorization(input('c1'));
+    expect(stale).toEqual({
+      ok: false,
+      errors: [expect.objectContaining({ message: expect.stringContaining('already sent') })],
+    });
+    // Connected since (within AWS's 5 minutes of clock tolerance): the code did its work.
+    updatedAt = '2026-12-06T11:56:00.000Z';
+    expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({ ok: true });
+    expect(sends).toBe(1);
   });
 });
