@@ -298,8 +298,11 @@ export function connectOnce(
       const signal = options?.signal ? callers.signal : undefined;
       const sendOptions = signal ? { ...options, signal } : options;
       const previous = tails.get(authorization);
-      /** When this submission's code went out (set just before it is sent). */
-      let sentAt = wallClock();
+      /**
+       * When this submission's code went out: set just before it is sent, or, when an earlier
+       * submission sent it meanwhile, that one's time (a repeat must not move it later).
+       */
+      let sentAt = 0;
       const send = () => {
         sentAt = wallClock();
         return port.connectAppAuthorization(input, sendOptions);
@@ -313,7 +316,10 @@ export function connectOnce(
               // The one it waited for may have sent this very code (an identical retry that came
               // after every caller of the first had left): never send it twice.
               const sentMeanwhile = remembered === undefined ? undefined : sentAtOf(remembered);
-              if (sentMeanwhile !== undefined) return answerRepeat(input, sendOptions, sentMeanwhile);
+              if (sentMeanwhile !== undefined) {
+                sentAt = sentMeanwhile;
+                return answerRepeat(input, sendOptions, sentMeanwhile);
+              }
               return send();
             })
           : send()

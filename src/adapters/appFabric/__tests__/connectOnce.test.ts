@@ -199,3 +199,37 @@ describe('connectOnce: a repeat of a code already sent', () => {
     expect(sends).toBe(1);
   });
 });
+
+describe('connectOnce: the send time a repeat is judged by', () => {
+  it("stays the first send's when a queued repeat of the code is answered from the memory", async () => {
+    // The first send is under way when its caller leaves; the retry queues behind it, and is
+    // answered from the memory once the first has settled. A later repeat must still be judged
+    // by the first send's time, not by when the retry arrived.
+    const firstSend = Date.parse(AUTHORIZATION.updatedAt); // connected by this very send
+    let wall = firstSend;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { port, counts } = countingPort();
+    const slow: AppFabricPort = {
+      ...port,
+      connectAppAuthorization: async (input, options) => {
+        const result = await port.connectAppAuthorization(input, options);
+        await gate;
+        return result;
+      },
+    };
+    const once = connectOnce(slow, { attemptsPerMinute: 0, wallClock: () => wall });
+    const left = new AbortController();
+    const first = once.connectAppAuthorization(input('c1'), { signal: left.signal });
+    await Promise.resolve();
+    left.abort(new Error('client closed the connection'));
+    wall = firstSend + 10 * 60_000; // the retry comes ten minutes later
+    const retry = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
+    release();
+    await first;
+    expect(await retry).toMatchObject({ ok: true });
+    // A third submission of the code, answered from the memory: connected since the first send.
+    expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({ ok: true });
+    expect(counts.sends).toBe(1);
+  });
+});
