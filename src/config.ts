@@ -336,6 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 const NODE_ENVS: readonly string[] = ['production', 'development', 'test'];
+/** Loopback hosts, as HOST and as a URL's hostname write them. */
 const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1', '[::1]'];
 /** The variables that only mean something with a key (AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY). */
 const JWT_SETTINGS = ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWT_ALGORITHMS', 'AUTH_JWT_TYPE', 'AUTH_MAX_TOKEN_AGE_S'];
@@ -411,7 +412,7 @@ function authConfig(
   if (jwksUrl) {
     try {
       const url = new URL(jwksUrl);
-      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+      const loopback = LOOPBACK_HOSTS.includes(url.hostname);
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
         problems.push('AUTH_JWKS_URL must be https (plain http only on loopback).');
       }
@@ -452,7 +453,7 @@ function checkOrigin(raw: string, problems: string[]): string | null {
     problems.push('CONDUCTORONE_SERVER_URL is not a URL.');
     return null;
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  const loopback = LOOPBACK_HOSTS.includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     problems.push('CONDUCTORONE_SERVER_URL must be https (plain http only on loopback).');
     return null;

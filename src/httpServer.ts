@@ -15,7 +15,7 @@ import { outcomeLabel, type Metrics } from './metrics.ts';
 import { createServer } from './nodeHttp.ts';
 import { APPLICATION_JSON, graphqlResponseType } from './mediaTypes.ts';
 import { recordRefusedRequest, withRequestSpan } from './tracing.ts';
-import { JSON_CONTENT_TYPE, type HotPath, type HotRequest } from './execution/hotPath.ts';
+import type { HotPath, HotRequest } from './execution/hotPath.ts';
 import {
   AuthenticationError,
   AuthenticationUnavailableError,
@@ -120,7 +120,7 @@ function closeUnlessRead(req: IncomingMessage, res: ServerResponse): void {
 function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': APPLICATION_JSON,
     'content-length': Buffer.byteLength(payload),
     'cache-control': 'no-store',
     ...headers,
@@ -288,17 +288,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
     refused(request.requestId, status, error.code, request.startedAt);
     recordRefusedRequest(req.method ?? 'GET', request.requestId, req.headers, request.startedAt, status, error.code);
     // As Apollo answers: the negotiated JSON type, and never stored.
-    requestError(
-      res,
-      status,
-      error.message,
-      {
-        'content-type': graphqlResponseType(req.headers.accept) ?? APPLICATION_JSON,
-        'cache-control': 'private, no-store',
-        ...headers,
-      },
-      error.code,
-    );
+    const answer = {
+      'content-type': graphqlResponseType(req.headers.accept) ?? APPLICATION_JSON,
+      'cache-control': 'private, no-store',
+      ...headers,
+    };
+    requestError(res, status, error.message, answer, error.code);
   }
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -458,16 +453,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
     request
       .log()
       .warn({ waitedMs: request.waitedMs }, 'request shed: its deadline passed while it waited for a turn to execute');
-    refused(request.requestId, 503, ERRORS.OVERLOADED.code, startedAt);
-    recordRefusedRequest(req.method ?? 'POST', request.requestId, req.headers, startedAt, 503, ERRORS.OVERLOADED.code);
-    const { message, extensions } = ERRORS.OVERLOADED.err();
-    sendJson(
+    const { message } = ERRORS.OVERLOADED.err();
+    refuse(
+      req,
       res,
+      { requestId: request.requestId, startedAt },
       503,
-      { errors: [{ message, extensions }] },
+      { message, code: ERRORS.OVERLOADED.code },
       {
-        'content-type': graphqlResponseType(req.headers.accept) ?? APPLICATION_JSON,
-        'cache-control': 'private, no-store',
         'retry-after': '1',
       },
     );
@@ -485,7 +478,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     );
     closeIfDraining(res);
     res.writeHead(response.status, {
-      'content-type': JSON_CONTENT_TYPE,
+      'content-type': APPLICATION_JSON,
       // Authorization and credential data: never stored by a browser, a proxy or a router's cache.
       'cache-control': 'private, no-store',
       'content-length': Buffer.byteLength(response.json) + 1,

@@ -7,7 +7,7 @@
 import Negotiator from 'negotiator';
 
 export const APPLICATION_JSON = 'application/json; charset=utf-8';
-export const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
+const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
 /** Apollo's own callback variant; offered so that what Apollo accepts is accepted here too. */
 const APPLICATION_JSON_GRAPHQL_CALLBACK = 'application/json; callbackSpec=1.0; charset=utf-8';
 const OFFERED = [APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, APPLICATION_JSON_GRAPHQL_CALLBACK];

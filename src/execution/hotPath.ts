@@ -47,8 +47,6 @@ const PLAIN_JSON_ACCEPT = new Set([
   'application/json, */*',
 ]);
 
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
-
 /** A hot operation: compiled, with its variables' coercion. */
 interface HotOperation {
   compiled: CompiledOperation;

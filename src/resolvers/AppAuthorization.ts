@@ -43,8 +43,8 @@ export function loadAppAuthorization(
 export const AppAuthorization: AppAuthorizationResolvers = {
   __resolveReference({ arn }, context, info) {
     // Any JSON can arrive as a representation: the key is checked as the root field checks it
-    // (length, whitespace, well-formed text), then must be an authorization's ARN.
-    if (!isAppFabricIdentifier(arn) || !refFromAppAuthorizationArn(arn)) throw notAnAuthorizationArn();
+    // (length, whitespace, well-formed text); the loaders refuse one that is not an ARN.
+    if (!isAppFabricIdentifier(arn)) throw notAnAuthorizationArn();
     return loadAppAuthorization(context, info, arn);
   },
   authType: async (authorization, _args, context) => (await detailOf(authorization, context))?.authType ?? null,

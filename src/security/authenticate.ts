@@ -9,7 +9,7 @@ import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import { headerOf } from '../httpHeaders.ts';
 import type { Secret } from '../secret.ts';
-import { createKeySet, KeySetUnavailableError, type KeySetFailure, type KeySetOptions } from './keySet.ts';
+import { createKeySet, KeySetUnavailableError, type KeySetOptions } from './keySet.ts';
 
 /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds. */
 const CLOCK_TOLERANCE_S = 30;
@@ -28,11 +28,9 @@ export const UNRESTRICTED: Caller = Object.freeze({ subject: null, scopes: null 
  * fault, so not a 401: the request is answered 503, and retrying later may succeed.
  */
 export class AuthenticationUnavailableError extends Error {
-  readonly failure: KeySetFailure;
-  constructor(failure: KeySetFailure) {
-    super('Caller authentication is unavailable: the key set could not be read.');
+  constructor(options: { cause: KeySetUnavailableError }) {
+    super('Caller authentication is unavailable: the key set could not be read.', options);
     this.name = 'AuthenticationUnavailableError';
-    this.failure = failure;
   }
 }
 
@@ -82,9 +80,7 @@ function sameSecret(given: string, expected: string): boolean {
 export interface AuthenticatorOptions {
   /** Told of each failed fetch of the key set (the server logs it at warn). */
   onKeySetFailure?: KeySetOptions['onFailure'];
-  /** The key set's timings and clock (tests). */
-  keySet?: Omit<KeySetOptions, 'onFailure'>;
-  /** Milliseconds since the epoch, for token lifetimes and the cache of verified tokens (tests). */
+  /** Milliseconds since the epoch, for token lifetimes, the verified tokens and the key set (tests). */
   now?: () => number;
 }
 
@@ -106,18 +102,18 @@ export function createAuthenticator(
 ): Authenticator {
   // jose checks the token's alg against the pinned list and the key's type, and never accepts
   // `none`; a PEM key is parsed once.
+  const now = options.now ?? Date.now;
   let verifyKey: JWTVerifyGetKey | KeyObject | null = null;
   if (auth.kind === 'jwt') {
     verifyKey =
       'jwksUrl' in auth.key
         ? createKeySet(auth.key.jwksUrl, {
-            ...options.keySet,
+            now,
             ...(options.onKeySetFailure ? { onFailure: options.onKeySetFailure } : {}),
           }).resolve
         : createPublicKey(auth.key.publicKeyPem);
   }
 
-  const now = options.now ?? Date.now;
   const verified = new Map<string, { caller: Caller; until: number }>();
   const remember = (token: string, caller: Caller, payload: JWTPayload, at: number) => {
     let until = Math.min(at + VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000);
@@ -167,7 +163,7 @@ export function createAuthenticator(
             ? await jwtVerify(token, verifyKey, verifyOptions)
             : await jwtVerify(token, verifyKey!, verifyOptions));
       } catch (error) {
-        if (error instanceof KeySetUnavailableError) throw new AuthenticationUnavailableError(error.failure);
+        if (error instanceof KeySetUnavailableError) throw new AuthenticationUnavailableError({ cause: error });
         throw new AuthenticationError('The Bearer token is invalid or expired.', 'invalid');
       }
       // jose checks `iat` only against a maximum age; a token issued in the future is not valid yet.

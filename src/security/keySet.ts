@@ -80,6 +80,8 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
 
   const usable = () => keys !== null && now() - fetchedAt < timings.maxStaleMs;
   const backingOff = () => backoff !== null && now() < backoff.until;
+  /** After a failed fetch, which set the back-off and its failure. */
+  const unavailable = () => new KeySetUnavailableError(backoff?.failure ?? { reason: 'network' });
 
   /** One fetch at a time; callers share it. Never rejects: a failure is recorded instead. */
   function refresh(): Promise<void> {
@@ -107,7 +109,7 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
   async function current(): Promise<Local> {
     if (!usable()) {
       if (!backingOff()) await refresh();
-      if (!usable()) throw new KeySetUnavailableError(backoff?.failure ?? { reason: 'network' });
+      if (!usable()) throw unavailable();
     } else if (now() - fetchedAt >= timings.freshMs && !pending && !backingOff()) {
       void refresh(); // in the background; the keys at hand serve meanwhile
     }
@@ -125,7 +127,7 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
       const before = fetchedAt;
       await refresh();
       // The key set could not be read: the token may well be good, so not a 401 but unavailable.
-      if (fetchedAt === before) throw new KeySetUnavailableError(backoff?.failure ?? { reason: 'network' });
+      if (fetchedAt === before) throw unavailable();
       return keys!(header, token);
     }
   };
