@@ -12,9 +12,22 @@ const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8'
 const APPLICATION_JSON_GRAPHQL_CALLBACK = 'application/json; callbackSpec=1.0; charset=utf-8';
 const OFFERED = [APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, APPLICATION_JSON_GRAPHQL_CALLBACK];
 
+/**
+ * Answers for the `Accept` headers seen so far. Every request is asked (about 2–4 µs with
+ * Negotiator), and a router or client sends the same header every time; a header beyond the first
+ * {@link MAX_REMEMBERED}, or longer than {@link MAX_REMEMBERED_LENGTH}, is negotiated each time it comes.
+ */
+const remembered = new Map<string, string | null>();
+const MAX_REMEMBERED = 64;
+const MAX_REMEMBERED_LENGTH = 256;
+
 /** The type to answer with; `application/json` without a header; null when the header accepts neither JSON type. */
 export function graphqlResponseType(accept: string | string[] | undefined): string | null {
   if (accept === undefined || accept === '') return APPLICATION_JSON;
   const header = Array.isArray(accept) ? accept.join(', ') : accept;
-  return new Negotiator({ headers: { accept: header } }).mediaType(OFFERED) ?? null;
+  const known = remembered.get(header);
+  if (known !== undefined) return known;
+  const type = new Negotiator({ headers: { accept: header } }).mediaType(OFFERED) ?? null;
+  if (remembered.size < MAX_REMEMBERED && header.length <= MAX_REMEMBERED_LENGTH) remembered.set(header, type);
+  return type;
 }
