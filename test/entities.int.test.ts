@@ -185,19 +185,33 @@ describe('_entities', () => {
     });
   });
 
-  it('fails the whole field for a representation of an unknown type, as @apollo/subgraph does, without an upstream call', async () => {
-    for (let run = 0; run < 3; run += 1) {
-      // Runs 1 and 2 go through graphql-js and graphql-jit; run 3 through the hot path.
-      const { res } = await entities([
-        { __typename: 'NoSuchType', id: 'x' },
-        { __typename: 'CloudConnector', id: t.sandbox.seed.iotManagedIntegrations.cloudConnectors[0]!.Id },
-      ]);
-      expect(res.body.data).toBeNull();
-      expect(res.body.errors).toHaveLength(1);
-      expect(res.body.errors![0]).toMatchObject({
-        path: ['_entities'],
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
-      });
+  it('fails the whole field as BAD_USER_INPUT for a representation of a type that is not an entity, without an upstream call', async () => {
+    const cloudConnector = {
+      __typename: 'CloudConnector',
+      id: t.sandbox.seed.iotManagedIntegrations.cloudConnectors[0]!.Id,
+    };
+    const cases = [
+      { typename: 'NoSuchType', quoted: '"NoSuchType"' },
+      // A type of the schema that has no key: not an entity, whatever the representation holds.
+      { typename: 'PageInfo', quoted: '"PageInfo"' },
+      { typename: 'Query', quoted: '"Query"' },
+      { typename: 'x'.repeat(5000), quoted: `"${'x'.repeat(100)}"` },
+      { typename: 7, quoted: 'a number' },
+    ];
+    for (const { typename, quoted } of cases) {
+      for (let run = 0; run < 3; run += 1) {
+        // Runs 1 and 2 go through graphql-js and graphql-jit; run 3 through the hot path.
+        const { res } = await entities([cloudConnector, { __typename: typename, id: 'x' }]);
+        expect(res.body.data).toBeNull();
+        expect(res.body.errors).toEqual([
+          {
+            message: `A representation's __typename must name an entity type of this subgraph; ${quoted} does not.`,
+            path: ['_entities'],
+            locations: expect.any(Array),
+            extensions: { code: 'BAD_USER_INPUT', argumentPath: ['representations', '1', '__typename'] },
+          },
+        ]);
+      }
     }
     expect(t.calls()).toEqual({ iotManagedIntegrations: {}, appFabric: {}, conductorOne: {} });
   });

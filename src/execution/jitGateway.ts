@@ -34,6 +34,7 @@ import {
   isObjectType,
   isScalarType,
   isSpecifiedScalarType,
+  isUnionType,
   Kind,
   TypeInfo,
   visit,
@@ -41,11 +42,13 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLFieldResolver,
+  type GraphQLInterfaceType,
+  type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { toError } from '../errors.ts';
+import { badUserInput, toError } from '../errors.ts';
 import { subgraphExtensions } from '../subgraphExtensions.ts';
 
 /** Runs before an operation is compiled (graphql-js executes it until then). */
@@ -287,8 +290,8 @@ const SETTLED = Symbol('entities settled');
  *
  * For entities of object types (every entity of this schema) it does what @apollo/subgraph's
  * `_entities` resolver does, with one promise per item where that resolver and a settling wrapper
- * around it took three: the type named by `__typename` (an unknown one fails the whole field, with
- * @apollo/subgraph's message), its `__resolveReference` (else the representation itself), and
+ * around it took three: the type named by `__typename` (one that is not an entity type fails the
+ * whole field, as in @apollo/subgraph, but as BAD_USER_INPUT), its `__resolveReference` (else the representation itself), and
  * `__typename` on the result, as @apollo/subgraph adds it. A representation of an interface type
  * goes to @apollo/subgraph's own resolver, which resolves its runtime type.
  */
@@ -296,6 +299,11 @@ export function settleEntities(schema: GraphQLSchema): void {
   const field = schema.getQueryType()?.getFields()['_entities'];
   const original = field?.resolve as (GraphQLFieldResolver<unknown, unknown> & { [SETTLED]?: true }) | undefined;
   if (!field || !original || original[SETTLED]) return;
+
+  // The object types a representation may name: the members of `_Entity` (a type with a key). Any
+  // other type, `Query` or `PageInfo` say, is refused as an unknown one.
+  const entityUnion = schema.getType('_Entity');
+  const entityTypes: ReadonlySet<GraphQLObjectType> = new Set(isUnionType(entityUnion) ? entityUnion.getTypes() : []);
 
   // One fulfilment handler per entity type (it adds that type's `__typename`), so an item costs
   // one `then` and no closure of its own.
@@ -315,36 +323,58 @@ export function settleEntities(schema: GraphQLSchema): void {
     info,
   ) => {
     const representations = (args as { representations: Array<{ __typename?: unknown }> }).representations;
+    // Every type first: a batch with a representation of no entity type fails before any of its
+    // references is loaded, so nothing is sent upstream for an answer that will be dropped.
     const items = new Array<unknown>(representations.length);
     for (let index = 0; index < representations.length; index++) {
-      const reference = representations[index]!;
-      const typename = reference.__typename;
+      const typename = representations[index]!.__typename;
       const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
-      let result: unknown;
-      if (isObjectType(type)) {
-        const resolveReference = subgraphExtensions(type)?.resolveReference;
-        try {
-          result = resolveReference ? resolveReference(reference, context, info) : reference;
-        } catch (error) {
-          items[index] = toError(error);
-          continue;
-        }
-        items[index] = isPromiseLike(result)
-          ? result.then(addTypename(type.name), toError)
-          : withTypename(result, type.name);
-      } else if (isInterfaceType(type)) {
+      if (!(isObjectType(type) ? entityTypes.has(type) : isInterfaceType(type))) {
+        throw unknownEntityType(typename, index);
+      }
+      items[index] = type;
+    }
+    for (let index = 0; index < representations.length; index++) {
+      const reference = representations[index]!;
+      const type = items[index] as GraphQLObjectType | GraphQLInterfaceType;
+      if (isInterfaceType(type)) {
         const [item] = original(source, { representations: [reference] }, context, info) as unknown[];
         items[index] = isPromiseLike(item) ? item.then(undefined, toError) : item;
-      } else {
-        throw new Error(
-          `The _entities resolver tried to load an entity for type "${String(typename)}", but no object or interface type of that name was found in the schema`,
-        );
+        continue;
       }
+      const resolveReference = subgraphExtensions(type)?.resolveReference;
+      let result: unknown;
+      try {
+        result = resolveReference ? resolveReference(reference, context, info) : reference;
+      } catch (error) {
+        items[index] = toError(error);
+        continue;
+      }
+      items[index] = isPromiseLike(result)
+        ? result.then(addTypename(type.name), toError)
+        : withTypename(result, type.name);
     }
     return Promise.all(items);
   };
   settled[SETTLED] = true;
   field.resolve = settled;
+}
+
+/**
+ * A representation whose `__typename` names no entity type of this schema: the router's request is
+ * wrong, not this subgraph, so BAD_USER_INPUT (not @apollo/subgraph's plain Error, which was masked
+ * as INTERNAL_SERVER_ERROR). The name is quoted as JSON and cut to 100 characters.
+ */
+function unknownEntityType(typename: unknown, index: number) {
+  const quoted =
+    typeof typename === 'string'
+      ? JSON.stringify(typename.slice(0, 100))
+      : `a ${typename === null ? 'null' : typeof typename}`;
+  return badUserInput(`A representation's __typename must name an entity type of this subgraph; ${quoted} does not.`, [
+    'representations',
+    String(index),
+    '__typename',
+  ]);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
