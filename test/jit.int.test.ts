@@ -16,11 +16,12 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchema } from '../src/schema.ts';
+import { DEFECT_QUERY, withConnectorDefect } from './helpers/injectedDefect.ts';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ wrapAdapters: withConnectorDefect('planted-defect-detail-9b2d') });
 });
 afterAll(() => t?.close());
 
@@ -165,19 +166,20 @@ const cases: Array<[string, () => Case]> = [
     },
   ],
   [
-    '_entities with a representation of an unknown type (an unexpected error failing the whole field)',
+    '_entities with a representation of a type that is not an entity (BAD_USER_INPUT failing the whole field)',
     () => ({
       query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename
         ... on CloudConnector { id } } }`,
       variables: {
         representations: [
-          { __typename: 'NoSuchType', id: 'x' },
           { __typename: 'CloudConnector', id: t.sandbox.seed.iotManagedIntegrations.cloudConnectors[0]!.Id },
+          { __typename: 'NoSuchType', id: 'x' },
         ],
       },
       hot: true,
     }),
   ],
+  ['an unexpected error (a defect in an adapter) at one entity', () => ({ ...DEFECT_QUERY, hot: true })],
   [
     'a lookup with an invalid argument (BAD_USER_INPUT at the field)',
     () => ({

@@ -7,9 +7,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFECT_QUERY, withConnectorDefect } from './helpers/injectedDefect.ts';
 import { startTestServer, type TestServer } from './helpers/startTestServer.ts';
 
 const exporter = new InMemorySpanExporter();
+/** The detail of the injected defect's error: logged, never answered. */
+const PLANTED = 'planted-defect-detail-5c1e';
 let t: TestServer;
 
 beforeAll(async () => {
@@ -19,7 +22,7 @@ beforeAll(async () => {
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
-  t = await startTestServer();
+  t = await startTestServer({ wrapAdapters: withConnectorDefect(PLANTED) });
 });
 afterAll(async () => {
   await t.close();
@@ -171,30 +174,58 @@ describe('observability of one query', () => {
     }
   });
 
-  it('labels an unexpected error alike on every path (graphql-js, compiled, hot)', async () => {
-    const count = async (outcome: string) => {
-      const text = await (await fetch(`${t.origin}/metrics`)).text();
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(`graphql_requests_total{operation_type="query",outcome="${outcome}"}`));
-      return line ? Number(line.split(' ').at(-1)) : 0;
-    };
-    const before = { internal: await count('internal_server_error'), error: await count('error') };
+  const count = async (outcome: string) => {
+    const text = await (await fetch(`${t.origin}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`graphql_requests_total{operation_type="query",outcome="${outcome}"}`));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+  const lastRequestSpans = (n: number) =>
+    exporter
+      .getFinishedSpans()
+      .filter((span) => span.name === 'POST /graphql')
+      .slice(-n)
+      .map((span) => [span.attributes['graphql.outcome'], span.status.code]);
+
+  it('labels a failed operation by its code alike on every path (graphql-js, compiled, hot)', async () => {
+    const before = { badInput: await count('bad_user_input'), error: await count('error') };
     for (let run = 0; run < 4; run++) {
+      // Runs 1 to 4: graphql-js, compiled, then the hot path twice. The whole field fails: no data.
       const res = await t.query('query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }', {
         r: [{ __typename: 'NoSuchType', id: 'x' }],
       });
-      expect(res.body.errors![0]!.extensions!['code']).toBe('INTERNAL_SERVER_ERROR');
+      expect(res.body.data, `run ${run + 1}`).toBeNull();
+      expect(res.body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
     }
-    expect(await count('internal_server_error')).toBe(before.internal + 4);
+    expect(await count('bad_user_input')).toBe(before.badInput + 4);
     expect(await count('error')).toBe(before.error);
     // Each request's span says it failed, though HTTP said 200.
-    const failed = exporter
-      .getFinishedSpans()
-      .filter((span) => span.name === 'POST /graphql')
-      .slice(-4);
-    expect(failed.map((span) => [span.attributes['graphql.outcome'], span.status.code])).toEqual(
-      Array(4).fill(['error', 2]),
-    );
+    expect(lastRequestSpans(4)).toEqual(Array(4).fill(['error', 2]));
+  });
+
+  it('masks and logs an unexpected error alike on every path, and labels the request partial', async () => {
+    const logged = () => t.logs.filter((line) => line.includes('unexpected resolver error') && line.includes(PLANTED));
+    const before = { logged: logged().length, partial: await count('partial') };
+    for (let run = 0; run < 4; run++) {
+      const res = await t.query(DEFECT_QUERY.query, DEFECT_QUERY.variables);
+      expect(res.body, `run ${run + 1}`).toEqual({
+        data: { _entities: [null] },
+        errors: [
+          {
+            message: 'Internal server error.',
+            locations: expect.any(Array),
+            path: ['_entities', 0],
+            extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          },
+        ],
+      });
+      expect(res.text).not.toContain(PLANTED);
+    }
+    // Each one logged with its detail, which no answer carried.
+    expect(logged().length - before.logged).toBe(4);
+    expect(await count('partial')).toBe(before.partial + 4);
+    // A partial answer is not a failed request: the span's status stays unset.
+    expect(lastRequestSpans(4)).toEqual(Array(4).fill(['partial', 0]));
   });
 });
