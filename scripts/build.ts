@@ -42,7 +42,7 @@ const KEEP = ['src', 'schema', 'scripts', 'test', 'bench', 'docs', 'deploy', 'no
  * Refuses an output directory that is the project's root or above it, or inside one of its own
  * directories: {@link bundle} empties the directory first.
  */
-function checkOutDir(outDir: string): void {
+export function checkOutDir(outDir: string): void {
   const fromRoot = relative(ROOT, outDir);
   const top = fromRoot.split(sep)[0]!;
   if (fromRoot === '' || top === '..' || KEEP.includes(top)) {

@@ -8,7 +8,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, OUT_DIR } from '../scripts/build.ts';
+import { bundle, checkOutDir, OUT_DIR } from '../scripts/build.ts';
 import { imageRuntime, parseDockerfile } from './helpers/dockerfile.ts';
 import { post, spawnSubgraph, type SpawnedSubgraph } from './helpers/spawnSubgraph.ts';
 import { startTestServer } from './helpers/startTestServer.ts';
@@ -85,10 +85,17 @@ describe('the production bundle', () => {
   });
 
   it('refuses to write where emptying the directory would delete the project', async () => {
-    for (const outDir of [ROOT, join(ROOT, '..'), join(ROOT, 'src'), join(ROOT, 'schema', 'out'), '/']) {
-      await expect(bundle({ index: join(ROOT, 'src/index.ts') }, outDir), outDir).rejects.toThrow(/refuses/);
+    // The rule alone, on the dangerous paths: never handed to bundle(), which deletes what it accepts.
+    for (const outDir of [ROOT, join(ROOT, '..'), join(ROOT, 'src'), join(ROOT, 'schema', 'out'), '/', '/tmp/dist']) {
+      expect(() => checkOutDir(outDir), outDir).toThrow(/refuses/);
     }
-    expect(readdirSync(join(ROOT, 'src'))).toContain('index.ts');
+    for (const outDir of [join(ROOT, 'dist'), join(ROOT, '.tmp', 'bench-build')])
+      expect(() => checkOutDir(outDir)).not.toThrow();
+    // bundle() applies it before it empties anything: a refused directory that does not exist, so a
+    // bundle() that deleted first would delete nothing.
+    const missing = join(ROOT, 'schema', `out-${process.pid}-${Date.now()}`);
+    await expect(bundle({ index: join(ROOT, 'src/index.ts') }, missing)).rejects.toThrow(/refuses/);
+    expect(readdirSync(join(ROOT, 'schema')).some((name) => name.startsWith('out-'))).toBe(false);
   });
 
   it("bundles one copy of graphql and undici's pool, and leaves pino and undici's parsers to node_modules", () => {
