@@ -109,8 +109,17 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-/** Builds the service exception from an error response (status ≥ 300). */
-export function deserializeError(status: number, headers: IncomingHttpHeaders, text: string): AwsServiceException {
+/**
+ * Builds the service exception from an error response (status ≥ 300). `sent` are the credentials
+ * the request carried (signing.ts, `sentCredentials`): an answer that echoes one has it cut from its
+ * message, so that no log line or error made from the exception can carry it.
+ */
+export function deserializeError(
+  status: number,
+  headers: IncomingHttpHeaders,
+  text: string,
+  sent: readonly string[] = [],
+): AwsServiceException {
   const header = (name: string) => headerOf(headers, name);
   let body: Record<string, unknown> = {};
   try {
@@ -125,12 +134,14 @@ export function deserializeError(status: number, headers: IncomingHttpHeaders, t
     (codeKey && typeof body[codeKey] === 'string' ? (body[codeKey] as string) : undefined) ??
     (typeof body['__type'] === 'string' ? body['__type'] : undefined);
   const name = rawType ? sanitizeErrorCode(rawType) : `UnknownError(${status})`;
-  const message =
+  const said =
     typeof body['message'] === 'string'
       ? body['message']
       : typeof body['Message'] === 'string'
         ? body['Message']
         : name;
+  let message = said;
+  for (const secret of sent) if (message.includes(secret)) message = message.split(secret).join('[Redacted]');
   const Exception = Object.hasOwn(EXCEPTIONS, name) ? EXCEPTIONS[name]! : AwsServiceException;
   return new Exception({
     name: name || `UnknownError(${status})`,

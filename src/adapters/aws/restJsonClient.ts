@@ -25,6 +25,7 @@ import {
 } from './retry.ts';
 import {
   createSigner,
+  sentCredentials,
   type AwsCredentialIdentity,
   type AwsCredentialIdentityProvider,
   type Signer,
@@ -237,7 +238,8 @@ export class AwsRestJsonClient {
     const { text } = response;
     const responseHeaders = response.headers;
     this.#updateClockOffset(headerOf(responseHeaders, 'date'));
-    if (response.statusCode >= 300) throw deserializeError(response.statusCode, responseHeaders, text);
+    if (response.statusCode >= 300)
+      throw deserializeError(response.statusCode, responseHeaders, text, sentCredentials(signed));
     let parsed: unknown = {};
     // Not `text.trim()`: that would copy a whole list page to look at its first character.
     if (!BLANK.test(text)) {

@@ -135,3 +135,16 @@ export function createSigner(options: {
     },
   };
 }
+
+/**
+ * The credentials a signed request carried, which an error answer (or a proxy's page) could echo:
+ * its session token and its access key id. The secret access key is never sent, only used to sign.
+ */
+export function sentCredentials(signed: Readonly<Record<string, string>>): string[] {
+  const sent: string[] = [];
+  const token = signed['x-amz-security-token'];
+  if (token) sent.push(token);
+  const keyId = /Credential=([^/,\s]+)\//.exec(signed['authorization'] ?? '')?.[1];
+  if (keyId) sent.push(keyId);
+  return sent;
+}
