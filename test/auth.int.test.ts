@@ -421,9 +421,9 @@ describe('a key set that cannot be read', () => {
   });
 
   it('answers 503 when the key set cannot be reached at all, and still 401 for a bad token when it can', async () => {
-    const jwks = await keySet({ status: 200, body: '{"keys":[]}' });
-    const url = jwks.url;
-    await jwks.close(); // nothing listens there now
+    // Port 1 of loopback: nothing listens there (a port freed by a closed server could be taken
+    // by another test's in the meantime).
+    const url = new URL('http://127.0.0.1:1/.well-known/jwks.json');
     const t = await startTestServer({ config: { auth: auth(url) } });
     try {
       const unreachable = await t.query(query, undefined, bearer(await signer.sign({ scope: ALL })));

@@ -13,7 +13,7 @@ import {
   type ConductorOneSimulator,
 } from '../src/sandbox/conductorOne/conductorOneSimulator.ts';
 import { createSandboxSeed } from '../src/sandbox/seed.ts';
-import { post, spawnSubgraph, type SpawnedSubgraph } from './helpers/spawnSubgraph.ts';
+import { post, spawnSubgraph, startupFailure, type SpawnedSubgraph } from './helpers/spawnSubgraph.ts';
 
 const credentials = {
   accessKeyId: 'AKIAREALMODETEST0001',
@@ -198,11 +198,8 @@ describe('npm start with no configuration', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
     try {
-      const failed = await spawnSubgraph({ PORT: String(port) }).then(
-        () => null,
-        (error: unknown) => error as Error,
-      );
-      expect(failed?.message).toMatch(/^exited with 1:/);
+      const failed = await startupFailure({ PORT: String(port) });
+      expect(failed.message).toMatch(/^exited with 1:/);
       const fatal = failed!.message
         .split('\n')
         .slice(1)
@@ -221,13 +218,12 @@ describe('npm start with no configuration', () => {
   });
 
   it('refuses to start with a bad AWS configuration, naming the problem', async () => {
-    await expect(
-      spawnSubgraph({
-        AWS_REGION: 'us-east-1',
-        AWS_USE_FIPS_ENDPOINT: 'true',
-        APPFABRIC_ENDPOINT: 'http://127.0.0.1:1',
-      }),
-    ).rejects.toThrow(/FIPS and custom endpoint are not supported/);
+    const failed = await startupFailure({
+      AWS_REGION: 'us-east-1',
+      AWS_USE_FIPS_ENDPOINT: 'true',
+      APPFABRIC_ENDPOINT: 'http://127.0.0.1:1',
+    });
+    expect(failed.message).toMatch(/FIPS and custom endpoint are not supported/);
   });
 });
 
@@ -346,14 +342,14 @@ describe('real ConductorOne mode, configured from the environment', () => {
 describe('ConductorOne start-up checks', () => {
   it('fails fast on a malformed client secret without echoing it', async () => {
     const secret = `secret-token:conductorone.com:v2:PLANTED-${randomUUID()}`;
-    let error: Error | undefined;
-    try {
-      await spawnSubgraph({ CONDUCTORONE_CLIENT_ID: 'x@tenant.conductor.one/spc', CONDUCTORONE_CLIENT_SECRET: secret });
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error?.message).toContain('CONDUCTORONE_CLIENT_SECRET is not a valid ConductorOne client secret');
-    expect(error?.message).not.toContain('PLANTED');
+    const error = await startupFailure({
+      CONDUCTORONE_CLIENT_ID: 'x@tenant.conductor.one/spc',
+      CONDUCTORONE_CLIENT_SECRET: secret,
+      // Were the check to pass, nothing could reach past this machine.
+      CONDUCTORONE_SERVER_URL: 'http://127.0.0.1:1',
+    });
+    expect(error.message).toContain('CONDUCTORONE_CLIENT_SECRET is not a valid ConductorOne client secret');
+    expect(error.message).not.toContain('PLANTED');
   });
 });
 

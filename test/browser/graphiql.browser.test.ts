@@ -54,6 +54,12 @@ describe.skipIf(missing)('GraphiQL in headless Chromium', () => {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // Chromium's own traffic (not the page's, which the route below sees): no name resolves but
+        // 127.0.0.1, and anything that would still connect out goes to a closed loopback port
+        // (Chromium bypasses the proxy for loopback itself, so the page's server is reached directly).
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+        '--proxy-server=http://127.0.0.1:9',
+        '--dns-prefetch-disable',
       ],
     });
     page = context.pages()[0] ?? (await context.newPage());

@@ -88,6 +88,22 @@ export async function spawnSubgraph(
   };
 }
 
+/**
+ * Spawns the subgraph expecting it to refuse to start: resolves with the error that says how it
+ * exited (its output included). If it starts after all, it is stopped and this rejects, so a
+ * start-up check that stops failing leaves no process behind.
+ */
+export async function startupFailure(env: Record<string, string>): Promise<Error> {
+  let started: SpawnedSubgraph;
+  try {
+    started = await spawnSubgraph(env);
+  } catch (error) {
+    return error as Error;
+  }
+  await started.stop();
+  throw new Error(`the subgraph started (at ${started.url}) where it should have refused to`);
+}
+
 export async function post(url: string, query: string, variables?: Record<string, unknown>) {
   const res = await fetch(url, {
     method: 'POST',
