@@ -35,9 +35,7 @@ describe("a credential's app and connector", () => {
     await github(); // a token first, so that the token request does not order the reads below
     sim.reset();
     sim.setLatency(150, 'GetCredentials');
-    const started = Date.now();
     const res = await github('id app { id } connector { id }');
-    const elapsed = Date.now() - started;
     expect(res.body).toEqual({
       data: {
         connectorCredential: {
@@ -48,11 +46,11 @@ describe("a credential's app and connector", () => {
       },
     });
     const at = (operation: string) => sim.requests.find((r) => r.operation === operation)!.receivedAt;
-    // Both were asked while GetCredentials was still being answered (150 ms).
-    expect(at('GetConnector') - at('GetCredentials')).toBeLessThan(100);
-    expect(at('SearchApps') - at('GetCredentials')).toBeLessThan(100);
+    // Both were asked before GetCredentials was answered (its answer waits 150 ms): alongside it,
+    // not after it.
+    expect(at('GetConnector') - at('GetCredentials')).toBeLessThan(150);
+    expect(at('SearchApps') - at('GetCredentials')).toBeLessThan(150);
     expect(t.calls()['conductorOne']).toEqual({ GetCredentials: 1, GetConnector: 1, SearchApps: 1 });
-    expect(elapsed).toBeLessThan(1_000);
   });
 
   it('are not read when not selected, nor twice when selected through a batch', async () => {

@@ -60,9 +60,11 @@ describe('circuit breaker', () => {
     const sim = t.sandbox.aws!;
     sim.inject('GetConnectorDestination', { kind: 'error', status: 500, type: 'InternalServerException', times: 100 });
     for (let i = 0; i < 3; i++) await t.query('{ connectorDestination(id: "dest-lumen-eu") { name } }');
+    // A call now would wait 3 s for its answer: an answer within 1.5 s made none.
+    sim.setLatency(3000, 'GetConnectorDestination');
     const before = t.totalCalls();
     const { value: fast, ms } = await timed(() => t!.query(EVERYTHING));
-    expect(ms).toBeLessThan(300);
+    expect(ms).toBeLessThan(1500);
     expect(fast.body.errors).toEqual([
       expect.objectContaining({
         path: ['connectorDestination'],
@@ -124,6 +126,11 @@ describe('partial results: one upstream down at a time', () => {
     conductorOne: (s: TestServer) =>
       s.sandbox.conductorOne!.inject('GetCredentials', { kind: 'error', status: 500, times: 1000 }),
   } as const;
+  const slow = {
+    iotManagedIntegrations: (s: TestServer) => s.sandbox.aws!.setLatency(3000, 'GetConnectorDestination'),
+    appFabric: (s: TestServer) => s.sandbox.aws!.setLatency(3000, 'GetAppAuthorization'),
+    conductorOne: (s: TestServer) => s.sandbox.conductorOne!.setLatency(3000, 'GetCredentials'),
+  } as const;
   const field = {
     iotManagedIntegrations: 'connectorDestination',
     appFabric: 'appAuthorization',
@@ -143,9 +150,11 @@ describe('partial results: one upstream down at a time', () => {
         if (name !== upstream) expect((first.body.data as any)[path]).not.toBeNull();
       }
       await t.query(EVERYTHING); // the second failure opens the circuit
+      // A call to it now would wait 3 s for its answer: an answer within 1.5 s made none.
+      slow[upstream](t);
       const { value: later, ms } = await timed(() => t!.query(EVERYTHING));
       expect((later.body.data as any)[field[upstream]]).toBeNull();
-      expect(ms).toBeLessThan(250);
+      expect(ms).toBeLessThan(1500);
       const health = await fetch(`${t.origin}/healthz`);
       expect(health.status).toBe(200);
     },
