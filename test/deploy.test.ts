@@ -59,6 +59,11 @@ const podSpec = deployment.spec.template.spec;
 const podLabels: Record<string, string> = deployment.spec.template.metadata.labels;
 const container = podSpec.containers.find((c: any) => c.ports?.some((p: any) => p.name === 'http'));
 const configData: Record<string, unknown> = configMap.data ?? {};
+/** The container's own `env` entries with plain values. */
+function containerEnv(): Record<string, string> {
+  const entries = (container.env ?? []) as Array<{ name: string; value?: unknown }>;
+  return Object.fromEntries(entries.filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value as string]));
+}
 const secretData: Record<string, unknown> = { ...secret.doc.data, ...secret.doc.stringData };
 
 /** A `NAME:` key commented out in a manifest: an option the file documents. */
@@ -344,9 +349,11 @@ describe('environment variables', () => {
   });
 
   it('the ConfigMap with a filled-in Secret is a valid production configuration', () => {
+    // As Kubernetes assembles it: envFrom (the ConfigMap, then the Secret), then `env` over them.
     const env = {
       ...stringRecord(configData),
       ...Object.fromEntries(Object.keys(secretData).map((key) => [key, validSecretValue(key)])),
+      ...containerEnv(),
     };
     const config = loadConfig(env);
     expect(config.production).toBe(true);
@@ -361,6 +368,18 @@ describe('environment variables', () => {
 });
 
 describe('Deployment', () => {
+  it("sets the region in the container's env, where the EKS webhook cannot replace it, and nowhere else", () => {
+    // Under IRSA the pod-identity webhook adds AWS_REGION and AWS_DEFAULT_REGION (the cluster's
+    // region) unless the container's `env` names them; it does not read `envFrom`, and `env` wins.
+    expect(containerEnv(), 'rule: both region variables in env').toMatchObject({
+      AWS_REGION: expect.stringMatching(/^[a-z]{2}(-[a-z]+)+-\d$/),
+      AWS_DEFAULT_REGION: containerEnv()['AWS_REGION'],
+    });
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
+      expect(configData, `rule: ${name} not in the ConfigMap`).not.toHaveProperty(name);
+    }
+  });
+
   it('listens on port 4001 named http, as the image EXPOSEs and README documents', () => {
     const http = container.ports.find((p: any) => p.name === 'http');
     expect(http.containerPort, 'rule: the container port is 4001').toBe(4001);
@@ -593,8 +612,13 @@ describe('router and gateway examples', () => {
     );
   });
 
-  it('router.yaml forwards authorization, adds router-authorization only for this subgraph, hides subgraph errors', () => {
-    expect(router.include_subgraph_errors?.all, 'rule: include_subgraph_errors off').toBe(false);
+  it("router.yaml forwards authorization, adds router-authorization only for this subgraph, passes errors' codes only", () => {
+    // Apollo Router drops every extension of a subgraph error unless allowed: `code` must pass, as
+    // frontends act on it; `upstream` (upstream names, operations, statuses) must not.
+    expect(router.include_subgraph_errors, 'rule: include_subgraph_errors passes code and nothing internal').toEqual({
+      all: { redact_message: true, allow_extensions_keys: ['code'] },
+      subgraphs: { 'connector-auth': { redact_message: false, allow_extensions_keys: ['argumentPath'] } },
+    });
     const rules: any[] = router.headers.subgraphs['connector-auth'].request;
     expect(rules, 'rule: propagate the caller JWT').toContainEqual({ propagate: { named: 'authorization' } });
     expect(rules, 'rule: insert router-authorization from ROUTER_SECRET').toContainEqual({
