@@ -101,7 +101,7 @@ export const ERRORS = {
   ),
   UPSTREAM_ACCESS_DENIED: makeCodeDefinition(
     'UPSTREAM_ACCESS_DENIED',
-    "The upstream refused this subgraph's own credentials (HTTP 401/403).",
+    "The upstream refused this subgraph's own credentials (HTTP 401/403), or, for AWS, STS refused its identity when asked for credentials (nothing was sent).",
     'The upstream service denied access.',
     { upstream: true },
   ),
@@ -119,7 +119,7 @@ export const ERRORS = {
   ),
   UPSTREAM_UNAVAILABLE: makeCodeDefinition(
     'UPSTREAM_UNAVAILABLE',
-    'The upstream failed (5xx, a transport error or an open circuit), refused the request with a 4xx that has no code of its own, or answered with something unusable.',
+    "The upstream failed (5xx, a transport error or an open circuit), refused the request with a 4xx that has no code of its own, or answered with something unusable; or, for AWS, the credentials' source did not answer (nothing was sent).",
     'The upstream service is unavailable.',
     { upstream: true },
   ),

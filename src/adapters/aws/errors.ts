@@ -19,6 +19,31 @@ export interface ValidationExceptionField {
   message: string;
 }
 
+/**
+ * The credential provider failed before a request could be signed, so nothing was sent. `cause` is
+ * the provider's error: the chain's CredentialsProviderError when no source has credentials, an
+ * STS exception when STS refused the identity (IRSA, SSO), or a transport error when the source
+ * could not be reached.
+ */
+export class AwsCredentialsError extends Error {
+  override readonly name = 'AwsCredentialsError';
+  constructor(cause: unknown) {
+    const what = cause instanceof Error ? cause.name : typeof cause;
+    super(`AWS credentials could not be obtained (${what}).`, { cause });
+  }
+
+  /** No source of credentials is configured at all (rather than one that failed). */
+  get missing(): boolean {
+    return this.cause instanceof Error && this.cause.name === 'CredentialsProviderError';
+  }
+
+  /** The credentials' issuer (STS) answered and refused: a 4xx of its own. */
+  get refused(): boolean {
+    const status = (this.cause as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
+    return typeof status === 'number' && status >= 400 && status < 500;
+  }
+}
+
 /** An error the service answered with. */
 export class AwsServiceException extends Error {
   readonly $fault: 'client' | 'server';

@@ -7,6 +7,7 @@
  */
 import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { AwsCredentialsError } from './errors.ts';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -110,10 +111,18 @@ export function createSigner(options: {
   region: string;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }): Signer {
+  const provider = options.credentials;
   const signer = new SignatureV4({
     service: options.service,
     region: options.region,
-    credentials: options.credentials,
+    // A provider's failure says so (AwsCredentialsError), so that it is told apart from a defect.
+    credentials:
+      typeof provider === 'function'
+        ? (...args: Parameters<AwsCredentialIdentityProvider>) =>
+            provider(...args).catch((error: unknown) => {
+              throw new AwsCredentialsError(error);
+            })
+        : provider,
     sha256,
   });
   return {

@@ -12,7 +12,7 @@ import { attemptsOf } from '../http/attempts.ts';
 import { TransportError } from '../http/transport.ts';
 import { failedCall } from '../callLog.ts';
 import type { CallOptions } from '../types.ts';
-import { AwsServiceException } from './errors.ts';
+import { AwsCredentialsError, AwsServiceException, type ResponseMetadata } from './errors.ts';
 import type { HttpHandlerOptions } from './restJsonClient.ts';
 
 const ACCESS_DENIED_NAMES = new Set([
@@ -61,8 +61,20 @@ export function toSubgraphError(error: unknown, name: UpstreamName, operation: s
   if (error instanceof UpstreamDataError) {
     return ERRORS.UPSTREAM_UNAVAILABLE.err('The upstream answered with data this subgraph cannot use.', upstream());
   }
-  if (error instanceof Error && error.name === 'CredentialsProviderError') {
-    return ERRORS.UPSTREAM_NOT_CONFIGURED.err('No AWS credentials could be loaded for this upstream.', upstream());
+  if (error instanceof AwsCredentialsError || (error instanceof Error && error.name === 'CredentialsProviderError')) {
+    // Nothing was sent: the request was never signed.
+    if (!(error instanceof AwsCredentialsError) || error.missing) {
+      return ERRORS.UPSTREAM_NOT_CONFIGURED.err('No AWS credentials could be loaded for this upstream.', upstream());
+    }
+    return error.refused
+      ? ERRORS.UPSTREAM_ACCESS_DENIED.err(
+          "AWS refused this subgraph's identity when asked for credentials; nothing was sent to the upstream.",
+          upstream(),
+        )
+      : ERRORS.UPSTREAM_UNAVAILABLE.err(
+          'AWS credentials could not be obtained (their source did not answer); nothing was sent to the upstream.',
+          upstream(),
+        );
   }
   return ERRORS.INTERNAL_SERVER_ERROR.err(undefined, { cause: error });
 }
@@ -81,6 +93,20 @@ export function describeAwsFailure(error: unknown, known: readonly string[] = []
   }
   if (error instanceof TransportError)
     return { errorType: error.name, code: error.code, timeout: error.timeout, sent: error.sent, ...attemptsOf(error) };
+  if (error instanceof AwsCredentialsError) {
+    // Which source failed and how: its error's name, code, status and cleaned message.
+    const cause = error.cause as { name?: unknown; code?: unknown; message?: unknown; $metadata?: ResponseMetadata };
+    return {
+      errorType: error.name,
+      sent: false,
+      source: {
+        errorType: typeof cause?.name === 'string' ? redactText(cause.name, 80, known) : typeof cause,
+        ...(typeof cause?.code === 'string' ? { code: redactText(cause.code, 40, known) } : {}),
+        ...(typeof cause?.$metadata?.httpStatusCode === 'number' ? { status: cause.$metadata.httpStatusCode } : {}),
+        ...(typeof cause?.message === 'string' ? { message: redactText(cause.message, 300, known) } : {}),
+      },
+    };
+  }
   if (error instanceof Error) return { errorType: error.name, message: redactText(error.message, 300, known) };
   return { errorType: typeof error };
 }

@@ -1,0 +1,121 @@
+/**
+ * When the credentials cannot be had, nothing is sent, and the error says which of three cases it
+ * was: none configured, their issuer (STS) refused this identity, or their source did not answer.
+ * The real STS client of the SDK's web-identity provider (IRSA) talks to a server on loopback.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fromWebToken } from '@aws-sdk/credential-providers';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIotManagedIntegrationsAdapter } from '../../iotManagedIntegrations/adapter.ts';
+import { IoTManagedIntegrations } from '../../iotManagedIntegrations/client.ts';
+import type { AwsCredentialIdentityProvider } from '../signing.ts';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; requests: () => number }> {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests += 1;
+    handler!(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
+}
+
+/** The planted web identity token (IRSA's projected token): never logged. */
+const WEB_IDENTITY_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkLXdlYi1pZGVudGl0eSJ9.c2lnbmF0dXJlLXBsYW50ZWQ';
+
+function irsa(stsEndpoint: string): AwsCredentialIdentityProvider {
+  return fromWebToken({
+    roleArn: 'arn:aws:iam::123456789012:role/connector-auth',
+    webIdentityToken: WEB_IDENTITY_TOKEN,
+    clientConfig: { region: 'us-east-1', endpoint: stsEndpoint, maxAttempts: 1 },
+  });
+}
+
+async function lookUp(credentials: AwsCredentialIdentityProvider) {
+  const upstream = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  const client = new IoTManagedIntegrations({
+    region: 'us-east-1',
+    endpoint: new URL(upstream.url),
+    credentials,
+    timeouts: { connectMs: 1000, headersMs: 1000, bodyMs: 1000 },
+    userAgent: 'test',
+  });
+  const lines: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  try {
+    const error = await createIotManagedIntegrationsAdapter(client, log)
+      .getConnectorDestination('dest-1')
+      .then(
+        () => undefined,
+        (e: unknown) => e as { extensions?: Record<string, unknown>; message: string },
+      );
+    return { error, lines, upstreamRequests: upstream.requests() };
+  } finally {
+    await client.destroy();
+  }
+}
+
+describe('AWS credentials that cannot be had', () => {
+  it('STS refuses the identity: UPSTREAM_ACCESS_DENIED, nothing sent upstream, the refusal logged', async () => {
+    const sts = await listen((_req, res) =>
+      res
+        .writeHead(403, { 'content-type': 'text/xml' })
+        .end(
+          '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>' +
+            '<Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>' +
+            '</Error><RequestId>sts-req-1</RequestId></ErrorResponse>',
+        ),
+    );
+    const { error, lines, upstreamRequests } = await lookUp(irsa(sts.url));
+    expect(sts.requests()).toBe(1);
+    expect(upstreamRequests).toBe(0);
+    expect(error?.extensions).toEqual({
+      code: 'UPSTREAM_ACCESS_DENIED',
+      upstream: { name: 'iotManagedIntegrations', operation: 'GetConnectorDestination' },
+    });
+    expect(error?.message).toMatch(/refused this subgraph's identity/);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        errorType: 'AwsCredentialsError',
+        sent: false,
+        source: expect.objectContaining({ errorType: 'AccessDenied', status: 403 }),
+      }),
+    );
+    expect(lines.join('\n')).not.toContain(WEB_IDENTITY_TOKEN.split('.')[1]);
+  });
+
+  it('STS cannot be reached: UPSTREAM_UNAVAILABLE, nothing sent upstream', async () => {
+    const { error, lines, upstreamRequests } = await lookUp(irsa('http://127.0.0.1:1'));
+    expect(upstreamRequests).toBe(0);
+    expect(error?.extensions).toEqual({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: { name: 'iotManagedIntegrations', operation: 'GetConnectorDestination' },
+    });
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        errorType: 'AwsCredentialsError',
+        source: expect.objectContaining({ code: 'ECONNREFUSED' }),
+      }),
+    );
+  });
+
+  it('no source has credentials: UPSTREAM_NOT_CONFIGURED', async () => {
+    const none: AwsCredentialIdentityProvider = async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    };
+    const { error, upstreamRequests } = await lookUp(none);
+    expect(upstreamRequests).toBe(0);
+    expect(error?.extensions?.['code']).toBe('UPSTREAM_NOT_CONFIGURED');
+  });
+});
