@@ -11,7 +11,8 @@ import { defineConfig } from '@graphql-hive/gateway';
 const CONNECTOR_AUTH = 'connector-auth';
 
 export const gatewayConfig = defineConfig({
-  supergraph: './supergraph.graphql',
+  // Composed in deploy/router/ (docs/deploy.md, "Apollo Router").
+  supergraph: '../router/supergraph.graphql',
   propagateHeaders: {
     fromClientToSubgraphs({ request, subgraphName }) {
       if (subgraphName !== CONNECTOR_AUTH) return;

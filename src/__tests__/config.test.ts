@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -359,5 +360,43 @@ describe('loadConfig: caller authentication', () => {
     expect(inspect(config, { depth: 10 })).not.toMatch(/planted/);
     expect(() => loadConfig({ ROUTER_SECRET: 'short' })).toThrow(/ROUTER_SECRET/);
     expect(() => loadConfig({ CURSOR_SECRET: 'short' })).toThrow(/CURSOR_SECRET/);
+  });
+});
+
+describe("README's bounds of the whole-number settings", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const paragraph = readme.slice(readme.indexOf('Whole-number settings take decimal digits only'));
+  const bounds = [...paragraph.slice(0, paragraph.indexOf('\n\n')).matchAll(/`([A-Z_]+)`\s+(\d+)–(\d+)/g)].map(
+    ([, name, min, max]) => ({ name: name!, min: Number(min), max: Number(max) }),
+  );
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  /** What a setting needs around it to be read at all. */
+  const context = (name: string): Record<string, string> =>
+    name.startsWith('AUTH_')
+      ? {
+          AUTH_JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          AUTH_ISSUER: 'https://idp.example.com/',
+          AUTH_AUDIENCE: 'connector-auth-subgraph',
+        }
+      : name.startsWith('AWS_')
+        ? { AWS_REGION: 'us-east-1' }
+        : {};
+
+  it('names every whole-number setting config.ts reads', () => {
+    const source = readFileSync(new URL('../config.ts', import.meta.url), 'utf8');
+    const read = [...source.matchAll(/\binteger\('([A-Z_]+)'/g)].map(([, name]) => name!);
+    expect(read.length).toBeGreaterThan(20);
+    expect(bounds.map((b) => b.name).sort()).toEqual([...new Set(read)].sort());
+  });
+
+  it('gives the bounds start-up enforces', () => {
+    for (const { name, min, max } of bounds) {
+      const env = context(name);
+      expect(() => loadConfig({ ...env, [name]: String(min) }), name).not.toThrow();
+      expect(() => loadConfig({ ...env, [name]: String(max) }), name).not.toThrow();
+      expect(() => loadConfig({ ...env, [name]: String(max + 1) }), name).toThrow(
+        `${name} must be an integer from ${min} to ${max}`,
+      );
+    }
   });
 });
