@@ -15,26 +15,23 @@ afterEach(async () => {
   t = undefined;
 });
 
-/** Destination lookups that each take `delayMs`, recording their order and how many overlap. */
-function slowDestinations(delayMs: number) {
-  const seen = { started: [] as string[], running: 0, maxRunning: 0 };
-  const wrapAdapters = (adapters: Adapters): Adapters => ({
-    ...adapters,
-    iotManagedIntegrations: {
-      ...adapters.iotManagedIntegrations,
-      getConnectorDestination: async (id, options) => {
-        seen.started.push(id);
-        seen.maxRunning = Math.max(seen.maxRunning, ++seen.running);
-        try {
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
-          return await adapters.iotManagedIntegrations.getConnectorDestination(id, options);
-        } finally {
-          seen.running--;
-        }
-      },
-    },
-  });
-  return { seen, wrapAdapters };
+/**
+ * Destination lookups that the AWS simulator answers after `delayMs`: which destinations were
+ * asked for, in order, and when each request arrived there.
+ */
+function slowDestinations(server: TestServer, delayMs: number) {
+  const sim = server.sandbox.aws!;
+  sim.setLatency(delayMs, 'GetConnectorDestination');
+  const asked = () => sim.requests.filter((r) => r.operation === 'GetConnectorDestination');
+  return {
+    started: () => asked().map((r) => decodeURIComponent(r.path.split('/').at(-1)!)),
+    arrivals: () => asked().map((r) => r.receivedAt),
+  };
+}
+
+/** Waits until /metrics shows `line` (polled; the test's own timeout bounds it). */
+async function untilMetric(server: TestServer, line: string): Promise<void> {
+  while (!(await metrics(server)).includes(line)) await sleep(5);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,13 +42,17 @@ async function metrics(server: TestServer): Promise<string> {
 
 describe('OPERATION_CONCURRENCY', () => {
   it('runs operations beyond the cap in turn, first in, first out, and logs how long each waited', async () => {
-    const { seen, wrapAdapters } = slowDestinations(150);
-    t = await startTestServer({ config: { operationConcurrency: 1 }, wrapAdapters });
+    t = await startTestServer({ config: { operationConcurrency: 1 } });
+    const seen = slowDestinations(t, 150);
     const ids = ['dest-lumen-eu', 'dest-lumen-us', 'dest-lumen-eu'];
     const responses: Promise<unknown>[] = [];
     for (const [index, id] of ids.entries()) {
       responses.push(t.query(LOOKUP(id), undefined, { 'x-request-id': `turn-${index}` }));
-      await sleep(20);
+      // Each arrives once the one before is executing or waiting: the order is the sending order.
+      await untilMetric(
+        t,
+        index === 0 ? 'graphql_operations{state="executing"} 1' : `graphql_operations{state="waiting"} ${index}`,
+      );
     }
     const during = await metrics(t);
     expect(during).toContain('graphql_operations{state="executing"} 1');
@@ -61,8 +62,10 @@ describe('OPERATION_CONCURRENCY', () => {
     const answered = (await Promise.all(responses)) as Array<{ status: number; body: { data: unknown } }>;
     expect(answered.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(answered.map((r) => r.body.data)).toEqual(ids.map((id) => ({ connectorDestination: { id } })));
-    expect(seen.maxRunning).toBe(1);
-    expect(seen.started).toEqual(ids);
+    // One at a time: each was asked for only after the one before was answered (150 ms later).
+    expect(seen.started()).toEqual(ids);
+    const arrivals = seen.arrivals();
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(148);
 
     const lines = t.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'graphql request');
     const waited = (id: string) => lines.find((line) => line.requestId === id)?.waitedMs;
@@ -73,10 +76,28 @@ describe('OPERATION_CONCURRENCY', () => {
   });
 
   it('answers 503 OVERLOADED with Retry-After, without executing, when the deadline passes while waiting', async () => {
-    const { seen, wrapAdapters } = slowDestinations(600);
-    t = await startTestServer({ config: { operationConcurrency: 1, requestTimeoutMs: 300 }, wrapAdapters });
+    // The executing operation must outlast the waiting one's deadline. Every upstream call stops at
+    // its request's deadline, and a later arrival's deadline is later, so with the simulator alone
+    // the turn always comes in time; work that overruns its deadline (CPU, say) is what sheds. Here
+    // the lookup's adapter call stands for it: it takes 600 ms whatever the deadline says.
+    const started: string[] = [];
+    t = await startTestServer({
+      config: { operationConcurrency: 1, requestTimeoutMs: 300 },
+      wrapAdapters: (adapters): Adapters => ({
+        ...adapters,
+        iotManagedIntegrations: {
+          ...adapters.iotManagedIntegrations,
+          getConnectorDestination: async (id, options) => {
+            started.push(id);
+            await sleep(600);
+            return adapters.iotManagedIntegrations.getConnectorDestination(id, options);
+          },
+        },
+      }),
+    });
+    const seen = { started: () => started };
     const first = t.query(LOOKUP('dest-lumen-eu'));
-    await sleep(20);
+    await untilMetric(t, 'graphql_operations{state="executing"} 1');
     const shed = await t.query(LOOKUP('dest-lumen-us'), undefined, { 'x-request-id': 'shed-me' });
 
     expect(shed.status).toBe(503);
@@ -85,7 +106,7 @@ describe('OPERATION_CONCURRENCY', () => {
       errors: [{ message: 'The subgraph is overloaded; retry later.', extensions: { code: 'OVERLOADED' } }],
     });
     await first;
-    expect(seen.started).toEqual(['dest-lumen-eu']);
+    expect(seen.started()).toEqual(['dest-lumen-eu']);
     expect(await metrics(t)).toContain('graphql_operations_shed_total 1');
     const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'shed-me');
     expect(line).toMatchObject({ level: 40, msg: expect.stringContaining('request shed') });
@@ -93,7 +114,7 @@ describe('OPERATION_CONCURRENCY', () => {
 
     // The turn was given back: the next request executes at once.
     await t.query(LOOKUP('dest-lumen-us'), undefined, { 'x-request-id': 'after-shed' });
-    expect(seen.started).toEqual(['dest-lumen-eu', 'dest-lumen-us']);
+    expect(seen.started()).toEqual(['dest-lumen-eu', 'dest-lumen-us']);
     const after = t.logs
       .map((l) => JSON.parse(l))
       .find((l) => l.requestId === 'after-shed' && l.msg === 'graphql request');
@@ -102,10 +123,10 @@ describe('OPERATION_CONCURRENCY', () => {
   });
 
   it('never executes an operation whose client went away while it waited', async () => {
-    const { seen, wrapAdapters } = slowDestinations(200);
-    t = await startTestServer({ config: { operationConcurrency: 1 }, wrapAdapters });
+    t = await startTestServer({ config: { operationConcurrency: 1 } });
+    const seen = slowDestinations(t, 300);
     const first = t.query(LOOKUP('dest-lumen-eu'));
-    await sleep(20);
+    await untilMetric(t, 'graphql_operations{state="executing"} 1');
     const gone = new AbortController();
     const abandoned = fetch(t.url, {
       method: 'POST',
@@ -113,12 +134,14 @@ describe('OPERATION_CONCURRENCY', () => {
       body: JSON.stringify({ query: LOOKUP('dest-lumen-us') }),
       signal: gone.signal,
     }).catch((error: unknown) => error);
-    await sleep(30);
+    await untilMetric(t, 'graphql_operations{state="waiting"} 1');
     gone.abort();
     expect(await abandoned).toMatchObject({ name: 'AbortError' });
     await first;
+    // The turn it would have had: nothing of it runs.
+    await untilMetric(t, 'graphql_operations{state="executing"} 0');
     await sleep(50);
-    expect(seen.started).toEqual(['dest-lumen-eu']);
+    expect(seen.started()).toEqual(['dest-lumen-eu']);
     const after = await metrics(t);
     expect(after).toContain('graphql_operations{state="executing"} 0');
     expect(after).toContain('graphql_operations_shed_total 0');
@@ -126,17 +149,20 @@ describe('OPERATION_CONCURRENCY', () => {
     expect(after).toContain('graphql_requests_total{operation_type="unknown",outcome="cancelled"} 1');
     const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'gone-while-waiting');
     expect(line).toMatchObject({ level: 30, code: 'REQUEST_CANCELLED', msg: expect.stringContaining('cancelled') });
-    expect(line.waitedMs).toBeGreaterThan(20);
+    expect(line.waitedMs).toBeGreaterThan(0);
   });
 
   it('caps nothing when unset', async () => {
-    const { seen, wrapAdapters } = slowDestinations(100);
-    t = await startTestServer({ wrapAdapters });
+    t = await startTestServer();
+    const seen = slowDestinations(t, 500);
     const answered = await Promise.all(
       ['dest-lumen-eu', 'dest-lumen-us', 'dest-lumen-eu'].map((id) => t!.query(LOOKUP(id))),
     );
     expect(answered.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(seen.maxRunning).toBe(3);
+    // All three asked for before the first was answered (500 ms after it was asked).
+    const arrivals = seen.arrivals();
+    expect(arrivals).toHaveLength(3);
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(500);
     const text = await metrics(t);
     expect(text).not.toContain('graphql_operation_concurrency_limit');
     expect(text).not.toMatch(/graphql_operations\{/);
