@@ -6,7 +6,13 @@
  * searched. None may contain any planted value.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clientCredentialsTokenSource,
+  parseClientId,
+  parseClientSecret,
+} from '../src/adapters/conductorOne/tokenSource.ts';
 import { startAwsSimulator, type AwsSimulator } from '../src/sandbox/aws/awsSimulator.ts';
 import {
   startConductorOneSimulator,
@@ -31,6 +37,12 @@ const clientId = `planted-${tag}@tenant.conductor.one/spc`;
 const upstreamClientSecret = `secret-token:conductorone.com:v1:PLANTED-UPSTREAM-${tag}`;
 const codes = [`planted-code-a-${tag}`, `planted-code-b-${tag}`, `planted-code-c-${tag}`];
 const signer = createSigner();
+
+/** The 16-character windows of `value` found in `haystack` (all of it, for a shorter value). */
+function leakedParts(haystack: string, value: string): string[] {
+  const windows = Array.from({ length: Math.max(1, value.length - 15) }, (_, i) => value.slice(i, i + 16));
+  return windows.filter((window) => haystack.includes(window));
+}
 
 describe('planted-values scan', () => {
   let awsSim: AwsSimulator;
@@ -194,11 +206,7 @@ describe('planted-values scan', () => {
     };
     for (const [what, value] of Object.entries(planted)) {
       expect(haystack.includes(value), `${what} leaked`).toBe(false);
-      const windows = Array.from({ length: Math.max(1, value.length - 15) }, (_, i) => value.slice(i, i + 16));
-      expect(
-        windows.filter((window) => haystack.includes(window)),
-        `part of ${what} leaked`,
-      ).toEqual([]);
+      expect(leakedParts(haystack, value), `part of ${what} leaked`).toEqual([]);
     }
     // The run did go through the failure paths that echo the secrets: every injected fault was used.
     const awsErrors = awsSim.responses.map((r) => `${r.operation} ${r.status} ${r.errorType}`);
@@ -214,5 +222,99 @@ describe('planted-values scan', () => {
     expect(c1Errors).toContain('Token 401');
     expect(output.filter((line) => line.includes('upstream call failed')).length).toBeGreaterThanOrEqual(4);
     expect(c1Sim.secretSubmissions()).toBe(0);
+  });
+
+  it('finds none either with a pre-exchanged ConductorOne token, a router secret and a cursor secret', async () => {
+    // A token the simulator issued, exchanged as an operator would before setting
+    // CONDUCTORONE_ACCESS_TOKEN; the process never sees the client secret.
+    const pool = new Pool(c1Sim.url);
+    const accessToken = await clientCredentialsTokenSource({
+      clientId: parseClientId(clientId),
+      key: parseClientSecret(clientSecret),
+      origin: c1Sim.url,
+      dispatcher: pool,
+    }).token();
+    await pool.close();
+    const routerSecret = `planted-router-secret-${tag}-${randomBytes(12).toString('hex')}`;
+    const wrongRouterSecret = `planted-wrong-router-${tag}-${randomBytes(12).toString('hex')}`;
+    const cursorSecret = `planted-cursor-secret-${tag}-${randomBytes(16).toString('hex')}`;
+    const staticToken = await spawnSubgraph({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'trace',
+      SHUTDOWN_DELAY_MS: '0',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: aws.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      AWS_SESSION_TOKEN: aws.sessionToken,
+      AWS_ENDPOINT_URL: awsSim.url,
+      CONDUCTORONE_ACCESS_TOKEN: `Bearer ${accessToken}`,
+      CONDUCTORONE_SERVER_URL: c1Sim.url,
+      ROUTER_SECRET: routerSecret,
+      CURSOR_SECRET: cursorSecret,
+      AUTH_JWT_PUBLIC_KEY: signer.publicKeyPem,
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      AUTH_JWT_ALGORITHMS: 'ES256',
+    });
+    const answers: string[] = [];
+    const ask = async (query: string, variables?: Record<string, unknown>, router: string | null = routerSecret) => {
+      const res = await fetch(staticToken.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${jwt}`,
+          ...(router === null ? {} : { 'router-authorization': router }),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await res.text();
+      answers.push(text);
+      return { status: res.status, body: JSON.parse(text) as { data?: any; errors?: any[] } };
+    };
+    try {
+      const credential =
+        '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id app { id } connector { id } } }';
+      expect((await ask(credential)).body.errors).toBeUndefined();
+      // Pages: every cursor is signed with CURSOR_SECRET.
+      const page = (after?: string) =>
+        ask(
+          'query ($after: String) { connectorDestinations(first: 2, after: $after) { pageInfo { endCursor hasNextPage } } }',
+          {
+            after,
+          },
+        );
+      const first = await page();
+      const second = await page(first.body.data.connectorDestinations.pageInfo.endCursor);
+      expect(second.body.errors).toBeUndefined();
+      // An upstream echoing the token it was sent, a wrong router secret, none at all, and the
+      // token refused: with a pre-exchanged token there is nothing to refresh.
+      const echoes = () => c1Sim.responses.filter((r) => r.operation === 'GetCredentials' && r.status === 500).length;
+      const echoesBefore = echoes();
+      c1Sim.inject('GetCredentials', { kind: 'error', status: 500, message: `echo ${accessToken}`, times: 3 });
+      expect((await ask(credential)).body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect((await ask(credential, undefined, wrongRouterSecret)).status).toBe(401);
+      expect((await ask(credential, undefined, null)).status).toBe(401);
+      c1Sim.expireAllTokens();
+      expect((await ask(credential)).body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ACCESS_DENIED');
+
+      const metrics = await (await fetch(new URL('/metrics', staticToken.url))).text();
+      const output = await staticToken.settledOutput();
+      const haystack = [...answers, metrics, ...output].join('\n');
+      const planted = {
+        'the pre-exchanged access token': accessToken,
+        'the router secret': routerSecret,
+        'a wrong router secret': wrongRouterSecret,
+        'the cursor secret': cursorSecret,
+        'AWS session token': aws.sessionToken,
+      };
+      for (const [what, value] of Object.entries(planted)) {
+        expect(leakedParts(haystack, value), `part of ${what} leaked`).toEqual([]);
+      }
+      // The echo and the refusal did reach the process.
+      expect(echoes() - echoesBefore).toBe(3);
+      expect(output.filter((line) => line.includes('upstream call failed')).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await staticToken.stop();
+    }
   });
 });
