@@ -353,6 +353,76 @@ describe('identifiers through the server', () => {
     PROPERTY_TIMEOUT,
   );
 
+  it(
+    '_entities(representations): a type that is not an entity fails the field as BAD_USER_INPUT with no upstream call; nothing is ever INTERNAL_SERVER_ERROR',
+    async () => {
+      const ENTITY_TYPES = [
+        'ConnectorDestination',
+        'CloudConnector',
+        'ConnectorCredential',
+        'ConductorOneApp',
+        'ConductorOneConnector',
+        'AppAuthorization',
+      ];
+      const keyValue = fc.oneof(conductorOneLike, anyString, fc.integer(), fc.constant(null), fc.boolean());
+      const representation = fc.oneof(
+        {
+          weight: 8,
+          arbitrary: fc.record(
+            {
+              __typename: fc.oneof(
+                { weight: 6, arbitrary: fc.constantFrom(...ENTITY_TYPES) },
+                { weight: 1, arbitrary: fc.constantFrom('PageInfo', 'Query', '_Service', 'String', '_Entity') },
+                { weight: 1, arbitrary: hostile(40) },
+                { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.constant(null), fc.constant([])) },
+              ),
+              id: keyValue,
+              appId: keyValue,
+              connectorId: keyValue,
+              arn: keyValue,
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        { weight: 1, arbitrary: fc.oneof(fc.integer(), anyString, fc.constant([]), fc.boolean()) },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(representation, { minLength: 1, maxLength: 5 }), async (representations) => {
+          t.resetCalls();
+          const res = await t.query(
+            `query ($r: [_Any!]!) { _entities(representations: $r) { __typename
+              ... on ConnectorDestination { id } ... on CloudConnector { id } ... on ConnectorCredential { id }
+              ... on ConductorOneApp { id } ... on ConductorOneConnector { id } ... on AppAuthorization { arn } } }`,
+            { r: representations },
+          );
+          expectSafeResponse(res, representations);
+          const unknown = representations.findIndex(
+            (r) => !ENTITY_TYPES.includes((r as { __typename?: unknown } | null)?.__typename as string),
+          );
+          if (unknown >= 0) {
+            const where = JSON.stringify({ representations, body: res.text.slice(0, 2000), calls: t.calls() });
+            expect(res.body.data, where).toBeNull();
+            expect(res.body.errors, where).toEqual([
+              expect.objectContaining({
+                path: ['_entities'],
+                extensions: {
+                  code: 'BAD_USER_INPUT',
+                  argumentPath: ['representations', String(unknown), '__typename'],
+                },
+              }),
+            ]);
+            expect(t.totalCalls(), where).toBe(0);
+          } else {
+            accepted += 1;
+          }
+        }),
+        params(150),
+      );
+      expect(accepted).toBeGreaterThan(10);
+    },
+    PROPERTY_TIMEOUT,
+  );
+
   it('is healthy afterwards', async () => {
     await expectHealthy(t);
   });
