@@ -571,3 +571,42 @@ function tryInflate(bytes: Buffer): string {
   }
   return '';
 }
+
+describe("connectAppAuthorization with AWS's clock 10 minutes behind this host's", () => {
+  it("judges a repeat by AWS's time, which the client learnt when AWS refused the skew", async () => {
+    const skewed = await startTestServer();
+    try {
+      skewed.sandbox.aws!.setClock(() => new Date(Date.now() - 10 * 60_000));
+      const slack = skewed.sandbox.seed.appFabric.appAuthorizations.find((a) => a.app === 'SLACK')!;
+      const code = newCode();
+      const send = async () => {
+        const res = await skewed.query(MUTATION, {
+          input: {
+            appBundleIdentifier: slack.appBundleArn,
+            appAuthorizationIdentifier: slack.appAuthorizationArn,
+            authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code },
+          },
+        });
+        return (res.body.data as any)?.connectAppAuthorization;
+      };
+      expect((await send()).userErrors).toEqual([]);
+      // The repeat reads an authorization AWS stamped 10 minutes behind this host's clock: connected
+      // since the send all the same.
+      const repeat = await send();
+      expect(repeat.userErrors).toEqual([]);
+      expect(repeat.appAuthorization.status).toBe('CONNECTED');
+      // The code was processed once: the first attempt was refused for its clock, unprocessed, and
+      // taught the client the offset; the repeat read the status only.
+      const answers = skewed.sandbox.aws!.responses.map((r) =>
+        `${r.operation} ${r.status} ${r.errorType ?? ''}`.trim(),
+      );
+      expect(answers).toEqual([
+        expect.stringMatching(/^ConnectAppAuthorization 4\d\d \w*(Skew|Signature)\w*$/),
+        'ConnectAppAuthorization 200',
+        'GetAppAuthorization 200',
+      ]);
+    } finally {
+      await skewed.close();
+    }
+  });
+});

@@ -146,9 +146,12 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
   }
 
   let appFabric: AppFabricPort;
+  /** AWS's clock minus this host's, as the AppFabric client knows it (a send is compared with AWS's `updatedAt`). */
+  let appFabricClockOffset = () => 0;
   if (modes.appFabric !== 'unconfigured' && awsClients && endpoints) {
     const client = new AppFabric(clientOptions(endpoints.appFabric, config.upstreamTimeouts));
     closers.push(() => client.destroy());
+    appFabricClockOffset = () => client.config.systemClockOffset;
     appFabric = createAppFabricAdapter(client, log, retries('appFabric'));
   } else {
     appFabric = notConfigured<AppFabricPort>('appFabric', APPFABRIC_OPERATIONS);
@@ -265,7 +268,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
       ),
       appFabric: connectOnce(
         guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'), observer, breakers.appFabric),
-        { attemptsPerMinute: config.connectAttemptsPerMinute },
+        { attemptsPerMinute: config.connectAttemptsPerMinute, awsClockOffset: appFabricClockOffset },
       ),
       conductorOne: guardPort(
         conductorOne,

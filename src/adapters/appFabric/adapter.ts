@@ -12,7 +12,13 @@ import { failedCall } from '../callLog.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
-import type { AppAuthorizationRef, AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
+import type {
+  AppAuthorizationModel,
+  AppAuthorizationRef,
+  AppFabricPort,
+  ConnectAppAuthorizationResult,
+  ConnectFailure,
+} from './port.ts';
 
 const NAME = 'appFabric';
 
@@ -61,9 +67,24 @@ const ANSWERED_AS_USER_ERRORS: ReadonlySet<string> = new Set([
 
 /**
  * How far AWS's clock may be behind this host's for an authorization's `updatedAt` to count as
- * after a send: SigV4's own limit on clock skew.
+ * after a send, once the host's send time is put in AWS's time (plus the client's
+ * `systemClockOffset`, which it learns when the clocks are 5 minutes or more apart: see
+ * {@link connectedSince}). It covers only the drift of two synchronised clocks: a connection made
+ * by another code this long before the send would be taken for this one's.
  */
-export const CLOCK_TOLERANCE_MS = 5 * 60_000;
+export const CLOCK_TOLERANCE_MS = 2_000;
+
+/**
+ * Whether an authorization proves that a code sent at `sentAt` (this host's clock) worked: it is
+ * CONNECTED, and AWS updated it since. `awsClockOffset` is AWS's clock minus this host's as the
+ * client knows it now (it may have learnt it from the very send being judged). One connected
+ * before the send (by another code) proves nothing.
+ */
+export function connectedSince(current: AppAuthorizationModel | null, sentAt: number, awsClockOffset: number): boolean {
+  return (
+    current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt + awsClockOffset - CLOCK_TOLERANCE_MS
+  );
+}
 
 const OUTCOME_UNKNOWN: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
@@ -100,7 +121,7 @@ export function createAppFabricAdapter(
    * CONNECTED since the code was sent proves success: one already connected before (a user
    * connecting it again) says nothing about this code. Anything else (including a failed check) is
    * OUTCOME_UNKNOWN, because resending the code could fail or make the provider revoke what it
-   * issued. "Since" allows for {@link CLOCK_TOLERANCE_MS} between this host's clock and AWS's.
+   * issued. "Since" is judged by {@link connectedSince}.
    */
   async function checkOutcome(
     ref: AppAuthorizationRef,
@@ -109,8 +130,8 @@ export function createAppFabricAdapter(
   ): Promise<ConnectAppAuthorizationResult> {
     try {
       const current = await getAppAuthorization(ref, options);
-      if (current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt - CLOCK_TOLERANCE_MS) {
-        return { ok: true, appAuthorization: current };
+      if (connectedSince(current, sentAt, client.config.systemClockOffset)) {
+        return { ok: true, appAuthorization: current! };
       }
     } catch (error) {
       log.warn(

@@ -34,7 +34,7 @@ import { createHash } from 'node:crypto';
 import { cancelledByCaller, whenAborted } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
 import { toSubgraphError } from '../aws/translate.ts';
-import { CLOCK_TOLERANCE_MS } from './adapter.ts';
+import { connectedSince } from './adapter.ts';
 import { abortedBeforeSending } from '../http/transport.ts';
 import type {
   AppFabricPort,
@@ -147,6 +147,15 @@ const MAX_REMEMBERED_CODES = 10_000;
 const mayHaveProcessed = (result: ConnectAppAuthorizationResult) =>
   result.ok || result.errors.some((error) => error.code === 'INVALID_INPUT' || error.code === 'OUTCOME_UNKNOWN');
 
+/** A repeat of a code already sent, whose authorization could not be read: nothing says whether it worked. */
+const SENT_OUTCOME_UNREADABLE: ConnectFailure = {
+  code: 'OUTCOME_UNKNOWN',
+  message:
+    'This code was already sent to AppFabric, and its outcome could not be read now. Do not send it again: ' +
+    "read the authorization's status later, or start the authorization flow again to get a fresh code.",
+  field: null,
+};
+
 const ALREADY_SENT: ConnectFailure = {
   code: 'INVALID_INPUT',
   message:
@@ -211,6 +220,11 @@ export interface ConnectOnceOptions {
   /** Wall-clock milliseconds, for comparing a send with AWS's `updatedAt`. Default `Date.now`. */
   wallClock?: () => number;
   /**
+   * AWS's clock minus this host's, as the AppFabric client knows it now (its
+   * `config.systemClockOffset`; {@link connectedSince}). Default 0.
+   */
+  awsClockOffset?: () => number;
+  /**
    * The clock, in milliseconds: monotonic (`performance.now()`), so that a wall-clock step neither
    * locks an authorization out nor forgets a code early. Tests pass their own.
    */
@@ -219,7 +233,12 @@ export interface ConnectOnceOptions {
 
 export function connectOnce(
   port: AppFabricPort,
-  { attemptsPerMinute = 10, now = () => performance.now(), wallClock = Date.now }: ConnectOnceOptions = {},
+  {
+    attemptsPerMinute = 10,
+    now = () => performance.now(),
+    wallClock = Date.now,
+    awsClockOffset = () => 0,
+  }: ConnectOnceOptions = {},
 ): AppFabricPort {
   const attempts = new AttemptLimiter(attemptsPerMinute, now);
   /** The submissions being sent, by {@link submissionKey}. */
@@ -250,24 +269,32 @@ export function connectOnce(
   };
   /**
    * A repeat of a code already sent: the authorization's status, without sending anything. Only an
-   * authorization connected since the code was sent (its `updatedAt`, within AWS's clock
-   * tolerance, as the outcome check after an ambiguous failure reads it) proves the code worked;
-   * one connected earlier, by another code, does not.
+   * authorization connected since the code was sent ({@link connectedSince}, as the outcome check
+   * after an ambiguous failure judges it) proves the code worked; one connected earlier, by another
+   * code, does not. A status that cannot be read is OUTCOME_UNKNOWN, never an upstream error, which
+   * would tell the client that nothing was sent and the code may be sent again.
    */
   const answerRepeat = async (
     input: ConnectAppAuthorizationInput,
     options: Parameters<AppFabricPort['connectAppAuthorization']>[1],
     sentAt: number,
   ): Promise<ConnectAppAuthorizationResult> => {
-    const current = await port.getAppAuthorization(
-      {
-        appBundleIdentifier: input.appBundleIdentifier,
-        appAuthorizationIdentifier: input.appAuthorizationIdentifier,
-      },
-      options,
-    );
-    return current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt - CLOCK_TOLERANCE_MS
-      ? { ok: true, appAuthorization: current }
+    let current: Awaited<ReturnType<AppFabricPort['getAppAuthorization']>>;
+    try {
+      current = await port.getAppAuthorization(
+        {
+          appBundleIdentifier: input.appBundleIdentifier,
+          appAuthorizationIdentifier: input.appAuthorizationIdentifier,
+        },
+        options,
+      );
+    } catch (error) {
+      // A client that left gets no answer; its request is logged as cancelled.
+      if (cancelledByCaller(options?.signal)) throw error;
+      return { ok: false, errors: [SENT_OUTCOME_UNREADABLE] };
+    }
+    return connectedSince(current, sentAt, awsClockOffset())
+      ? { ok: true, appAuthorization: current! }
       : { ok: false, errors: [ALREADY_SENT] };
   };
   /** Per authorization: settles once every submission queued for it so far has settled. */

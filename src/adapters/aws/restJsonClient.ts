@@ -267,6 +267,14 @@ export class AwsRestJsonClient {
     };
   }
 
+  /**
+   * As the official clients' `client.config.systemClockOffset`: AWS's clock minus this host's, in
+   * milliseconds, once a response showed them 5 minutes or more apart (0 until then).
+   */
+  get config(): { readonly systemClockOffset: number } {
+    return { systemClockOffset: this.#clockOffset };
+  }
+
   #updateClockOffset(dateHeader: string | undefined): void {
     if (!dateHeader) return;
     const serverTime = Date.parse(dateHeader);
@@ -307,6 +315,11 @@ export abstract class AwsServiceClient {
       },
       options.onOutcome,
     );
+  }
+
+  /** As the official clients': `config.systemClockOffset` (see {@link AwsRestJsonClient.config}). */
+  get config(): { readonly systemClockOffset: number } {
+    return this.#client.config;
   }
 
   destroy(): Promise<void> {

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { ERRORS } from '../../../errors.ts';
 import { CODE_MEMORY_MS, connectOnce } from '../connectOnce.ts';
 import type { AppAuthorizationModel, AppFabricPort, ConnectAppAuthorizationInput } from '../port.ts';
 
@@ -193,10 +194,57 @@ describe('connectOnce: a repeat of a code already sent', () => {
       ok: false,
       errors: [expect.objectContaining({ message: expect.stringContaining('already sent') })],
     });
-    // Connected since (within AWS's 5 minutes of clock tolerance): the code did its work.
+    // Connected four minutes before the send, by another code (an administrator reconnecting, say):
+    // no proof that this code worked.
     updatedAt = '2026-12-06T11:56:00.000Z';
+    expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({
+      ok: false,
+      errors: [expect.objectContaining({ message: expect.stringContaining('already sent') })],
+    });
+    // Connected since the send, within the 2 s that two synchronised clocks may differ by.
+    updatedAt = '2026-12-06T11:59:58.500Z';
+    expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({ ok: true });
+    updatedAt = '2026-12-06T12:00:04.000Z';
     expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({ ok: true });
     expect(sends).toBe(1);
+  });
+
+  it('is OUTCOME_UNKNOWN when the status cannot be read, never an upstream error that reads as "not sent"', async () => {
+    const { port, counts } = countingPort();
+    let failure: Error | null = null;
+    const reading: AppFabricPort = {
+      ...port,
+      getAppAuthorization: async (ref, options) => {
+        if (failure) throw failure;
+        return port.getAppAuthorization(ref, options);
+      },
+    };
+    const once = connectOnce(reading, { attemptsPerMinute: 0 });
+    expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({ ok: true });
+    for (const code of [
+      'UPSTREAM_THROTTLED',
+      'UPSTREAM_UNAVAILABLE',
+      'UPSTREAM_TIMEOUT',
+      'UPSTREAM_ACCESS_DENIED',
+    ] as const) {
+      failure = ERRORS[code].err();
+      expect(await once.connectAppAuthorization(input('c1')), code).toEqual({
+        ok: false,
+        errors: [
+          expect.objectContaining({
+            code: 'OUTCOME_UNKNOWN',
+            field: null,
+            message: expect.stringContaining('Do not send it again'),
+          }),
+        ],
+      });
+    }
+    // A caller that left gets the failure itself (no one reads the answer; it is logged as cancelled).
+    failure = ERRORS.UPSTREAM_UNAVAILABLE.err();
+    const left = new AbortController();
+    left.abort(new Error('client closed the connection'));
+    await expect(once.connectAppAuthorization(input('c1'), { signal: left.signal })).rejects.toBe(failure);
+    expect(counts.sends).toBe(1);
   });
 });
 
