@@ -125,6 +125,45 @@ describe('connectAppAuthorization', () => {
     expectNowhere(rejected, again.res.text, ...sim.requests.slice(1).map((r) => r.body));
   });
 
+  it("logs a refusal's kind, reason and field names, never AppFabric's text, which quotes pieces of what it refused", async () => {
+    // A redirect URI AppFabric quotes cut to 100 characters, and a code too short for any redaction
+    // by value: neither may reach the log.
+    const redirectUri = `https://app.example.com/oauth/callback/${'segment/'.repeat(20)}done?tenant=acme`;
+    const code = 'Zq9';
+    sim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 400,
+      type: 'ValidationException',
+      message: `1 validation error detected: Value '${redirectUri.slice(0, 100)}' at 'authRequest.redirectUri'; authorization code ${code} is invalid`,
+      members: {
+        reason: 'fieldValidationFailed',
+        fieldList: [{ name: 'authRequest.redirectUri', message: `bad ${code}` }],
+      },
+    });
+    const logsBefore = t.logs.length;
+    const res = await t.query(MUTATION, {
+      input: { ...input(code), authRequest: { redirectUri, code } },
+    });
+    expect((res.body.data as any).connectAppAuthorization.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'authRequest', 'redirectUri'] }),
+    ]);
+    const lines = t.logs.slice(logsBefore);
+    const failed = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['msg'] === 'upstream call failed');
+    expect(failed).toMatchObject({
+      operation: 'ConnectAppAuthorization',
+      errorType: 'ValidationException',
+      status: 400,
+      reason: 'fieldValidationFailed',
+      fields: ['authRequest.redirectUri'],
+    });
+    expect(failed).not.toHaveProperty('message');
+    const logged = lines.join('\n');
+    expect(logged).not.toContain(redirectUri.slice(0, 60));
+    expect(logged).not.toMatch(/\bZq9\b/);
+  });
+
   it('sends a code again after AppFabric refused the request before looking at the code', async () => {
     const code = newCode();
     sim.inject('ConnectAppAuthorization', { kind: 'error', status: 403, type: 'AccessDeniedException' });

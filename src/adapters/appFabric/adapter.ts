@@ -9,6 +9,7 @@ import { TransportError } from '../http/transport.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
 import { createAwsCalls, describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
 import { failedCall } from '../callLog.ts';
+import { redactText } from '../../redact.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
@@ -93,6 +94,25 @@ const OUTCOME_UNKNOWN: ConnectFailure = {
     'Start the authorization flow again to get a fresh code.',
   field: null,
 };
+
+/**
+ * What is logged of a failed ConnectAppAuthorization: the failure's kind, status, request id and
+ * attempts, and for a ValidationException its reason and the names of the fields it refused; never
+ * the upstream's text. AppFabric's messages quote the values they refuse, cut to a length of their
+ * own, so a code or redirect URI could reach the log in a piece that no redaction of the whole value
+ * would find.
+ */
+function describeConnectFailure(error: unknown): Record<string, unknown> {
+  const { message: _upstreamText, ...described } = describeAwsFailure(error);
+  if (error instanceof AwsServiceException && error.name === 'ValidationException') {
+    return {
+      ...described,
+      ...(error.reason ? { reason: redactText(error.reason, 80) } : {}),
+      ...(error.fieldList?.length ? { fields: error.fieldList.map((field) => redactText(field.name, 80)) } : {}),
+    };
+  }
+  return described;
+}
 
 export function createAppFabricAdapter(
   client: AppFabric,
@@ -197,8 +217,7 @@ export function createAppFabricAdapter(
         return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
       } catch (error) {
         // AppFabric may echo the request in its message: the code is scrubbed by value.
-        const known = input.authRequest ? [input.authRequest.code, input.authRequest.redirectUri] : [];
-        const failure = { upstream: NAME, operation, ...describeAwsFailure(error, known) };
+        const failure = { upstream: NAME, operation, ...describeConnectFailure(error) };
         const answered = error instanceof AwsServiceException && ANSWERED_AS_USER_ERRORS.has(error.name);
         const thrown =
           (error instanceof AwsServiceException && !answered && (error.$metadata.httpStatusCode ?? 0) < 500) ||
