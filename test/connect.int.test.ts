@@ -186,6 +186,14 @@ describe('connectAppAuthorization', () => {
       { code: 'INVALID_INPUT', message: expect.any(String), field: ['input', 'appBundleIdentifier'] },
     ]);
     expect(sends()).toBe(0);
+    // An authorization's ARN with another bundle: refused here, not by AppFabric after the code is sent.
+    const otherBundle = await t.query(MUTATION, {
+      input: { ...input(code), appBundleIdentifier: '0a0a0a0a-0000-4000-8000-000000000000' },
+    });
+    expect((otherBundle.body.data as any).connectAppAuthorization.userErrors).toEqual([
+      { code: 'INVALID_INPUT', message: expect.any(String), field: ['input', 'appAuthorizationIdentifier'] },
+    ]);
+    expect(sends()).toBe(0);
   });
 
   it('maps AppFabric validation failures with a field list to input paths', async () => {

@@ -3,12 +3,25 @@ import type {
   ConnectAppAuthorizationInput,
   MutationResolvers,
 } from '../__generated__/resolvers-types.ts';
+import { refFromAppAuthorizationArn } from '../adapters/appFabric/port.ts';
 import { isAppFabricIdentifier } from '../validation.ts';
 
 /** AppFabric AuthRequest.redirectUri (aws-api.md §2.4). */
 const REDIRECT_URI = /^https:\/\/[-a-zA-Z0-9._~:/?#@!$&'()*+,;=]+$/;
 const REDIRECT_URI_MAX = 1024;
 const CODE_MAX = 2048;
+
+/**
+ * False when the authorization is named by an ARN whose app bundle is not the one named: another
+ * ARN, or another UUID than the ARN's last segment. A UUID names no bundle: AppFabric decides.
+ */
+function inNamedBundle(appBundleIdentifier: string, appAuthorizationIdentifier: string): boolean {
+  const bundleOfArn = refFromAppAuthorizationArn(appAuthorizationIdentifier)?.appBundleIdentifier;
+  if (bundleOfArn === undefined) return true;
+  return appBundleIdentifier.startsWith('arn:')
+    ? bundleOfArn === appBundleIdentifier
+    : bundleOfArn.slice(bundleOfArn.lastIndexOf('/') + 1) === appBundleIdentifier;
+}
 
 /**
  * Checks the input against AppFabric's own constraints before anything is sent, so a malformed
@@ -22,6 +35,16 @@ export function validateConnectInput(input: ConnectAppAuthorizationInput): Conne
   }
   if (!isAppFabricIdentifier(input.appAuthorizationIdentifier)) {
     invalid(['input', 'appAuthorizationIdentifier'], 'appAuthorizationIdentifier must be an ARN or a lower-case UUID.');
+  } else if (
+    isAppFabricIdentifier(input.appBundleIdentifier) &&
+    !inNamedBundle(input.appBundleIdentifier, input.appAuthorizationIdentifier)
+  ) {
+    // AppFabric would refuse it only after the code was on its way; and the same code for the
+    // right bundle would then count as another authorization's.
+    invalid(
+      ['input', 'appAuthorizationIdentifier'],
+      'appAuthorizationIdentifier is the ARN of an authorization in another app bundle than appBundleIdentifier names.',
+    );
   }
   const authRequest = input.authRequest;
   if (authRequest) {
