@@ -657,3 +657,47 @@ describe("connectAppAuthorization with AWS's clock 10 minutes behind this host's
     }
   });
 });
+
+describe('connectAppAuthorization failures that are answered as OUTCOME_UNKNOWN', () => {
+  it("count as AppFabric's failures in metrics and for its circuit breaker", async () => {
+    const own = await startTestServer({ config: { circuit: { failureThreshold: 2, openMs: 60_000 } } });
+    try {
+      const aws = own.sandbox.aws!;
+      const slack = own.sandbox.seed.appFabric.appAuthorizations.find((a) => a.app === 'SLACK')!;
+      const failing = () => {
+        aws.inject('ConnectAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException' });
+        aws.inject('GetAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException', times: 3 });
+        return own.query(MUTATION, {
+          input: {
+            appBundleIdentifier: slack.appBundleArn,
+            appAuthorizationIdentifier: slack.appAuthorizationArn,
+            authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: newCode() },
+          },
+        });
+      };
+      for (let i = 0; i < 2; i++) {
+        const res = await failing();
+        expect((res.body.data as any).connectAppAuthorization.userErrors[0].code).toBe('OUTCOME_UNKNOWN');
+      }
+      const metrics = await (await fetch(`${own.origin}/metrics`)).text();
+      const count = (outcome: string) =>
+        Number(
+          metrics
+            .split('\n')
+            .find(
+              (l) =>
+                l.startsWith('upstream_requests_total{') &&
+                l.includes('operation="ConnectAppAuthorization"') &&
+                l.includes(`outcome="${outcome}"`),
+            )
+            ?.split(' ')
+            .at(-1) ?? 0,
+        );
+      expect(count('upstream_unavailable')).toBe(2);
+      expect(count('ok')).toBe(0);
+      expect(await (await fetch(`${own.origin}/readyz`)).json()).toMatchObject({ upstreams: { appFabric: 'open' } });
+    } finally {
+      await own.close();
+    }
+  });
+});

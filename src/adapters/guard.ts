@@ -134,6 +134,13 @@ export interface UpstreamCallObserver {
   call(upstream: UpstreamName, operation: string, outcome: string, seconds: number): void;
 }
 
+/**
+ * For a method that answers an upstream failure as a value (connectAppAuthorization's
+ * OUTCOME_UNKNOWN, after a 5xx or a timeout), the registry code that failure counts as in metrics
+ * and for the circuit breaker; undefined for a value that is a success.
+ */
+export type FailureInValue = (value: unknown) => string | undefined;
+
 export function guardPort<P extends object>(
   port: P,
   name: UpstreamName,
@@ -141,12 +148,14 @@ export function guardPort<P extends object>(
   limiter: Limiter,
   observer?: UpstreamCallObserver,
   breaker?: CircuitBreaker,
+  failuresInValues: { readonly [K in keyof P]?: FailureInValue } = {},
 ): P {
   const guarded: Record<string, unknown> = {};
   for (const [method, operation] of Object.entries<string>(operations)) {
     const call = (port as Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>>)[method]!.bind(
       port,
     );
+    const failureIn = (failuresInValues as Record<string, FailureInValue | undefined>)[method];
     // One async function per call and nothing else made for it while tracing is off: a batch of
     // single reads makes hundreds of these calls per GraphQL request.
     guarded[method] = async (input: unknown, options?: CallOptions) => {
@@ -158,8 +167,9 @@ export function guardPort<P extends object>(
       // the deadline passed in the queue) says nothing about the upstream.
       let admitted = false;
       try {
+        let value: unknown;
         if (tracingEnabled()) {
-          return await withUpstreamSpan(
+          value = await withUpstreamSpan(
             `${name} ${operation}`,
             { 'upstream.name': name, 'upstream.operation': operation },
             () =>
@@ -169,15 +179,23 @@ export function guardPort<P extends object>(
               }),
             errorCode,
           );
+        } else {
+          const waiting = limiter.acquire(operation, options?.signal);
+          if (waiting) await waiting;
+          admitted = true;
+          try {
+            value = await call(input, options);
+          } finally {
+            limiter.release();
+          }
         }
-        const waiting = limiter.acquire(operation, options?.signal);
-        if (waiting) await waiting;
-        admitted = true;
-        try {
-          return await call(input, options);
-        } finally {
-          limiter.release();
+        const failed = failureIn?.(value);
+        if (failed !== undefined) {
+          // As for a thrown failure: a caller that went away is no news of the upstream.
+          outcome = cancelledByCaller(options?.signal) ? CANCELLED : failed;
+          report?.(outcome);
         }
+        return value;
       } catch (error) {
         // A caller that went away aborts its calls: whatever they failed with then, it is not the
         // upstream's failure. (A passed deadline aborts with a TimeoutError, and does count.)

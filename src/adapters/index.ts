@@ -15,7 +15,7 @@ import {
 } from '../sandbox/conductorOne/conductorOneSimulator.ts';
 import { CallCounter } from '../sandbox/callCounter.ts';
 import { createSandboxSeed, SANDBOX_REGION, type SandboxSeed } from '../sandbox/seed.ts';
-import { createAppFabricAdapter } from './appFabric/adapter.ts';
+import { connectFailureOf, createAppFabricAdapter } from './appFabric/adapter.ts';
 import { connectOnce } from './appFabric/connectOnce.ts';
 import { AppFabric } from './appFabric/client.ts';
 import { APPFABRIC_OPERATIONS, type AppFabricPort } from './appFabric/port.ts';
@@ -267,7 +267,9 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
         breakers.iotManagedIntegrations,
       ),
       appFabric: connectOnce(
-        guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'), observer, breakers.appFabric),
+        guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'), observer, breakers.appFabric, {
+          connectAppAuthorization: connectFailureOf,
+        }),
         { attemptsPerMinute: config.connectAttemptsPerMinute, awsClockOffset: appFabricClockOffset },
       ),
       conductorOne: guardPort(

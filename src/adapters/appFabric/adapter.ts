@@ -9,6 +9,7 @@ import { TransportError } from '../http/transport.ts';
 import { UpstreamDataError } from '../mappingHelpers.ts';
 import { createAwsCalls, describeAwsFailure, toSubgraphError } from '../aws/translate.ts';
 import { failedCall } from '../callLog.ts';
+import { ERRORS } from '../../errors.ts';
 import { redactText } from '../../redact.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
@@ -85,6 +86,19 @@ export function connectedSince(current: AppAuthorizationModel | null, sentAt: nu
   return (
     current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt + awsClockOffset - CLOCK_TOLERANCE_MS
   );
+}
+
+/**
+ * How the guard counts a connect answered as a value (src/adapters/guard.ts): OUTCOME_UNKNOWN
+ * follows a 5xx, a transport failure or a timeout after the code was sent, a failure of AppFabric's
+ * for metrics and its circuit breaker; every other answer (user errors included) is AppFabric
+ * answering.
+ */
+export function connectFailureOf(value: unknown): string | undefined {
+  const result = value as ConnectAppAuthorizationResult;
+  return !result.ok && result.errors.some((error) => error.code === 'OUTCOME_UNKNOWN')
+    ? ERRORS.UPSTREAM_UNAVAILABLE.code
+    : undefined;
 }
 
 const OUTCOME_UNKNOWN: ConnectFailure = {
