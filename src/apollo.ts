@@ -45,6 +45,9 @@ const SHAPE_MESSAGES = [
   /^Expected type "[^"]*"\.$/,
 ];
 /** A literal in the document printed back by validation: `Expected value of type "T", found {…}.` */
+/** A syntax error that quotes the token it stopped at: graphql-js writes `<kind> "<text>"` last. */
+const SYNTAX_ERROR_TOKEN =
+  /^(Syntax Error: (?:.*, found|Unexpected) (?:String|BlockString|Name|Int|Float|Comment)) ".*"\.$/s;
 const LITERAL_ERROR = /^(Expected value of type "[^"]*"), found [{[]/s;
 
 /**
@@ -66,6 +69,10 @@ export function withoutQuotedValues(message: string, inner: string | undefined):
   }
   const literal = LITERAL_ERROR.exec(message);
   if (literal) return `${literal[1]}, found an invalid value.`;
+  // `Syntax Error: Expected ":", found String "…".`: the token's kind, not its text, which can be a
+  // value written into the query (an OAuth code whose colon was forgotten).
+  const syntax = SYNTAX_ERROR_TOKEN.exec(message);
+  if (syntax) return `${syntax[1]}.`;
   return message;
 }
 

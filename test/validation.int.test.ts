@@ -233,6 +233,32 @@ describe('request errors quote no values', () => {
     expect(res.text).not.toContain(code);
   });
 
+  it.each([
+    [
+      'a code whose colon was forgotten',
+      `{ code "${code}", redirectUri: "https://x.example/cb" }`,
+      'Expected ":", found String.',
+    ],
+    ['a code left unquoted, without its colon', `{ code ${code.replaceAll('-', '_')} }`, 'Expected ":", found Name.'],
+    ['a numeric code without its colon', '{ code 731904258811 }', 'Expected ":", found Int.'],
+    ['a code as a block string after another', `{ code: "x" """${code}""" }`, 'Expected Name, found BlockString.'],
+  ])('does not print back the token a syntax error stopped at: %s', async (_, authRequest, problem) => {
+    const res = await t.query(
+      `mutation { connectAppAuthorization(input: { appBundleIdentifier: "a", appAuthorizationIdentifier: "b", authRequest: ${authRequest} }) { userErrors { code } } }`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      {
+        message: `Syntax Error: ${problem}`,
+        locations: expect.any(Array),
+        extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+      },
+    ]);
+    expect(res.text).not.toContain(code);
+    expect(res.text).not.toContain(code.replaceAll('-', '_'));
+    expect(res.text).not.toContain('731904258811');
+  });
+
   it('keeps the scalar and enum problems in words', async () => {
     const res = await t.query('query ($first: Int) { connectorDestinations(first: $first) { nodes { id } } }', {
       first: 'ten',
