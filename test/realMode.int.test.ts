@@ -449,3 +449,49 @@ describe('an unhandled promise rejection', () => {
     }
   });
 });
+
+describe('start-up warnings about running without caller authentication', () => {
+  const warnings = (output: string[]) =>
+    output
+      .map((line) => JSON.parse(line) as { level?: number; msg?: string })
+      .filter((line) => line.level === 40)
+      .map((line) => line.msg);
+
+  it('warns once when production runs with AUTH_DISABLED=true', async () => {
+    const subgraph = await spawnSubgraph({
+      NODE_ENV: 'production',
+      SANDBOX: 'true',
+      AUTH_DISABLED: 'true',
+      SHUTDOWN_DELAY_MS: '0',
+    });
+    try {
+      expect(warnings(subgraph.output)).toEqual([
+        'AUTH_DISABLED=true: caller authentication is OFF in production; every caller may read every field.',
+      ]);
+    } finally {
+      await subgraph.stop();
+    }
+  });
+
+  it('warns once when real upstreams are configured without it, and listens on loopback only', async () => {
+    // Nothing is sent at start-up; the endpoint is a closed loopback port all the same.
+    const subgraph = await spawnSubgraph({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:1', HOST: '' });
+    try {
+      expect(warnings(subgraph.output)).toEqual([
+        expect.stringMatching(/^Real upstreams without caller authentication/),
+      ]);
+      expect(new URL(subgraph.url).hostname).toBe('127.0.0.1');
+    } finally {
+      await subgraph.stop();
+    }
+  });
+
+  it('does not warn for the embedded sandbox outside production', async () => {
+    const subgraph = await spawnSubgraph({});
+    try {
+      expect(warnings(subgraph.output)).toEqual([]);
+    } finally {
+      await subgraph.stop();
+    }
+  });
+});

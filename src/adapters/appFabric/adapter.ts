@@ -230,7 +230,7 @@ export function createAppFabricAdapter(
         if (!out.appAuthorizationSummary) return await checkOutcome(ref, options, sentAt);
         return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
       } catch (error) {
-        // AppFabric may echo the request in its message: the code is scrubbed by value.
+        // AppFabric's text is not logged: it may quote pieces of the code or redirect URI.
         const failure = { upstream: NAME, operation, ...describeConnectFailure(error) };
         const answered = error instanceof AwsServiceException && ANSWERED_AS_USER_ERRORS.has(error.name);
         const thrown =
