@@ -181,6 +181,24 @@ const cases: Array<[string, () => Case]> = [
   ],
   ['an unexpected error (a defect in an adapter) at one entity', () => ({ ...DEFECT_QUERY, hot: true })],
   [
+    // As a router's query plan sends it: the client's definitions, defaults included, and only the
+    // variables the client sent. graphql-jit alone refuses an omitted required variable.
+    'omitted required variables with defaults (Boolean!, Int!, ID!) in _entities and a list',
+    () => {
+      const seed = t.sandbox.seed.iotManagedIntegrations;
+      return {
+        query: `query ($representations: [_Any!]!, $detail: Boolean! = false, $brief: Boolean! = true, $first: Int! = 2, $id: ID! = "${seed.connectorDestinations[1]!.Id}") {
+          _entities(representations: $representations) { ... on ConnectorDestination { id name authType @include(if: $detail) description @skip(if: $brief) } }
+          connectorDestinations(first: $first) { nodes { id } }
+          connectorDestination(id: $id) { id }
+        }`,
+        variables: { representations: [{ __typename: 'ConnectorDestination', id: seed.connectorDestinations[0]!.Id }] },
+        hot: true,
+        complete: true,
+      };
+    },
+  ],
+  [
     'a lookup with an invalid argument (BAD_USER_INPUT at the field)',
     () => ({
       query: 'query ($id: ID!) { connectorDestination(id: $id) { id } }',

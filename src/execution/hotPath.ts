@@ -27,7 +27,7 @@ import { createFormatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
 import { createCostEstimator } from '../security/cost.ts';
-import { givesNull, runCompiled, type CompiledOperation } from './jitGateway.ts';
+import { givesNull, runCompiled, withDefaults, type CompiledOperation } from './jitGateway.ts';
 import { compileVariableCoercion, type VariableCoercer } from './variables.ts';
 
 /** Operations kept hot; the least recently used is dropped beyond this. */
@@ -233,7 +233,7 @@ export function createHotPath({
       if (coercion.errors) return null;
       const operation = hot.compiled;
       if (estimateCost(operation.document, operation.operation, coercion.coerced) > maxCost) return null;
-      return { operation, variables: raw };
+      return { operation, variables: withDefaults(raw, operation.defaults) };
     },
 
     async execute({ operation, variables }, context, startedAt) {

@@ -46,6 +46,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  valueFromASTUntyped,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { badUserInput, toError } from '../errors.ts';
@@ -63,6 +64,8 @@ interface OperationEntry {
   compiled: CompiledQuery | null | undefined;
   /** The compiled operation's variables that send a request to graphql-js when null. */
   nullSensitive: NullSensitiveVariables;
+  /** Its required variables' defaults ({@link RequiredDefaults}). */
+  defaults: RequiredDefaults;
 }
 
 export interface JitExecutorOptions {
@@ -82,6 +85,27 @@ export interface CompiledOperation {
   compiled: CompiledQuery;
   /** Variables that send a request to graphql-js when null ({@link jitDifferences}). */
   nullSensitive: NullSensitiveVariables;
+  /** Its required variables' defaults ({@link RequiredDefaults}). */
+  defaults: RequiredDefaults;
+}
+
+/**
+ * The default values of an operation's non-null variables (`$detail: Boolean! = false`), as request
+ * JSON. graphql-jit applies a default only to a nullable variable and refuses an omitted required
+ * one, where graphql-js takes its default; a router's query plan keeps the client's variable
+ * definitions, defaults included, and sends only the variables the client sent.
+ */
+export type RequiredDefaults = ReadonlyArray<readonly [name: string, value: unknown]>;
+
+/** `variables` with every omitted required variable given its default (the same object when none is omitted). */
+export function withDefaults(variables: Record<string, unknown>, defaults: RequiredDefaults): Record<string, unknown> {
+  let filled: Record<string, unknown> | undefined;
+  for (const [name, value] of defaults) {
+    if (variables[name] !== undefined) continue;
+    filled ??= { ...variables };
+    filled[name] = value;
+  }
+  return filled ?? variables;
 }
 
 /**
@@ -116,7 +140,7 @@ export function jitDifferences(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-): { unsupported: boolean; nullSensitive: NullSensitiveVariables } {
+): { unsupported: boolean; nullSensitive: NullSensitiveVariables; defaults: RequiredDefaults } {
   const typeInfo = new TypeInfo(schema);
   const names = new Set<string>();
   let unsupported = false;
@@ -147,11 +171,15 @@ export function jitDifferences(
     }),
   );
   const nullSensitive = new Map<string, boolean>();
+  const defaults: Array<readonly [string, unknown]> = [];
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
     if (names.has(name)) nullSensitive.set(name, definition.defaultValue?.kind === Kind.NULL);
+    if (definition.defaultValue && definition.type.kind === Kind.NON_NULL_TYPE) {
+      defaults.push([name, valueFromASTUntyped(definition.defaultValue)]);
+    }
   }
-  return { unsupported, nullSensitive };
+  return { unsupported, nullSensitive, defaults };
 }
 
 export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOptions = {}): GatewayExecutor {
@@ -162,7 +190,9 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
     let byName = operations.get(document);
     if (!byName) operations.set(document, (byName = new Map()));
     let entry = byName.get(operationName);
-    if (!entry) byName.set(operationName, (entry = { runs: 0, compiled: undefined, nullSensitive: new Map() }));
+    if (!entry) {
+      byName.set(operationName, (entry = { runs: 0, compiled: undefined, nullSensitive: new Map(), defaults: [] }));
+    }
     return entry;
   };
 
@@ -177,6 +207,7 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
       const differences = jitDifferences(schema, document, operation);
       if (differences.unsupported) return null;
       entry.nullSensitive = differences.nullSensitive;
+      entry.defaults = differences.defaults;
       const compiled = compileQuery(schema, document, operationName ?? undefined, {
         // Errors thrown by resolvers keep their own stack; no extra capture per error.
         disablingCapturingStackErrors: true,
@@ -203,6 +234,7 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
         operation,
         compiled,
         nullSensitive: differences.nullSensitive,
+        defaults: differences.defaults,
       });
       return compiled;
     } catch (error) {
@@ -245,7 +277,7 @@ export function createJitExecutor(schema: GraphQLSchema, options: JitExecutorOpt
 
     const coerced = coerceVariables(schema, operation, variables);
     if (coerced) return coerced;
-    return runCompiled(entry.compiled, context, variables);
+    return runCompiled(entry.compiled, context, withDefaults(variables, entry.defaults));
   };
 }
 
