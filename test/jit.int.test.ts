@@ -199,6 +199,17 @@ const cases: Array<[string, () => Case]> = [
     },
   ],
   [
+    // Apollo Router's fixed header: Apollo answers it with application/json, as the hot path does.
+    "a router's Accept header (application/json, application/graphql-response+json)",
+    () => ({
+      query: 'query ($id: ID!) { connectorDestination(id: $id) { id name } }',
+      variables: { id: t.sandbox.seed.iotManagedIntegrations.connectorDestinations[0]!.Id },
+      headers: { accept: 'application/json, application/graphql-response+json' },
+      hot: true,
+      complete: true,
+    }),
+  ],
+  [
     'a lookup with an invalid argument (BAD_USER_INPUT at the field)',
     () => ({
       query: 'query ($id: ID!) { connectorDestination(id: $id) { id } }',

@@ -25,6 +25,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { getOperationAST, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { createFormatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
+import { APPLICATION_JSON, graphqlResponseType } from '../mediaTypes.ts';
 import type { RequestRecorder } from '../requestRecorder.ts';
 import { createCostEstimator } from '../security/cost.ts';
 import { givesNull, runCompiled, withDefaults, type CompiledOperation } from './jitGateway.ts';
@@ -38,14 +39,6 @@ export const HOT_OPERATIONS = 1000;
  * tokens) hold hundreds of megabytes; real operations are a few kilobytes, so this is not reached.
  */
 export const HOT_QUERY_CHARACTERS = 8 * 1024 * 1024;
-
-/** `Accept` headers under which Apollo answers `application/json` (anything else goes to Apollo). */
-const PLAIN_JSON_ACCEPT = new Set([
-  '*/*',
-  'application/json',
-  'application/json; charset=utf-8',
-  'application/json, */*',
-]);
 
 /** A hot operation: compiled, with its variables' coercion. */
 interface HotOperation {
@@ -209,8 +202,9 @@ export function createHotPath({
     match(contentType, body, headers) {
       if (!contentType.startsWith('application/json')) return null;
       if (headers['apollo-federation-include-trace'] !== undefined) return null;
-      const accept = headers['accept'];
-      if (accept !== undefined && !PLAIN_JSON_ACCEPT.has(accept.trim().toLowerCase())) return null;
+      // The hot path writes application/json: it takes every Accept under which Apollo answers
+      // that type (a router's `application/json, application/graphql-response+json` included).
+      if (graphqlResponseType(headers['accept']) !== APPLICATION_JSON) return null;
       if (!isPlainObject(body) || body['extensions'] !== undefined) return null;
       const { query, operationName, variables } = body;
       if (typeof query !== 'string') return null;
