@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate, type BrotliOptions, type ZlibOptions } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Admission } from './admission.ts';
 import type { Context } from './context.ts';
@@ -151,6 +153,32 @@ function queryLength(body: unknown, url: URL): number {
   return typeof query === 'string' ? query.length : 0;
 }
 
+/** The request bodies a router may compress (Apollo Router's `traffic_shaping` `compression`). */
+const DECOMPRESS: Readonly<Record<string, (data: Buffer, options: ZlibOptions & BrotliOptions) => Promise<Buffer>>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
+/**
+ * A compressed body, decompressed to at most `limit` bytes (413 past it, whatever the compressed
+ * size): 415 for an encoding not in {@link DECOMPRESS}, 400 for data that does not decompress.
+ */
+async function decompress(data: Buffer, encoding: string, limit: number): Promise<string> {
+  const inflate = DECOMPRESS[encoding.trim().toLowerCase()];
+  if (!inflate) {
+    throw new HttpError(415, 'Unsupported Content-Encoding: send the body as it is, or gzip, deflate or br.');
+  }
+  try {
+    return (await inflate(data, { maxOutputLength: limit })).toString('utf8');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new HttpError(413, 'Request body too large.');
+    throw new HttpError(400, 'The request body could not be decompressed.');
+  }
+}
+
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'Request body too large.');
@@ -171,7 +199,12 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      const encoding = req.headers['content-encoding'];
+      if (encoding === undefined || encoding === 'identity') {
+        resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+        return;
+      }
+      decompress(Buffer.concat(chunks), encoding, limit).then(resolve, reject);
     };
     const onError = (error: Error) => {
       cleanup();
