@@ -47,7 +47,7 @@ const SHAPE_MESSAGES = [
 /** A literal in the document printed back by validation: `Expected value of type "T", found {…}.` */
 /** A syntax error that quotes the token it stopped at: graphql-js writes `<kind> "<text>"` last. */
 const SYNTAX_ERROR_TOKEN =
-  /^(Syntax Error: (?:.*, found|Unexpected) (?:String|BlockString|Name|Int|Float|Comment)) ".*"\.$/s;
+  /^(Syntax Error: (?:Expected .*?, found|Unexpected) (?:String|BlockString|Name|Int|Float|Comment)) ".*"\.$/s;
 const LITERAL_ERROR = /^(Expected value of type "[^"]*"), found [{[]/s;
 
 /**

@@ -242,6 +242,8 @@ describe('request errors quote no values', () => {
     ['a code left unquoted, without its colon', `{ code ${code.replaceAll('-', '_')} }`, 'Expected ":", found Name.'],
     ['a numeric code without its colon', '{ code 731904258811 }', 'Expected ":", found Int.'],
     ['a code as a block string after another', `{ code: "x" """${code}""" }`, 'Expected Name, found BlockString.'],
+    // The message format inside the code's own text: the error still ends at the code's token.
+    ['a code that quotes the message format', `{ code "${code}, found String \\"x" }`, 'Expected ":", found String.'],
   ])('does not print back the token a syntax error stopped at: %s', async (_, authRequest, problem) => {
     const res = await t.query(
       `mutation { connectAppAuthorization(input: { appBundleIdentifier: "a", appAuthorizationIdentifier: "b", authRequest: ${authRequest} }) { userErrors { code } } }`,
