@@ -90,8 +90,15 @@ function describeProblem(inner: string | undefined): string {
   return /["'{}[\]]/.test(inner) ? 'the value is not valid for its type.' : inner;
 }
 
-/** graphql-js's suggestion at the end of a message: ` Did you mean "code"?` */
-const SUGGESTION = / Did you mean [^]*\?$/;
+/**
+ * `message` without graphql-js's suggestion at its end (` Did you mean "code"?`), from its first
+ * occurrence. Linear: a regex here rescanned the rest of the message from every occurrence, and an
+ * operation name of " Did you mean " repeated (quoted back by Apollo) made that quadratic.
+ */
+function withoutSuggestion(message: string): string {
+  const at = message.indexOf(' Did you mean ');
+  return at >= 0 && message.endsWith('?') ? message.slice(0, at) : message;
+}
 
 /**
  * The error formatter. Registry errors keep their message; Apollo's request errors (which have no
@@ -118,7 +125,7 @@ function formatError(
     // Apollo's variable errors carry BAD_USER_INPUT too, so every safe message goes through this.
     const message = withoutQuotedValues(formatted.message, innerMessage(original));
     return {
-      message: hideSchemaDetails ? message.replace(SUGGESTION, '') : message,
+      message: hideSchemaDetails ? withoutSuggestion(message) : message,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: pickExtensions(formatted.extensions),

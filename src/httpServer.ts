@@ -153,6 +153,21 @@ function queryLength(body: unknown, url: URL): number {
   return typeof query === 'string' ? query.length : 0;
 }
 
+/**
+ * The longest `operationName` taken. A GraphQL name this long is not a real operation's; Apollo
+ * quotes an unknown one back in its error, which every later step (formatting, logging) then handles.
+ */
+const MAX_OPERATION_NAME = 1024;
+
+/** The length of a request's `operationName` (JSON body or GET parameter); 0 without one. */
+function operationNameLength(body: unknown, url: URL): number {
+  const name =
+    typeof body === 'object' && body !== null
+      ? (body as { operationName?: unknown }).operationName
+      : url.searchParams.get('operationName');
+  return typeof name === 'string' ? name.length : 0;
+}
+
 /** The request bodies a router may compress (Apollo Router's `traffic_shaping` `compression`). */
 const DECOMPRESS: Readonly<Record<string, (data: Buffer, options: ZlibOptions & BrotliOptions) => Promise<Buffer>>> = {
   gzip: promisify(gunzip),
@@ -414,6 +429,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (queryLength(body, url) > options.maxQueryLength) {
       const { message } = new OperationLimitError('length');
       refuse(req, res, scope, 400, { message, code: ERRORS.REQUEST_LIMIT_EXCEEDED.code });
+      return;
+    }
+    if (operationNameLength(body, url) > MAX_OPERATION_NAME) {
+      refuse(req, res, scope, 400, {
+        message: `operationName is longer than ${MAX_OPERATION_NAME} characters.`,
+        code: ERRORS.BAD_REQUEST.code,
+      });
       return;
     }
 

@@ -226,6 +226,28 @@ describe('routes', () => {
     });
   });
 
+  it('refuses an operationName over 1024 characters before Apollo quotes it back', async () => {
+    const post = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', operationName: ' Did you mean '.repeat(100) }),
+    });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toEqual({
+      errors: [{ message: 'operationName is longer than 1024 characters.', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    const get = await fetch(`${t.url}?query=${encodeURIComponent('{ __typename }')}&operationName=${'x'.repeat(1025)}`);
+    expect(get.status).toBe(400);
+    await get.body?.cancel();
+    // 1024 characters is a name like any other: unknown here, and Apollo says so.
+    const longest = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', operationName: 'x'.repeat(1024) }),
+    });
+    expect(((await longest.json()) as any).errors[0].extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+  });
+
   it('answers malformed JSON with 400', async () => {
     const res = await fetch(t.url, {
       method: 'POST',
