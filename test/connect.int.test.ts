@@ -164,6 +164,31 @@ describe('connectAppAuthorization', () => {
     expect(logged).not.toMatch(/\bZq9\b/);
   });
 
+  it("keeps a refusal's field list to its first 20 entries and one user error per input path", async () => {
+    const code = newCode();
+    const fieldList = Array.from({ length: 50_000 }, (_, i) => ({
+      name: i % 2 ? 'authRequest.redirectUri' : `authRequest.code`,
+      message: `entry ${i}`,
+    }));
+    sim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 400,
+      type: 'ValidationException',
+      members: { reason: 'fieldValidationFailed', fieldList },
+    });
+    const logsBefore = t.logs.length;
+    const { payload } = await connect(code);
+    expect(payload.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'authRequest', 'code'] }),
+      expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'authRequest', 'redirectUri'] }),
+    ]);
+    const failed = t.logs
+      .slice(logsBefore)
+      .map((l) => JSON.parse(l) as { msg?: string; fields?: string[] })
+      .find((l) => l.msg === 'upstream call failed');
+    expect(failed?.fields).toHaveLength(20);
+  });
+
   it('sends a code again after AppFabric refused the request before looking at the code', async () => {
     const code = newCode();
     sim.inject('ConnectAppAuthorization', { kind: 'error', status: 403, type: 'AccessDeniedException' });

@@ -248,9 +248,13 @@ export function createAppFabricAdapter(
         if (error instanceof AwsServiceException) {
           switch (error.name) {
             case 'ValidationException': {
-              const fields = error.fieldList?.length
-                ? error.fieldList.map((f) => inputPathFromAppFabricField(f.name))
-                : [null];
+              // One user error per input path, however many entries name it.
+              const byPath = new Map<string, string[] | null>();
+              for (const entry of error.fieldList?.length ? error.fieldList : [null]) {
+                const path = entry ? inputPathFromAppFabricField(entry.name) : null;
+                byPath.set(path ? path.join('.') : '', path);
+              }
+              const fields = [...byPath.values()];
               return {
                 ok: false,
                 errors: fields.map((field) => ({
