@@ -25,6 +25,11 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
       for (let i = 0; i < 50; i += 1) res.write(Buffer.from('é'.repeat(1000)).subarray(0, 1999 + (i % 2)));
       res.end();
       return;
+    case '/declared-huge':
+      // Says it will send more than the limit, then sends nothing: refused on the header alone.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(MAX_RESPONSE_BYTES + 1) });
+      res.flushHeaders();
+      return;
     case '/empty':
       res.writeHead(204);
       res.end();
@@ -127,6 +132,12 @@ describe('exchange', () => {
 
   it(`fails a response larger than ${MAX_RESPONSE_BYTES} bytes instead of buffering it`, async () => {
     await expect(exchange(pool, { origin, method: 'GET', path: '/huge', headers: {} })).rejects.toBeInstanceOf(
+      ResponseTooLargeError,
+    );
+  });
+
+  it('fails a response whose content-length is over the limit as soon as its headers arrive', async () => {
+    await expect(exchange(pool, { origin, method: 'GET', path: '/declared-huge', headers: {} })).rejects.toBeInstanceOf(
       ResponseTooLargeError,
     );
   });
