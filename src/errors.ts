@@ -81,7 +81,7 @@ function makeCodeDefinition<C extends string>(
 export const ERRORS = {
   BAD_REQUEST: makeCodeDefinition(
     'BAD_REQUEST',
-    "The HTTP request is not one this subgraph takes: a method other than GET or POST (405), a body over MAX_REQUEST_BODY_BYTES (413), a Content-Encoding other than gzip, deflate or br (415), a body that is not JSON, does not decompress or has no query, a batch, or a request Apollo's CSRF prevention blocks (400). Nothing was executed.",
+    "The HTTP request is not one this subgraph takes: a method other than GET or POST (405), a body over MAX_REQUEST_BODY_BYTES (413), a Content-Encoding other than gzip, deflate or br (415), a body that is not JSON, does not decompress or has no query, an operationName over 1024 characters, a batch, or a request Apollo's CSRF prevention blocks (400). Nothing was executed.",
     'Bad request.',
   ),
   BAD_USER_INPUT: makeCodeDefinition(
