@@ -50,15 +50,26 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
 
     errorsEncountered(errors, context, operationName) {
       const log = context?.log ?? logger;
+      // An upstream's failure repeats at every item it nulls (a batch of 500 over the call budget
+      // made 500 lines): one line per failure, at its first path, with how many items it reached.
+      let upstreamFailures:
+        Map<string, { fields: Record<string, unknown>; message: string; count: number }> | undefined;
       for (const error of errors) {
         const original = unwrapResolverError(error);
         const fields = { operationName, path: error.path };
         if (isRegistryError(original)) {
-          if (original.extensions['upstream']) {
-            log.warn(
-              { ...fields, code: original.extensions['code'], upstream: original.extensions['upstream'] },
-              original.message,
-            );
+          const upstream = original.extensions['upstream'] as { name?: unknown; operation?: unknown } | undefined;
+          if (upstream) {
+            const key = `${String(original.extensions['code'])}\n${String(upstream.name)}\n${String(upstream.operation)}\n${original.message}`;
+            const seen = (upstreamFailures ??= new Map()).get(key);
+            if (seen) seen.count += 1;
+            else {
+              upstreamFailures.set(key, {
+                fields: { ...fields, code: original.extensions['code'], upstream },
+                message: original.message,
+                count: 1,
+              });
+            }
           }
         } else if (error.path !== undefined) {
           log.error({ ...fields, err: original }, 'unexpected resolver error');
@@ -66,6 +77,9 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
           // Not Apollo's answer to a bad request: a failure of the pipeline, masked for the client.
           log.error({ ...fields, err: original }, 'unexpected request error');
         }
+      }
+      for (const { fields, message, count } of upstreamFailures?.values() ?? []) {
+        log.warn(count > 1 ? { ...fields, items: count } : fields, message);
       }
     },
 

@@ -30,6 +30,26 @@ describe('MAX_UPSTREAM_REQUESTS_PER_OPERATION', () => {
     expect(t.totalCalls()).toBe(5);
   });
 
+  it('logs the budget running out once per request, with how many items it nulled', async () => {
+    const logsBefore = t.logs.length;
+    const res = await t.query('{ connectorDestinations(first: 12) { nodes { id authType } } }', undefined, {
+      'x-request-id': 'budget-once',
+    });
+    expect(res.body.errors!.filter((e) => e.extensions?.['code'] === 'REQUEST_LIMIT_EXCEEDED')).toHaveLength(8);
+    const lines = t.logs
+      .slice(logsBefore)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line['code'] === 'REQUEST_LIMIT_EXCEEDED');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        requestId: 'budget-once',
+        items: 8,
+        path: ['connectorDestinations', 'nodes', expect.any(Number), 'authType'],
+      }),
+    ]);
+  });
+
   it('counts per operation: the next request has a fresh budget', async () => {
     const res = await t.query('{ connectorDestination(id: "dest-lumen-eu") { authType } }');
     expect(res.body).toEqual({ data: { connectorDestination: { authType: 'OAUTH' } } });
