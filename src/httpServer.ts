@@ -181,12 +181,14 @@ const DECOMPRESS: Readonly<Record<string, (data: Buffer, options: ZlibOptions & 
  * size): 415 for an encoding not in {@link DECOMPRESS}, 400 for data that does not decompress.
  */
 async function decompress(data: Buffer, encoding: string, limit: number): Promise<string> {
-  const inflate = DECOMPRESS[encoding.trim().toLowerCase()];
-  if (!inflate) {
+  const name = encoding.trim().toLowerCase();
+  if (name === 'identity') return data.toString('utf8');
+  const decode = DECOMPRESS[name];
+  if (!decode) {
     throw new HttpError(415, 'Unsupported Content-Encoding: send the body as it is, or gzip, deflate or br.');
   }
   try {
-    return (await inflate(data, { maxOutputLength: limit })).toString('utf8');
+    return (await decode(data, { maxOutputLength: limit })).toString('utf8');
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
       throw new HttpError(413, 'Request body too large.');

@@ -193,6 +193,7 @@ describe('routes', () => {
       ['br', brotliCompressSync(body)],
       ['identity', Buffer.from(body)],
       ['GZip', gzipSync(body)],
+      ['Identity', Buffer.from(body)],
     ])('answers a %s body', async (encoding, data) => {
       for (let run = 0; run < 4; run++) {
         // Runs 1 to 4: Apollo's pipeline, then the compiled and hot paths.
