@@ -22,7 +22,14 @@
  * added to src/apollo.ts must also be called from here, or `hotPath: false` passed to the server.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { getOperationAST, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  visit,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { createFormatError } from '../apollo.ts';
 import type { Context } from '../context.ts';
 import { APPLICATION_JSON, graphqlResponseType } from '../mediaTypes.ts';
@@ -39,6 +46,13 @@ export const HOT_OPERATIONS = 1000;
  * tokens) hold hundreds of megabytes; real operations are a few kilobytes, so this is not reached.
  */
 export const HOT_QUERY_CHARACTERS = 8 * 1024 * 1024;
+/**
+ * What one field of a hot operation counts for against {@link HOT_QUERY_CHARACTERS}, beside the
+ * text: its share of the compiled code and the document kept with it (about 860 bytes measured, for
+ * an operation of 660 `__typename` aliases, which its 11 KB of text alone did not weigh: 1,000 such
+ * operations would have held about 430 MB).
+ */
+export const HOT_FIELD_WEIGHT = 1024;
 
 /** A hot operation: compiled, with its variables' coercion. */
 interface HotOperation {
@@ -88,8 +102,9 @@ export interface HotPathOptions {
  * eviction, rare by design, looks for the oldest stamp.
  */
 export class HotOperations<T> {
-  readonly #byQuery = new Map<string, Map<string, { value: T; used: number }>>();
+  readonly #byQuery = new Map<string, Map<string, { value: T; used: number; weight: number }>>();
   #size = 0;
+  /** Characters of the texts held, plus the entries' weights. */
   #characters = 0;
   #clock = 0;
 
@@ -105,7 +120,10 @@ export class HotOperations<T> {
     return this.#size;
   }
 
-  /** Characters of the query texts held (each text counted once, whatever its operations). */
+  /**
+   * Characters of the query texts held (each text counted once, whatever its operations), plus the
+   * weight each entry was set with.
+   */
   get characters(): number {
     return this.#characters;
   }
@@ -117,10 +135,11 @@ export class HotOperations<T> {
     return entry.value;
   }
 
-  set(query: string, operationName: string, value: T): void {
+  /** `weight`: what the value retains beyond the text, counted with it ({@link HOT_FIELD_WEIGHT}). */
+  set(query: string, operationName: string, value: T, weight = 0): void {
     let byName = this.#byQuery.get(query);
     if (!byName) {
-      if (query.length > this.maxCharacters) return; // would evict everything, itself included
+      if (query.length + weight > this.maxCharacters) return; // would evict everything, itself included
       this.#byQuery.set(query, (byName = new Map()));
       this.#characters += query.length;
     }
@@ -128,9 +147,12 @@ export class HotOperations<T> {
     if (entry) {
       entry.value = value;
       entry.used = ++this.#clock;
+      this.#characters += weight - entry.weight;
+      entry.weight = weight;
       return;
     }
-    byName.set(operationName, { value, used: ++this.#clock });
+    byName.set(operationName, { value, used: ++this.#clock, weight });
+    this.#characters += weight;
     this.#size++;
     // The entry just set is the newest, so it is never the one evicted.
     while (this.#size > this.capacity || this.#characters > this.maxCharacters) {
@@ -139,19 +161,33 @@ export class HotOperations<T> {
   }
 
   #evictOldest(): void {
-    let oldest: { query: string; name: string; used: number } | null = null;
+    let oldest: { query: string; name: string; used: number; weight: number } | null = null;
     for (const [query, byName] of this.#byQuery) {
-      for (const [name, { used }] of byName) if (!oldest || used < oldest.used) oldest = { query, name, used };
+      for (const [name, { used, weight }] of byName) {
+        if (!oldest || used < oldest.used) oldest = { query, name, used, weight };
+      }
     }
     if (!oldest) return;
     const byName = this.#byQuery.get(oldest.query)!;
     byName.delete(oldest.name);
+    this.#characters -= oldest.weight;
     if (byName.size === 0) {
       this.#byQuery.delete(oldest.query);
       this.#characters -= oldest.query.length;
     }
     this.#size--;
   }
+}
+
+/** The fields a document selects, fragments included. */
+function fieldCount(document: DocumentNode): number {
+  let fields = 0;
+  visit(document, {
+    Field() {
+      fields++;
+    },
+  });
+  return fields;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -189,13 +225,14 @@ export function createHotPath({
         compiled,
         coerceVariables: compileVariableCoercion(schema, compiled.operation.variableDefinitions ?? []),
       };
+      const weight = HOT_FIELD_WEIGHT * fieldCount(compiled.document);
       // Operations Apollo answers with an error before execution never reach the compiler.
-      operations.set(compiled.source, compiled.operationName ?? '', hot);
+      operations.set(compiled.source, compiled.operationName ?? '', hot, weight);
       // A request may leave out the name of a document's only operation (match looks it up as
       // ''): such a request runs the same operation. (getOperationAST without a name finds an
       // operation only when the document has exactly one.)
       if (compiled.operationName !== null && getOperationAST(compiled.document) !== null) {
-        operations.set(compiled.source, '', hot);
+        operations.set(compiled.source, '', hot, weight);
       }
     },
 

@@ -61,4 +61,20 @@ describe('HotOperations', () => {
     expect(hot.get(`query P { p } query Q { q }`, 'Q')).toBe('q');
     expect(hot.characters).toBe(27);
   });
+
+  it("counts each entry's weight (what its compiled code retains) with the texts, and gives it back on eviction", () => {
+    const hot = new HotOperations<string>(100, 100);
+    hot.set('{ a }', '', 'a', 40); // 5 + 40
+    hot.set('{ b }', '', 'b', 40); // 45 more: 90
+    expect(hot.characters).toBe(90);
+    hot.set('{ c }', '', 'c', 40); // 135 > 100: the oldest, with its weight, goes
+    expect(hot.get('{ a }', '')).toBeUndefined();
+    expect(hot.characters).toBe(90);
+    hot.set('{ b }', '', 'b', 10); // set again, lighter
+    expect(hot.characters).toBe(60);
+    // Text and weight over the whole budget: not kept, nothing evicted for it.
+    hot.set('{ d }', '', 'd', 96);
+    expect(hot.get('{ d }', '')).toBeUndefined();
+    expect([hot.get('{ b }', ''), hot.get('{ c }', '')]).toEqual(['b', 'c']);
+  });
 });
