@@ -28,9 +28,15 @@ const RULES: ReadonlyArray<[RegExp, string]> = [
  * holds, such as the OAuth code it just sent), replaced; truncated to `max` characters.
  */
 export function redactText(text: string, max = 300, known: readonly string[] = []): string {
-  let out = text;
-  for (const value of known) if (value.length >= 4) out = out.split(value).join('[Redacted]');
+  let out = withoutValues(text, known);
   out = out.length > max * 4 ? out.slice(0, max * 4) : out;
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
   return out.length > max ? `${out.slice(0, max)}…` : out;
+}
+
+/** `text` with every value in `known` of 4 or more characters replaced, whole, by `[Redacted]`. */
+export function withoutValues(text: string, known: readonly string[]): string {
+  let out = text;
+  for (const value of known) if (value.length >= 4 && out.includes(value)) out = out.split(value).join('[Redacted]');
+  return out;
 }

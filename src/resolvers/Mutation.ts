@@ -3,7 +3,7 @@ import type {
   ConnectAppAuthorizationInput,
   MutationResolvers,
 } from '../__generated__/resolvers-types.ts';
-import { refFromAppAuthorizationArn } from '../adapters/appFabric/port.ts';
+import { idOf, refFromAppAuthorizationArn } from '../adapters/appFabric/port.ts';
 import { isAppFabricIdentifier } from '../validation.ts';
 
 /** AppFabric AuthRequest.redirectUri (aws-api.md §2.4). */
@@ -20,7 +20,7 @@ function inNamedBundle(appBundleIdentifier: string, appAuthorizationIdentifier: 
   if (bundleOfArn === undefined) return true;
   return appBundleIdentifier.startsWith('arn:')
     ? bundleOfArn === appBundleIdentifier
-    : bundleOfArn.slice(bundleOfArn.lastIndexOf('/') + 1) === appBundleIdentifier;
+    : idOf(bundleOfArn) === appBundleIdentifier;
 }
 
 /**

@@ -36,15 +36,13 @@ import { ERRORS } from '../../errors.ts';
 import { toSubgraphError } from '../aws/translate.ts';
 import { connectedSince } from './adapter.ts';
 import { abortedBeforeSending } from '../http/transport.ts';
+import { idOf } from './port.ts';
 import type {
   AppFabricPort,
   ConnectAppAuthorizationInput,
   ConnectAppAuthorizationResult,
   ConnectFailure,
 } from './port.ts';
-
-/** The last path segment of an ARN, or the UUID itself: the same authorization whichever form names it. */
-const idOf = (identifier: string) => identifier.slice(identifier.lastIndexOf('/') + 1);
 
 /** The authorization a submission is for. */
 export function authorizationKey(input: ConnectAppAuthorizationInput): string {

@@ -92,6 +92,9 @@ export const APPFABRIC_OPERATIONS = {
  * part is `appbundle/<bundle>/appauthorization/<authorization>` (Service Authorization Reference),
  * so the bundle ARN is the ARN cut before `/appauthorization/`. Null when the ARN has another shape.
  */
+/** The last path segment of an ARN, or the UUID itself: the same resource whichever form names it. */
+export const idOf = (identifier: string): string => identifier.slice(identifier.lastIndexOf('/') + 1);
+
 export function refFromAppAuthorizationArn(
   arn: string,
 ): { appBundleIdentifier: string; appAuthorizationIdentifier: string } | null {

@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { headerOf } from '../../httpHeaders.ts';
+import { withoutValues } from '../../redact.ts';
 
 export interface ResponseMetadata {
   httpStatusCode?: number;
@@ -170,8 +171,7 @@ export function deserializeError(
       : typeof body['Message'] === 'string'
         ? body['Message']
         : name;
-  let message = said;
-  for (const secret of sent) if (message.includes(secret)) message = message.split(secret).join('[Redacted]');
+  const message = withoutValues(said, sent);
   const Exception = Object.hasOwn(EXCEPTIONS, name) ? EXCEPTIONS[name]! : AwsServiceException;
   return new Exception({
     name: name || `UnknownError(${status})`,

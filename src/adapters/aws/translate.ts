@@ -61,9 +61,9 @@ export function toSubgraphError(error: unknown, name: UpstreamName, operation: s
   if (error instanceof UpstreamDataError) {
     return ERRORS.UPSTREAM_UNAVAILABLE.err('The upstream answered with data this subgraph cannot use.', upstream());
   }
-  if (error instanceof AwsCredentialsError || (error instanceof Error && error.name === 'CredentialsProviderError')) {
+  if (error instanceof AwsCredentialsError) {
     // Nothing was sent: the request was never signed.
-    if (!(error instanceof AwsCredentialsError) || error.missing) {
+    if (error.missing) {
       return ERRORS.UPSTREAM_NOT_CONFIGURED.err('No AWS credentials could be loaded for this upstream.', upstream());
     }
     return error.refused
