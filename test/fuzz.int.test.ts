@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLUnionType } from 'graphql';
 import { CompactSign } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectAppAuthorizationInput } from '../src/__generated__/resolvers-types.ts';
@@ -14,6 +14,7 @@ import { createCursorCodec, cursorScope, type CursorPosition } from '../src/curs
 import { ERRORS } from '../src/errors.ts';
 import { validateConnectInput } from '../src/resolvers/Mutation.ts';
 import { createSandboxSeed } from '../src/sandbox/seed.ts';
+import { createSchema } from '../src/schema.ts';
 import { appFabricIdentifier, conductorOneId, iotManagedIntegrationsId } from '../src/validation.ts';
 import { AUDIENCE, createSigner, ISSUER, jwtAuth } from './helpers/jwt.ts';
 import {
@@ -356,14 +357,9 @@ describe('identifiers through the server', () => {
   it(
     '_entities(representations): a type that is not an entity fails the field as BAD_USER_INPUT with no upstream call; nothing is ever INTERNAL_SERVER_ERROR',
     async () => {
-      const ENTITY_TYPES = [
-        'ConnectorDestination',
-        'CloudConnector',
-        'ConnectorCredential',
-        'ConductorOneApp',
-        'ConductorOneConnector',
-        'AppAuthorization',
-      ];
+      // The schema's own entity types: every member of `_Entity`.
+      const ENTITY_TYPES = (createSchema().getType('_Entity') as GraphQLUnionType).getTypes().map((type) => type.name);
+      expect(ENTITY_TYPES).toHaveLength(6);
       const keyValue = fc.oneof(conductorOneLike, anyString, fc.integer(), fc.constant(null), fc.boolean());
       const representation = fc.oneof(
         {

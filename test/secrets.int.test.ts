@@ -64,6 +64,22 @@ describe('planted-values scan', () => {
     return { status: res.status, body: JSON.parse(text) as { data?: any; errors?: any[] } };
   }
 
+  /** A production process on the AWS simulator with the planted AWS keys, verifying callers' tokens. */
+  const productionEnv = (): Record<string, string> => ({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'trace',
+    SHUTDOWN_DELAY_MS: '0',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+    AWS_SESSION_TOKEN: aws.sessionToken,
+    AWS_ENDPOINT_URL: awsSim.url,
+    AUTH_JWT_PUBLIC_KEY: signer.publicKeyPem,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    AUTH_JWT_ALGORITHMS: 'ES256',
+  });
+
   beforeAll(async () => {
     jwt = await signer.sign({
       scope: 'destinations:read credentials:read app-authorizations:read app-authorizations:connect',
@@ -75,21 +91,10 @@ describe('planted-values scan', () => {
       audience: 'tenant.conductor.one',
     });
     subgraph = await spawnSubgraph({
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'trace',
-      SHUTDOWN_DELAY_MS: '0',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: aws.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
-      AWS_SESSION_TOKEN: aws.sessionToken,
-      AWS_ENDPOINT_URL: awsSim.url,
+      ...productionEnv(),
       CONDUCTORONE_CLIENT_ID: clientId,
       CONDUCTORONE_CLIENT_SECRET: clientSecret,
       CONDUCTORONE_SERVER_URL: c1Sim.url,
-      AUTH_JWT_PUBLIC_KEY: signer.publicKeyPem,
-      AUTH_ISSUER: ISSUER,
-      AUTH_AUDIENCE: AUDIENCE,
-      AUTH_JWT_ALGORITHMS: 'ES256',
     });
   }, 30_000);
 
@@ -239,22 +244,11 @@ describe('planted-values scan', () => {
     const wrongRouterSecret = `planted-wrong-router-${tag}-${randomBytes(12).toString('hex')}`;
     const cursorSecret = `planted-cursor-secret-${tag}-${randomBytes(16).toString('hex')}`;
     const staticToken = await spawnSubgraph({
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'trace',
-      SHUTDOWN_DELAY_MS: '0',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: aws.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
-      AWS_SESSION_TOKEN: aws.sessionToken,
-      AWS_ENDPOINT_URL: awsSim.url,
+      ...productionEnv(),
       CONDUCTORONE_ACCESS_TOKEN: `Bearer ${accessToken}`,
       CONDUCTORONE_SERVER_URL: c1Sim.url,
       ROUTER_SECRET: routerSecret,
       CURSOR_SECRET: cursorSecret,
-      AUTH_JWT_PUBLIC_KEY: signer.publicKeyPem,
-      AUTH_ISSUER: ISSUER,
-      AUTH_AUDIENCE: AUDIENCE,
-      AUTH_JWT_ALGORITHMS: 'ES256',
     });
     const answers: string[] = [];
     const ask = async (query: string, variables?: Record<string, unknown>, router: string | null = routerSecret) => {
