@@ -12,6 +12,7 @@ import {
   type ClientKey,
   type ConductorOneClientId,
 } from './adapters/conductorOne/tokenSource.ts';
+import type { QueueBounds } from './admission.ts';
 import { Secret } from './secret.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './security/operationLimits.ts';
 
@@ -79,6 +80,12 @@ export interface Config {
    * their turn (src/admission.ts). Default null: no cap.
    */
   operationConcurrency: number | null;
+  /**
+   * The bounds of the operations waiting for a turn under `OPERATION_CONCURRENCY`:
+   * `OPERATION_MAX_QUEUE` (default 1000) requests, and `OPERATION_MAX_QUEUE_BYTES` (default 16 MiB)
+   * of their bodies' text. A request beyond either is answered 503 `OVERLOADED` at once.
+   */
+  operationQueue: QueueBounds;
   /** `MAX_UPSTREAM_REQUESTS_PER_OPERATION`, default 500: upstream calls one GraphQL operation may make. */
   maxUpstreamRequestsPerOperation: number;
   /**
@@ -271,6 +278,16 @@ export function loadConfig(env: Env = process.env): Config {
   const operationConcurrency = present(env, 'OPERATION_CONCURRENCY')
     ? integer('OPERATION_CONCURRENCY', 0, 1, 100_000)
     : null;
+  const operationQueue: QueueBounds = {
+    maxWaiting: integer('OPERATION_MAX_QUEUE', 1000, 0, 1_000_000),
+    maxWaitingBytes: integer('OPERATION_MAX_QUEUE_BYTES', 16 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+  };
+  if (operationConcurrency === null) {
+    for (const name of ['OPERATION_MAX_QUEUE', 'OPERATION_MAX_QUEUE_BYTES']) {
+      if (present(env, name))
+        problems.push(`${name} bounds the operations waiting under OPERATION_CONCURRENCY, which is not set.`);
+    }
+  }
   const maxUpstreamRequestsPerOperation = integer('MAX_UPSTREAM_REQUESTS_PER_OPERATION', 500, 1, 100_000);
   const connectAttemptsPerMinute = integer('CONNECT_ATTEMPTS_PER_MINUTE', 10, 0, 100_000);
   const auth = authConfig(env, problems, boolean, integer, production);
@@ -324,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamTimeouts,
     upstreamConcurrency,
     operationConcurrency,
+    operationQueue,
     maxUpstreamRequestsPerOperation,
     connectAttemptsPerMinute,
     auth,

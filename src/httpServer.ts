@@ -401,10 +401,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
 
-    let body: unknown = undefined;
     const contentType = req.headers['content-type'] ?? '';
+    let raw: string | undefined;
     if (method === 'POST') {
-      let raw: string;
       try {
         raw = await readBody(req, options.maxRequestBodyBytes);
       } catch (error) {
@@ -412,22 +411,60 @@ export function createHttpServer(options: HttpServerOptions): Server {
         refuse(req, res, scope, error.status, { message: error.message, code: ERRORS.BAD_REQUEST.code });
         return;
       }
-      if (/^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
-        try {
-          body = raw === '' ? undefined : JSON.parse(raw);
-        } catch {
-          refuse(req, res, scope, 400, {
-            message: 'The request body is not valid JSON.',
-            code: ERRORS.BAD_REQUEST.code,
-          });
-          return;
-        }
-      } else {
-        body = raw;
-      }
     }
 
-    // Before the request takes a turn to execute: an over-long text never waits for one.
+    const request: RequestScope = {
+      requestId,
+      log: lazyChildLogger(logger, requestId),
+      ...deadline,
+      caller,
+      waitedMs: undefined,
+    };
+    if (!admission) return parseAndExecute(req, res, url, contentType, raw, request, startedAt);
+    // The deadline runs while the operation waits for its turn (src/admission.ts). A waiting
+    // request holds its body's text; it is parsed when the turn comes.
+    if (!admission.tryEnter()) {
+      const turn = admission.wait(raw?.length ?? url.search.length);
+      if (turn === null) {
+        shed(req, res, request, startedAt, 'queue_full');
+        return;
+      }
+      const waitStarted = performance.now();
+      await turn;
+      request.waitedMs = Math.round((performance.now() - waitStarted) * 10) / 10;
+      if (request.signal.aborted) {
+        admission.leave();
+        shed(req, res, request, startedAt, 'deadline');
+        return;
+      }
+    }
+    try {
+      await parseAndExecute(req, res, url, contentType, raw, request, startedAt);
+    } finally {
+      admission.leave();
+    }
+  }
+
+  /** Parses the body read (`raw`; undefined for a GET), checks its lengths, and executes it. */
+  function parseAndExecute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    contentType: string,
+    raw: string | undefined,
+    request: RequestScope,
+    startedAt: number,
+  ): Promise<void> | undefined {
+    const scope = { requestId: request.requestId, startedAt };
+    let body: unknown = raw;
+    if (raw !== undefined && /^application\/(?:graphql-response\+)?json\b/i.test(contentType)) {
+      try {
+        body = raw === '' ? undefined : JSON.parse(raw);
+      } catch {
+        refuse(req, res, scope, 400, { message: 'The request body is not valid JSON.', code: ERRORS.BAD_REQUEST.code });
+        return;
+      }
+    }
     if (queryLength(body, url) > options.maxQueryLength) {
       const { message } = new OperationLimitError('length');
       refuse(req, res, scope, 400, { message, code: ERRORS.REQUEST_LIMIT_EXCEEDED.code });
@@ -440,31 +477,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       });
       return;
     }
-
-    const request: RequestScope = {
-      requestId,
-      log: lazyChildLogger(logger, requestId),
-      ...deadline,
-      caller,
-      waitedMs: undefined,
-    };
-    if (!admission) return execute(req, res, url, contentType, body, request, startedAt);
-    // The deadline runs while the operation waits for its turn (src/admission.ts).
-    if (!admission.tryEnter()) {
-      const waitStarted = performance.now();
-      await admission.wait();
-      request.waitedMs = Math.round((performance.now() - waitStarted) * 10) / 10;
-      if (request.signal.aborted) {
-        admission.leave();
-        shed(req, res, request, startedAt);
-        return;
-      }
-    }
-    try {
-      await execute(req, res, url, contentType, body, request, startedAt);
-    } finally {
-      admission.leave();
-    }
+    return execute(req, res, url, contentType, body, request, startedAt);
   }
 
   function execute(
@@ -482,12 +495,19 @@ export function createHttpServer(options: HttpServerOptions): Server {
   }
 
   /**
-   * A request whose signal aborted while it waited for its turn: it never executes. When its client
-   * went away there is no one to answer. When its deadline passed, the subgraph was saturated for
-   * that long, so it answers 503 with `Retry-After`: nothing ran, so a router or client may retry.
+   * A request that will not execute: the waiting list was full when it arrived (`queue_full`), or
+   * its signal aborted while it waited for its turn (`deadline`). When its client went away there
+   * is no one to answer. Otherwise the subgraph is saturated, so it answers 503 with
+   * `Retry-After`: nothing ran, so a router or client may retry.
    */
-  function shed(req: IncomingMessage, res: ServerResponse, request: RequestScope, startedAt: number): void {
-    if (!isDeadlineExceeded(request.signal.reason)) {
+  function shed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: RequestScope,
+    startedAt: number,
+    reason: 'deadline' | 'queue_full',
+  ): void {
+    if (reason === 'deadline' && !isDeadlineExceeded(request.signal.reason)) {
       // The client went away: no answer, but the request is counted and logged as any cancelled one.
       const labels = { operation_type: 'unknown', outcome: 'cancelled' };
       options.metrics.graphqlRequests.inc(labels);
@@ -506,10 +526,22 @@ export function createHttpServer(options: HttpServerOptions): Server {
       );
       return;
     }
-    options.metrics.operationsShed.inc();
-    request
-      .log()
-      .warn({ waitedMs: request.waitedMs }, 'request shed: its deadline passed while it waited for a turn to execute');
+    options.metrics.operationsShed.inc({ reason });
+    if (reason === 'deadline') {
+      request
+        .log()
+        .warn(
+          { waitedMs: request.waitedMs },
+          'request shed: its deadline passed while it waited for a turn to execute',
+        );
+    } else {
+      request
+        .log()
+        .warn(
+          { waiting: admission!.waiting, waitingBytes: admission!.waitingBytes },
+          'request shed: every turn was taken and the waiting list was full',
+        );
+    }
     const { message } = ERRORS.OVERLOADED.err();
     refuse(
       req,

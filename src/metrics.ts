@@ -19,8 +19,11 @@ export interface Metrics {
   tokenRefreshes: Counter<'upstream'>;
   unhandledRejections: Counter;
   circuitState: Gauge<'upstream'>;
-  /** Requests whose deadline passed while they waited for a turn to execute (answered 503). */
-  operationsShed: Counter;
+  /**
+   * Requests answered 503 without executing (with OPERATION_CONCURRENCY set), by reason: their
+   * deadline passed while they waited for a turn, or the waiting list was full.
+   */
+  operationsShed: Counter<'reason'>;
   /** Reports the admission's state (src/admission.ts) at each scrape. */
   watchAdmission(admission: AdmissionState): void;
 }
@@ -30,6 +33,8 @@ export interface AdmissionState {
   readonly limit: number;
   readonly active: number;
   readonly waiting: number;
+  /** The waiting operations' bodies, in characters. */
+  readonly waitingBytes: number;
 }
 
 const outcomeLabels = new Map<string, string>();
@@ -117,11 +122,14 @@ export function createMetrics(): Metrics {
     }),
     operationsShed: new Counter({
       name: 'graphql_operations_shed_total',
-      help: 'GraphQL requests answered 503 because their deadline passed while they waited for a turn to execute.',
+      help: 'GraphQL requests answered 503 without executing, by reason: deadline (it passed while the request waited for a turn), queue_full (the waiting list was full when it arrived).',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     watchAdmission(state) {
       admission = state;
+      // Both reasons read 0 from the start, so that a rate over them is defined before the first.
+      for (const reason of ['deadline', 'queue_full']) metrics.operationsShed.inc({ reason }, 0);
       // Registered only now: a gauge without labels reads 0 until set, and a limit of 0 would say
       // that nothing may run, where no limit is set at all.
       new Gauge({
@@ -130,6 +138,14 @@ export function createMetrics(): Metrics {
         registers: [registry],
         collect() {
           this.set(state.limit);
+        },
+      });
+      new Gauge({
+        name: 'graphql_operations_waiting_bytes',
+        help: 'The bodies of the GraphQL operations waiting for a turn to execute, in characters (OPERATION_MAX_QUEUE_BYTES bounds it).',
+        registers: [registry],
+        collect() {
+          this.set(state.waitingBytes);
         },
       });
     },

@@ -40,6 +40,7 @@ export interface CreateServerOptions {
     | 'maxRequestBodyBytes'
     | 'requestTimeoutMs'
     | 'operationConcurrency'
+    | 'operationQueue'
     | 'maxUpstreamRequestsPerOperation'
     | 'auth'
     | 'routerSecret'
@@ -100,7 +101,8 @@ export function createServer({
   });
   const observeBatch = (loader: string, size: number) => metrics.dataloaderBatchSize.observe({ loader }, size);
   const cursors = createCursorCodec(config.cursorSecret.reveal());
-  const admission = config.operationConcurrency === null ? null : new Admission(config.operationConcurrency);
+  const admission =
+    config.operationConcurrency === null ? null : new Admission(config.operationConcurrency, config.operationQueue);
   if (admission) metrics.watchAdmission(admission);
   const httpServer = createHttpServer({
     admission,

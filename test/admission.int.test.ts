@@ -107,7 +107,7 @@ describe('OPERATION_CONCURRENCY', () => {
     });
     await first;
     expect(seen.started()).toEqual(['dest-lumen-eu']);
-    expect(await metrics(t)).toContain('graphql_operations_shed_total 1');
+    expect(await metrics(t)).toContain('graphql_operations_shed_total{reason="deadline"} 1');
     const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'shed-me');
     expect(line).toMatchObject({ level: 40, msg: expect.stringContaining('request shed') });
     expect(line.waitedMs).toBeGreaterThan(250);
@@ -144,12 +144,78 @@ describe('OPERATION_CONCURRENCY', () => {
     expect(seen.started()).toEqual(['dest-lumen-eu']);
     const after = await metrics(t);
     expect(after).toContain('graphql_operations{state="executing"} 0');
-    expect(after).toContain('graphql_operations_shed_total 0');
+    expect(after).toContain('graphql_operations_shed_total{reason="deadline"} 0');
     // Not answered, but logged and counted as a cancelled request.
     expect(after).toContain('graphql_requests_total{operation_type="unknown",outcome="cancelled"} 1');
     const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'gone-while-waiting');
     expect(line).toMatchObject({ level: 30, code: 'REQUEST_CANCELLED', msg: expect.stringContaining('cancelled') });
     expect(line.waitedMs).toBeGreaterThan(0);
+  });
+
+  it('answers 503 OVERLOADED at once, without executing, when the waiting list is full', async () => {
+    t = await startTestServer({
+      config: { operationConcurrency: 1, operationQueue: { maxWaiting: 1, maxWaitingBytes: 1e6 } },
+    });
+    const seen = slowDestinations(t, 600);
+    let firstAnswered = false;
+    const first = t.query(LOOKUP('dest-lumen-eu')).finally(() => (firstAnswered = true));
+    await untilMetric(t, 'graphql_operations{state="executing"} 1');
+    const waiting = t.query(LOOKUP('dest-lumen-us'));
+    await untilMetric(t, 'graphql_operations{state="waiting"} 1');
+
+    const refused = await t.query(LOOKUP('dest-lumen-eu'), undefined, { 'x-request-id': 'queue-full' });
+    // Answered while the executing one still waits for its upstream: it did not wait for a turn.
+    expect(firstAnswered).toBe(false);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.body).toEqual({
+      errors: [{ message: 'The subgraph is overloaded; retry later.', extensions: { code: 'OVERLOADED' } }],
+    });
+    expect(((await first) as { status: number }).status).toBe(200);
+    expect(((await waiting) as { status: number }).status).toBe(200);
+    expect(seen.started()).toEqual(['dest-lumen-eu', 'dest-lumen-us']);
+    const text = await metrics(t);
+    expect(text).toContain('graphql_operations_shed_total{reason="queue_full"} 1');
+    expect(text).toContain('graphql_operations_shed_total{reason="deadline"} 0');
+    const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'queue-full');
+    expect(line).toMatchObject({ level: 40, waiting: 1, msg: expect.stringContaining('waiting list was full') });
+  });
+
+  it('bounds the waiting bodies by their size, and parses a body only when its turn comes', async () => {
+    t = await startTestServer({
+      config: { operationConcurrency: 1, operationQueue: { maxWaiting: 100, maxWaitingBytes: 4096 } },
+    });
+    const seen = slowDestinations(t, 300);
+    const first = t.query(LOOKUP('dest-lumen-eu'));
+    await untilMetric(t, 'graphql_operations{state="executing"} 1');
+    // Not JSON: it waits as text, and is refused when its turn comes, giving the turn back.
+    const malformed = '{"query": "{ __typename }"'.padEnd(3000, ' ');
+    const broken = fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'waits-as-text' },
+      body: malformed,
+    });
+    await untilMetric(t, `graphql_operations_waiting_bytes ${malformed.length}`);
+    // 3000 wait; 3000 + this one's would pass 4096.
+    const large = await t.query(`{ connectorDestination(id: "dest-lumen-us") { id ${' '.repeat(1200)} } }`);
+    expect(large.status).toBe(503);
+    expect(large.body).toMatchObject({ errors: [{ extensions: { code: 'OVERLOADED' } }] });
+    // A small one fits beside it.
+    const small = t.query(LOOKUP('dest-lumen-us'));
+    await untilMetric(t, 'graphql_operations{state="waiting"} 2');
+
+    const answer = await broken;
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({
+      errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    expect(((await first) as { status: number }).status).toBe(200);
+    expect(((await small) as { status: number }).status).toBe(200);
+    expect(seen.started()).toEqual(['dest-lumen-eu', 'dest-lumen-us']);
+    const text = await metrics(t);
+    expect(text).toContain('graphql_operations{state="executing"} 0');
+    expect(text).toContain('graphql_operations_waiting_bytes 0');
+    expect(text).toContain('graphql_operations_shed_total{reason="queue_full"} 1');
   });
 
   it('caps nothing when unset', async () => {

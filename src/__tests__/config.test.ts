@@ -41,6 +41,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('bounds the operations waiting under OPERATION_CONCURRENCY, and refuses the bounds without it', () => {
+    expect(loadConfig({ OPERATION_CONCURRENCY: '8' }).operationQueue).toEqual({
+      maxWaiting: 1000,
+      maxWaitingBytes: 16 * 1024 * 1024,
+    });
+    expect(
+      loadConfig({ OPERATION_CONCURRENCY: '8', OPERATION_MAX_QUEUE: '0', OPERATION_MAX_QUEUE_BYTES: '65536' })
+        .operationQueue,
+    ).toEqual({ maxWaiting: 0, maxWaitingBytes: 65536 });
+    expect(() => loadConfig({ OPERATION_MAX_QUEUE: '50' })).toThrow(
+      'OPERATION_MAX_QUEUE bounds the operations waiting under OPERATION_CONCURRENCY, which is not set.',
+    );
+    expect(() => loadConfig({ OPERATION_MAX_QUEUE_BYTES: '50' })).toThrow(
+      'OPERATION_MAX_QUEUE_BYTES bounds the operations waiting under OPERATION_CONCURRENCY, which is not set.',
+    );
+  });
+
   it('limits connect attempts to 10 a minute per authorization unless CONNECT_ATTEMPTS_PER_MINUTE says otherwise', () => {
     expect(loadConfig({}).connectAttemptsPerMinute).toBe(10);
     expect(loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: '0' }).connectAttemptsPerMinute).toBe(0);
@@ -380,7 +397,9 @@ describe("README's bounds of the whole-number settings", () => {
         }
       : name.startsWith('AWS_')
         ? { AWS_REGION: 'us-east-1' }
-        : {};
+        : name.startsWith('OPERATION_MAX_QUEUE')
+          ? { OPERATION_CONCURRENCY: '4' }
+          : {};
 
   it('names every whole-number setting config.ts reads', () => {
     const source = readFileSync(new URL('../config.ts', import.meta.url), 'utf8');

@@ -81,6 +81,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     upstreamTimeouts: { connectMs: 1000, headersMs: 5000, bodyMs: 5000 },
     upstreamConcurrency: { concurrency: 64, maxQueue: 1000 },
     operationConcurrency: null,
+    operationQueue: { maxWaiting: 1000, maxWaitingBytes: 16 * 1024 * 1024 },
     maxUpstreamRequestsPerOperation: 500,
     // Off unless a test turns it on: the connect tests send many codes for one authorization.
     connectAttemptsPerMinute: 0,
