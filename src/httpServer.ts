@@ -40,6 +40,11 @@ export interface HttpServerOptions {
   requestTimeoutMs: number;
   /** How long a request's headers and body may take to arrive. Default {@link REQUEST_RECEIVE_TIMEOUT_MS}. */
   receiveTimeoutMs?: number;
+  /**
+   * How long a connection with a request open may go without traffic either way before it is
+   * closed. Default the request timeout plus {@link SILENCE_AFTER_DEADLINE_MS}.
+   */
+  silenceTimeoutMs?: number;
   readiness: () => Readiness;
   /** Serve GraphiQL (local files only) to browsers at GET /graphql, and redirect / there. Default false. */
   graphiql?: boolean;
@@ -75,6 +80,13 @@ const SMALL_BODY = 16 * 1024;
 
 /** How long a request's headers and body may take to arrive. */
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
+
+/**
+ * How long past a request's deadline its connection may stay silent both ways. By then the
+ * request has been answered, so the silence is a client that stopped reading its response, which
+ * Node keeps buffered for as long as the connection lives.
+ */
+const SILENCE_AFTER_DEADLINE_MS = 30_000;
 
 class HttpError extends Error {
   readonly status: number;
@@ -701,5 +713,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // longer applies.
   server.requestTimeout = receiveTimeoutMs;
   server.headersTimeout = receiveTimeoutMs;
+  // Node's socket timeout: a connection with a request open and no traffic either way for this
+  // long is destroyed (Node's default when nothing listens for `timeout`). A byte received, or a
+  // write that the client's reading lets complete, starts the time again; between requests the
+  // keep-alive timeout applies instead. Node's default is none: a client that stopped reading
+  // kept its connection, and the responses buffered for it, for as long as it liked.
+  server.timeout = options.silenceTimeoutMs ?? options.requestTimeoutMs + SILENCE_AFTER_DEADLINE_MS;
   return server;
 }

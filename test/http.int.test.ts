@@ -608,3 +608,54 @@ describe('a client that sends its request slowly', () => {
     }
   });
 });
+
+describe('a client that stops reading its responses', () => {
+  it('loses its connection once it has been silent for the silence timeout; a connection in use keeps it', async () => {
+    const t = await startTestServer({ silenceTimeoutMs: 500, config: { graphiql: true } });
+    try {
+      const port = Number(new URL(t.origin).port);
+      // GraphiQL's largest script: more, pipelined 40 times, than the loopback socket buffers hold.
+      const page = await (await fetch(`${t.origin}/graphql`, { headers: { accept: 'text/html' } })).text();
+      const scripts = [...page.matchAll(/<script src="([^"]+)"/g)].map(([, src]) => src!);
+      const sizes = await Promise.all(
+        scripts.map(async (src) => (await (await fetch(new URL(src, t.origin))).arrayBuffer()).byteLength),
+      );
+      const size = Math.max(...sizes);
+      const path = scripts[sizes.indexOf(size)]!;
+      expect(size).toBeGreaterThan(500_000);
+      const pipelined = 40;
+
+      /** Sends the requests, reads nothing for `stallMs`, then reads to the end (or all it was sent). */
+      const stall = (stallMs: number) =>
+        new Promise<{ received: number; ended: boolean }>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1');
+          let received = 0;
+          const finish = (ended: boolean) => {
+            socket.destroy();
+            resolve({ received, ended });
+          };
+          socket.on('error', reject);
+          socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`.repeat(pipelined));
+          setTimeout(() => {
+            socket.on('data', (chunk: Buffer) => {
+              received += chunk.length;
+              // Everything arrived: the connection was kept (it stays open, keep-alive).
+              if (received >= pipelined * size) finish(false);
+            });
+            socket.on('end', () => finish(true));
+          }, stallMs);
+        });
+
+      const stalled = await stall(1_500);
+      expect(stalled.ended).toBe(true);
+      expect(stalled.received).toBeLessThan(pipelined * size);
+
+      // Silent for less than the timeout: every response arrives.
+      const paused = await stall(200);
+      expect(paused).toMatchObject({ ended: false });
+      expect(paused.received).toBeGreaterThanOrEqual(pipelined * size);
+    } finally {
+      await t.close();
+    }
+  });
+});
