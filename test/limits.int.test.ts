@@ -106,6 +106,12 @@ describe('operation limits, before any upstream call', () => {
       `{ ${Array.from({ length: 60 }, (_, i) => `a${i}: connectorDestination(id: "dest-lumen-eu") { id }`).join(' ')} }`,
       'aliases',
     ],
+    // The one response key cost does not price: 600 of these fit the token limit.
+    [
+      'a __typename alias bomb',
+      `{ ${Array.from({ length: 60 }, (_, i) => `t${i}: __typename`).join(' ')} }`,
+      'aliases',
+    ],
     [
       'a cost bomb',
       `{ ${Array.from({ length: 50 }, (_, i) => `c${i}: connectorDestinations(first: 100) { nodes { cloudConnector { name } } }`).join(' ')} }`,

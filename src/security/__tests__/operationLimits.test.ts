@@ -456,14 +456,17 @@ describe('measures follow fragments', () => {
     expect(operationDepth(document, op(document))).toBe(5);
   });
 
-  it('aliases: counted at every spread of a fragment; __typename aliases are not counted', () => {
+  it('aliases: counted at every spread of a fragment, __typename aliases included', () => {
     const document = parse(`query Q {
       x: connectorDestination(id: "x") { ...F t: __typename }
       y: connectorDestination(id: "y") { ...F ... on ConnectorDestination { n2: name } }
     }
     fragment F on ConnectorDestination { i: id n: name tn: __typename }`);
-    // x, y, i+n (in x), i+n (in y), n2
-    expect(operationAliases(document, op(document))).toBe(7);
+    // x, y, i+n+tn and t (in x), i+n+tn (in y), n2
+    expect(operationAliases(document, op(document))).toBe(10);
+    // Unaliased, as clients and planners select it: not counted.
+    const plain = parse('{ connectorDestination(id: "x") { __typename id } __typename }');
+    expect(operationAliases(plain, op(plain))).toBe(0);
   });
 
   it('directives: every use in the document, fragments included', () => {
