@@ -44,11 +44,20 @@ const SHAPE_MESSAGES = [
   /^Expected non-nullable type "[^"]*" not to be null\.$/,
   /^Expected type "[^"]*"\.$/,
 ];
-/** A literal in the document printed back by validation: `Expected value of type "T", found {…}.` */
 /** A syntax error that quotes the token it stopped at: graphql-js writes `<kind> "<text>"` last. */
 const SYNTAX_ERROR_TOKEN =
   /^(Syntax Error: (?:Expected .*?, found|Unexpected) (?:String|BlockString|Name|Int|Float|Comment)) ".*"\.$/s;
-const LITERAL_ERROR = /^(Expected value of type "[^"]*"), found [{[]/s;
+/** A literal in the document printed back by validation: `Expected value of type "T", found {…}.` */
+const LITERAL_ERROR = /^(Expected value of type "[^"]*"), found /s;
+/**
+ * A scalar's refusal of a literal, which validation reports as the scalar wrote it, the literal
+ * printed after the colon: `String cannot represent a non string value: abc`,
+ * `Enum "Status" cannot represent non-enum value: "x".`
+ */
+const SCALAR_LITERAL_ERROR =
+  /^((?:String|Int|Float|Boolean|ID) cannot represent [^:]*|Enum "[_A-Za-z][_0-9A-Za-z]*" cannot represent non-enum value): /s;
+/** An enum literal that is not one of its values: `Value "X" does not exist in "Status" enum.` */
+const ENUM_LITERAL_ERROR = /^Value .* does not exist in "([_A-Za-z][_0-9A-Za-z]*)" enum\./s;
 
 /**
  * A request error's message without the values it quotes. graphql-js puts a bad variable's whole
@@ -69,6 +78,10 @@ export function withoutQuotedValues(message: string, inner: string | undefined):
   }
   const literal = LITERAL_ERROR.exec(message);
   if (literal) return `${literal[1]}, found an invalid value.`;
+  const scalar = SCALAR_LITERAL_ERROR.exec(message);
+  if (scalar) return `${scalar[1]}.`;
+  const enumLiteral = ENUM_LITERAL_ERROR.exec(message);
+  if (enumLiteral) return `The value does not exist in "${enumLiteral[1]}" enum.`;
   // `Syntax Error: Expected ":", found String "…".`: the token's kind, not its text, which can be a
   // value written into the query (an OAuth code whose colon was forgotten).
   const syntax = SYNTAX_ERROR_TOKEN.exec(message);
@@ -81,7 +94,7 @@ function describeProblem(inner: string | undefined): string {
   if (inner === undefined) return 'the value is not valid for its type.';
   if (SHAPE_MESSAGES.some((shape) => shape.test(inner))) return inner;
   // `Value "…" does not exist in "Status" enum.`
-  const enumValue = /^Value .* does not exist in "([_A-Za-z][_0-9A-Za-z]*)" enum\./s.exec(inner);
+  const enumValue = ENUM_LITERAL_ERROR.exec(inner);
   if (enumValue) return `the value does not exist in "${enumValue[1]}" enum.`;
   // `String cannot represent a non string value: 123`, `Int cannot represent non-integer value: …`
   const colon = inner.indexOf(': ');

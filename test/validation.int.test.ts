@@ -261,6 +261,59 @@ describe('request errors quote no values', () => {
     expect(res.text).not.toContain('731904258811');
   });
 
+  // Validation reports a scalar's refusal of a literal as the scalar wrote it, the literal printed last.
+  const secret = 'planted_literal_731904258811';
+  const connectWith = (authRequest: string) =>
+    `mutation { connectAppAuthorization(input: { appBundleIdentifier: "a", appAuthorizationIdentifier: "b", authRequest: ${authRequest} }) { userErrors { code } } }`;
+  it.each([
+    [
+      'a code left unquoted',
+      connectWith(`{ code: ${secret}, redirectUri: "https://x.example/cb" }`),
+      'String cannot represent a non string value.',
+    ],
+    [
+      'a numeric code',
+      connectWith('{ code: 731904258811, redirectUri: "https://x.example/cb" }'),
+      'String cannot represent a non string value.',
+    ],
+    [
+      'a string for an Int',
+      `{ connectorDestinations(first: "${secret}") { nodes { id } } }`,
+      'Int cannot represent non-integer value.',
+    ],
+    [
+      'an object for an ID',
+      `{ connectorDestination(id: { a: "${secret}" }) { id } }`,
+      'ID cannot represent a non-string and non-integer value.',
+    ],
+    [
+      'a string for a Boolean',
+      `{ connectorDestination(id: "x") @include(if: "${secret}") { id } }`,
+      'Boolean cannot represent a non boolean value.',
+    ],
+    [
+      'a name that is not a value of the enum',
+      `query ($s: AppAuthorizationStatus = ${secret}) { __typename }`,
+      'The value does not exist in "AppAuthorizationStatus" enum.',
+    ],
+    [
+      'a string for an enum',
+      `query ($s: AppAuthorizationStatus = "${secret}") { __typename }`,
+      'Enum "AppAuthorizationStatus" cannot represent non-enum value.',
+    ],
+  ])('does not print back a literal a scalar refused: %s', async (_, query, message) => {
+    const res = await t.query(query);
+    expect(res.status).toBe(400);
+    expect(res.body.errors!.map((e) => e.message)).toContain(message);
+    expect(res.body.errors!.every((e) => e.extensions!['code'] === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
+    expect(res.text).not.toContain(secret);
+    expect(res.text).not.toContain('731904258811');
+    for (const line of t.logs) {
+      expect(line).not.toContain(secret);
+      expect(line).not.toContain('731904258811');
+    }
+  });
+
   it('keeps the scalar and enum problems in words', async () => {
     const res = await t.query('query ($first: Int) { connectorDestinations(first: $first) { nodes { id } } }', {
       first: 'ten',
