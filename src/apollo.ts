@@ -8,7 +8,7 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Context } from './context.ts';
 import { createDocumentStore } from './execution/documentStore.ts';
 import { createJitGateway, type JitExecutorOptions } from './execution/jitGateway.ts';
@@ -102,6 +102,19 @@ function describeProblem(inner: string | undefined): string {
   // A scalar's own message (DateTime's quotes no value).
   return /["'{}[\]]/.test(inner) ? 'the value is not valid for its type.' : inner;
 }
+
+/**
+ * An operation of a type the schema has no root for (a subscription here) is a client error.
+ * graphql-js 16's validation does not check it, and execution then fails with a message of no
+ * code, which the formatter masks as INTERNAL_SERVER_ERROR (and logs as a server fault).
+ */
+export const OperationTypeSupportedRule: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (context.getSchema().getRootType(node.operation) === undefined) {
+      context.reportError(new GraphQLError(`This subgraph has no ${node.operation} operations.`, { nodes: node }));
+    }
+  },
+});
 
 /**
  * `message` without graphql-js's suggestion at its end (` Did you mean "code"?`), from its first
@@ -234,7 +247,7 @@ export function createApolloServer({
     // Operation limits run before any resolver: tokens at parse, depth/aliases/directives/cost
     // once the operation is resolved (where variables, such as `first`, are known).
     parseOptions: limitParseOptions(limits),
-    validationRules: limitValidationRules(limits),
+    validationRules: [OperationTypeSupportedRule, ...limitValidationRules(limits)],
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // Responses are never cacheable (Cache-Control: private, no-store is set by the HTTP layer), so

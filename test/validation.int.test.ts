@@ -164,6 +164,28 @@ describe('GraphQL-level errors', () => {
     expect(res.body.errors![0]!.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
   });
 
+  it('answers a subscription, which this subgraph has none of, with GRAPHQL_VALIDATION_FAILED and 400', async () => {
+    const logsBefore = t.logs.length;
+    // Repeated: a repeated operation is answered by the compiled and hot paths once it has passed.
+    for (let run = 0; run < 3; run++) {
+      const res = await t.query('subscription { connectorDestination(id: "dest-lumen-eu") { id } }');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        errors: [
+          {
+            message: 'This subgraph has no subscription operations.',
+            locations: expect.any(Array),
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          },
+        ],
+      });
+    }
+    // A client's mistake, not a server fault: nothing logged above info.
+    const levels = t.logs.slice(logsBefore).map((line) => (JSON.parse(line) as { level: number }).level);
+    expect(levels.length).toBeGreaterThan(0);
+    expect(Math.max(...levels)).toBeLessThanOrEqual(30);
+  });
+
   it('answers a missing required argument with a validation error', async () => {
     const res = await t.query('{ connectorDestination { id } }');
     expect(res.status).toBe(400);
