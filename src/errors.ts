@@ -81,7 +81,7 @@ function makeCodeDefinition<C extends string>(
 export const ERRORS = {
   BAD_REQUEST: makeCodeDefinition(
     'BAD_REQUEST',
-    "The HTTP request is not one this subgraph takes: a method other than GET or POST (405), a body over MAX_REQUEST_BODY_BYTES (413), a Content-Encoding other than gzip, deflate or br (415), a body that is not JSON, does not decompress or has no query, an operationName over 1024 characters, a batch, or a request Apollo's CSRF prevention blocks (400). Nothing was executed.",
+    "The HTTP request is not one this subgraph takes: a method other than GET or POST, or a mutation sent with GET (405), an Accept header that takes neither JSON type (406), a body over MAX_REQUEST_BODY_BYTES (413), a Content-Encoding other than gzip, deflate or br (415), a body that is not JSON, does not decompress or has no query, an operationName over 1024 characters, a batch, or a request Apollo's CSRF prevention blocks (400). Nothing was executed.",
     'Bad request.',
   ),
   BAD_USER_INPUT: makeCodeDefinition(
@@ -119,19 +119,19 @@ export const ERRORS = {
   ),
   UPSTREAM_UNAVAILABLE: makeCodeDefinition(
     'UPSTREAM_UNAVAILABLE',
-    "The upstream failed (5xx, a transport error or an open circuit), refused the request with a 4xx that has no code of its own, or answered with something unusable; or, for AWS, the credentials' source did not answer (nothing was sent).",
+    "The upstream failed (5xx, a transport error or an open circuit), refused the request with a 4xx that has no code of its own, or answered with something unusable; or too many calls to it were already waiting here; or, for AWS, the credentials' source did not answer (nothing was sent).",
     'The upstream service is unavailable.',
     { upstream: true },
   ),
   UPSTREAM_NOT_CONFIGURED: makeCodeDefinition(
     'UPSTREAM_NOT_CONFIGURED',
-    'This deployment has no configuration for the upstream the field needs.',
+    'This deployment has no configuration for the upstream the field needs; for AWS, also no credentials found by the default chain (nothing was sent).',
     'The upstream service is not configured.',
     { upstream: true },
   ),
   REQUEST_LIMIT_EXCEEDED: makeCodeDefinition(
     'REQUEST_LIMIT_EXCEEDED',
-    'The operation exceeded a limit of this subgraph (upstream calls per operation, size or cost).',
+    'The operation exceeded a limit of this subgraph (size, depth, aliases, directives, tokens or cost, HTTP 400 before anything runs; or upstream calls per operation, where extensions.upstream names the call that would have passed it).',
     'The request exceeded a limit.',
   ),
   REQUEST_CANCELLED: makeCodeDefinition(
@@ -147,7 +147,7 @@ export const ERRORS = {
   ),
   OVERLOADED: makeCodeDefinition(
     'OVERLOADED',
-    'The subgraph was saturated: the request waited for its turn to execute until its deadline passed (HTTP 503 with Retry-After). Nothing was executed or sent upstream, so retrying later is safe.',
+    'The subgraph was saturated: the request waited for its turn to execute until its deadline passed, or arrived when the waiting list was full (HTTP 503 with Retry-After). Nothing was executed or sent upstream, so retrying later is safe.',
     'The subgraph is overloaded; retry later.',
   ),
   INTERNAL_SERVER_ERROR: makeCodeDefinition(
@@ -161,7 +161,8 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /**
  * Apollo Server's own request errors, which reach clients as Apollo makes them (their messages
- * without the values they quote, src/apollo.ts): the request failed before execution, with HTTP 400.
+ * without the values they quote, src/apollo.ts): the request failed before execution, with HTTP 400
+ * (PERSISTED_QUERY_NOT_SUPPORTED with 200, as Apollo answers every persisted-query error).
  * Apollo also answers BAD_REQUEST and BAD_USER_INPUT, which the registry has. With the registry,
  * this is every code a client can receive.
  */
