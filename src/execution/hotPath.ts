@@ -215,7 +215,8 @@ export function createHotPath({
       delete extensions['http'];
       return formatError({ ...error.toJSON(), extensions }, error);
     } catch {
-      return { message: 'Internal server error' };
+      // As Apollo answers when its formatError throws.
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
   };
 
