@@ -41,10 +41,10 @@ export interface HttpServerOptions {
   /** How long a request's headers and body may take to arrive. Default {@link REQUEST_RECEIVE_TIMEOUT_MS}. */
   receiveTimeoutMs?: number;
   /**
-   * How long a connection with a request open may go without traffic either way before it is
-   * closed. Default the request timeout plus {@link SILENCE_AFTER_DEADLINE_MS}.
+   * How long a connection with a request open may stay silent both ways past the later of the
+   * request's deadline and its receive timeout's check. Default {@link SILENCE_AFTER_DEADLINE_MS}.
    */
-  silenceTimeoutMs?: number;
+  silenceAfterMs?: number;
   readiness: () => Readiness;
   /** Serve GraphiQL (local files only) to browsers at GET /graphql, and redirect / there. Default false. */
   graphiql?: boolean;
@@ -82,9 +82,10 @@ const SMALL_BODY = 16 * 1024;
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
 
 /**
- * How long past a request's deadline its connection may stay silent both ways. By then the
- * request has been answered, so the silence is a client that stopped reading its response, which
- * Node keeps buffered for as long as the connection lives.
+ * How long a connection with a request open may stay silent both ways past the later of the
+ * request's deadline and the moment its receive timeout is checked. By then the request has been
+ * answered (408 if it never arrived whole), so the silence is a client that stopped reading its
+ * response, which Node keeps buffered for as long as the connection lives.
  */
 const SILENCE_AFTER_DEADLINE_MS = 30_000;
 
@@ -718,6 +719,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // write that the client's reading lets complete, starts the time again; between requests the
   // keep-alive timeout applies instead. Node's default is none: a client that stopped reading
   // kept its connection, and the responses buffered for it, for as long as it liked.
-  server.timeout = options.silenceTimeoutMs ?? options.requestTimeoutMs + SILENCE_AFTER_DEADLINE_MS;
+  // It runs from the last traffic, so past both the deadline and the receive timeout's check, a
+  // slow sender still gets its 408 first.
+  server.timeout =
+    Math.max(options.requestTimeoutMs, receiveTimeoutMs + connectionsCheckingInterval) +
+    (options.silenceAfterMs ?? SILENCE_AFTER_DEADLINE_MS);
   return server;
 }

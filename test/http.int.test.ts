@@ -607,11 +607,45 @@ describe('a client that sends its request slowly', () => {
       await t.close();
     }
   });
+
+  it('is answered 408, not cut off in silence, when it stops sending altogether and the deadline is short', async () => {
+    // The silence timeout runs past the receive timeout's check, however short the deadline.
+    const t = await startTestServer({
+      receiveTimeoutMs: 1_200,
+      silenceAfterMs: 300,
+      config: { requestTimeoutMs: 100 },
+    });
+    try {
+      const port = Number(new URL(t.origin).port);
+      const stall = (first: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1');
+          let answer = '';
+          socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+          socket.on('error', reject);
+          socket.on('close', () => resolve(answer));
+          socket.write(first);
+        });
+      const [headers, body] = await Promise.all([
+        stall('POST /graphql HTTP/1.1\r\nhost: x\r\n'),
+        stall('POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{'),
+      ]);
+      expect(headers).toMatch(/^HTTP\/1\.1 408 /);
+      expect(body).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('a client that stops reading its responses', () => {
   it('loses its connection once it has been silent for the silence timeout; a connection in use keeps it', async () => {
-    const t = await startTestServer({ silenceTimeoutMs: 500, config: { graphiql: true } });
+    // Silent for 200 ms past the later of the deadline (100 ms) and the receive timeout's check (300 ms).
+    const t = await startTestServer({
+      silenceAfterMs: 200,
+      receiveTimeoutMs: 200,
+      config: { graphiql: true, requestTimeoutMs: 100 },
+    });
     try {
       const port = Number(new URL(t.origin).port);
       // GraphiQL's largest script: more, pipelined 40 times, than the loopback socket buffers hold.
