@@ -164,14 +164,14 @@ function refusalCode(body: { kind: 'complete'; string: string } | { kind: 'chunk
   }
 }
 
-/** A request's query text: the JSON body's `query`, or a GET's `query` parameter; null without one. */
+/** The length of a request's query text: the JSON body's `query`, or a GET's `query` parameter. */
+/** The query text of a request (JSON body or GET parameter); null without one. */
 function queryText(body: unknown, url: URL): string | null {
   const query =
     typeof body === 'object' && body !== null ? (body as { query?: unknown }).query : url.searchParams.get('query');
   return typeof query === 'string' ? query : null;
 }
 
-/** The length of a request's query text; 0 without one. */
 function queryLength(body: unknown, url: URL): number {
   return queryText(body, url)?.length ?? 0;
 }
