@@ -53,11 +53,6 @@ export interface HttpServerOptions {
   metrics: Metrics;
   /** The cap on operations executing at once (src/admission.ts); null: none. */
   admission: Admission | null;
-  /**
-   * Checks a query text that Apollo is about to parse and validate (not a hot one), for what must
-   * be refused before validation (src/security/operationLimits.ts, `checkBeforeValidation`).
-   */
-  checkBeforeValidation?: (query: string) => { message: string } | null;
   /** Answers repeated operations without Apollo's pipeline (src/execution/hotPath.ts); null: off. */
   hotPath?: HotPath | null;
   createContext: (request: {
@@ -165,15 +160,10 @@ function refusalCode(body: { kind: 'complete'; string: string } | { kind: 'chunk
 }
 
 /** The length of a request's query text: the JSON body's `query`, or a GET's `query` parameter. */
-/** The query text of a request (JSON body or GET parameter); null without one. */
-function queryText(body: unknown, url: URL): string | null {
+function queryLength(body: unknown, url: URL): number {
   const query =
     typeof body === 'object' && body !== null ? (body as { query?: unknown }).query : url.searchParams.get('query');
-  return typeof query === 'string' ? query : null;
-}
-
-function queryLength(body: unknown, url: URL): number {
-  return queryText(body, url)?.length ?? 0;
+  return typeof query === 'string' ? query.length : 0;
 }
 
 /**
@@ -514,18 +504,6 @@ export function createHttpServer(options: HttpServerOptions): Server {
   ): Promise<void> {
     const hot = req.method === 'POST' ? (options.hotPath?.match(contentType, body, req.headers) ?? null) : null;
     if (hot) return serveHot(req, res, hot, request);
-    // A text the hot path knows passed it when Apollo first validated it (a router's traced
-    // requests, say, are never hot but repeat hot texts).
-    const query = queryText(body, url);
-    const refusal =
-      query === null || options.hotPath?.knows(query) ? null : (options.checkBeforeValidation?.(query) ?? null);
-    if (refusal) {
-      refuse(req, res, { requestId: request.requestId, startedAt }, 400, {
-        message: refusal.message,
-        code: ERRORS.REQUEST_LIMIT_EXCEEDED.code,
-      });
-      return Promise.resolve();
-    }
     return serveApollo(req, res, url, body, request, startedAt);
   }
 

@@ -17,7 +17,6 @@ import { createRequestRecorder } from './requestRecorder.ts';
 import type { Metrics } from './metrics.ts';
 import { createCursorCodec } from './cursor.ts';
 import { createAuthenticator } from './security/authenticate.ts';
-import { checkBeforeValidation } from './security/operationLimits.ts';
 
 export interface SubgraphServer {
   /** Starts Apollo and listens; resolves with the GraphQL URL. */
@@ -114,7 +113,6 @@ export function createServer({
     logger,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
     maxQueryLength: config.operationLimits.maxLength,
-    checkBeforeValidation: (query) => checkBeforeValidation(query, config.operationLimits),
     requestTimeoutMs: config.requestTimeoutMs,
     ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
     ...(silenceAfterMs === undefined ? {} : { silenceAfterMs }),

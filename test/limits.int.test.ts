@@ -119,27 +119,10 @@ describe('operation limits, before any upstream call', () => {
     ],
     [
       'a directive flood',
-      // 60 directives, no field more than 15 times (under the repeats limit).
-      `{ connectorDestination(id: "dest-lumen-eu") { ${Array.from({ length: 15 }, () => 'id @include(if: true) name @include(if: true) description @include(if: true) cloudConnectorId @include(if: true)').join(' ')} } }`,
+      `{ connectorDestination(id: "dest-lumen-eu") { ${Array.from({ length: 100 }, () => 'id @include(if: true)').join(' ')} } }`,
       'directives',
     ],
     ['a token flood', `{ connectorDestination(id: "dest-lumen-eu") { ${'id '.repeat(5000)} } }`, 'tokens'],
-    // Validation compares every pair of fields with one response key: refused before it runs.
-    [
-      'one field repeated in a selection',
-      `{ connectorDestination(id: "dest-lumen-eu") { ${'cloudConnector { id } '.repeat(300)} } }`,
-      'repeats',
-    ],
-    [
-      'one field repeated through inline fragments',
-      `{ connectorDestination(id: "dest-lumen-eu") { ${'... on ConnectorDestination { cloudConnector { id } } '.repeat(100)} } }`,
-      'repeats',
-    ],
-    [
-      'many fragments spread together',
-      `{ connectorDestination(id: "dest-lumen-eu") { ${Array.from({ length: 150 }, (_, i) => `...F${i}`).join(' ')} } } ${Array.from({ length: 150 }, (_, i) => `fragment F${i} on ConnectorDestination { id }`).join(' ')}`,
-      'repeats',
-    ],
     // Comments are not tokens: without a length limit this would pass every other one.
     ['a query padded with a comment', `{ __typename } #${'x'.repeat(64 * 1024)}`, 'length'],
   ])('rejects %s with 400 REQUEST_LIMIT_EXCEEDED naming the limit, not its value', async (_name, query, limit) => {
@@ -150,37 +133,6 @@ describe('operation limits, before any upstream call', () => {
     expect(res.body.errors![0]!.message).toContain(limit === 'tokens' ? 'token' : limit);
     expect(res.body.errors![0]!.message).not.toMatch(/\d/);
     expect(t.totalCalls()).toBe(0);
-  });
-
-  it('takes a selection that repeats a field as often as the limit allows, and fragments spread as often', async () => {
-    t.resetCalls();
-    const repeated = await t.query(
-      `{ connectorDestination(id: "dest-lumen-eu") { ${'cloudConnector { id } '.repeat(20)} } }`,
-    );
-    expect(repeated.status).toBe(200);
-    expect(repeated.body.data).toEqual({ connectorDestination: { cloudConnector: { id: expect.any(String) } } });
-    const spreads = await t.query(
-      `{ connectorDestination(id: "dest-lumen-eu") { ${Array.from({ length: 20 }, (_, i) => `...F${i}`).join(' ')} } } ${Array.from({ length: 20 }, (_, i) => `fragment F${i} on ConnectorDestination { id }`).join(' ')}`,
-    );
-    expect(spreads.status).toBe(200);
-    expect(spreads.body.data).toEqual({ connectorDestination: { id: 'dest-lumen-eu' } });
-  });
-
-  it('logs and counts a selection refused for its repeats as a refused request', async () => {
-    const logsBefore = t.logs.length;
-    const res = await t.query(`{ connectorDestination(id: "dest-lumen-eu") { ${'id '.repeat(21)} } }`, undefined, {
-      'x-request-id': 'repeats-refused',
-    });
-    expect(res.status).toBe(400);
-    const line = t.logs
-      .slice(logsBefore)
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l['requestId'] === 'repeats-refused');
-    expect(line).toMatchObject({ msg: 'graphql request refused', status: 400, code: 'REQUEST_LIMIT_EXCEEDED' });
-    const metrics = await (await fetch(`${t.origin}/metrics`)).text();
-    expect(metrics).toMatch(
-      /graphql_requests_total\{operation_type="unknown",outcome="request_limit_exceeded"\} [1-9]/,
-    );
   });
 });
 

@@ -79,8 +79,6 @@ export interface HotPath {
   remember(operation: CompiledOperation): void;
   /** The request, prepared, when the hot path answers it exactly as Apollo would; null otherwise. */
   match(contentType: string, body: unknown, headers: IncomingHttpHeaders): HotRequest | null;
-  /** Whether an operation of this query text is hot: Apollo has parsed and validated the text. */
-  knows(query: string): boolean;
   execute(request: HotRequest, context: Context, startedAt: number): Promise<HotResponse>;
 }
 
@@ -128,11 +126,6 @@ export class HotOperations<T> {
    */
   get characters(): number {
     return this.#characters;
-  }
-
-  /** Whether any operation of this query text is held. */
-  has(query: string): boolean {
-    return this.#byQuery.has(query);
   }
 
   get(query: string, operationName: string): T | undefined {
@@ -242,10 +235,6 @@ export function createHotPath({
       if (compiled.operationName !== null && getOperationAST(compiled.document) !== null) {
         operations.set(compiled.source, '', hot, weight);
       }
-    },
-
-    knows(query) {
-      return operations.has(query);
     },
 
     match(contentType, body, headers) {

@@ -34,7 +34,6 @@ import {
   GraphQLError,
   Kind,
   Lexer,
-  parse,
   Source,
   TokenKind,
   visit,
@@ -114,7 +113,7 @@ export const DEFAULT_OPERATION_LIMITS: Readonly<OperationLimits> = Object.freeze
 });
 
 /** The limits, each named as it appears in rejection messages. */
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'length' | 'connect' | 'repeats';
+export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'length' | 'connect';
 
 const MESSAGES: Readonly<Record<LimitName, string>> = {
   depth: 'The operation is too deep (limit: depth).',
@@ -124,7 +123,6 @@ const MESSAGES: Readonly<Record<LimitName, string>> = {
   cost: 'The operation is too expensive (limit: cost).',
   length: 'The document is too long (limit: length).',
   connect: 'connectAppAuthorization may be sent once per operation (limit: connect).',
-  repeats: 'The operation repeats a field or a fragment spread too often in one selection (limit: repeats).',
 };
 
 /** Marks the errors made here, so the plugin recognises them inside Apollo's wrappers. */
@@ -137,72 +135,6 @@ export class OperationLimitError extends GraphQLError {
     this.name = 'OperationLimitError';
     this.limit = limit;
   }
-}
-
-/**
- * How often one response key (or fragment spreads in all) may occur in one selection set, inline
- * fragments merged into it as graphql-js merges them. graphql-js's OverlappingFieldsCanBeMerged
- * rule compares every pair of fields with one response key, and every pair of fragments spread
- * together, so its work grows with the square of these counts: within the token limit, 497
- * copies of `c { id }` in one selection took 245–293 ms to validate, 200 spreads of one-field
- * fragments 251 ms (measured on this project's machine), and 20 copies 3 ms. Legitimate
- * operations repeat a key a few times (`id` and `__typename` in each inline fragment of an
- * `_entities` fetch); the query planner merges duplicates before it sends a fetch.
- */
-export const MAX_SELECTION_REPEATS = 20;
-
-/**
- * The largest count {@link MAX_SELECTION_REPEATS} bounds, over every selection set of the
- * document (fragment definitions included): the occurrences of one response key, or the fragment
- * spreads. Linear in the document.
- */
-export function selectionRepeats(document: DocumentNode): number {
-  let worst = 0;
-  const measure = (set: SelectionSetNode): void => {
-    const keys = new Map<string, number>();
-    let spreads = 0;
-    const collect = (selections: SelectionSetNode): void => {
-      for (const selection of selections.selections) {
-        if (selection.kind === Kind.FIELD) {
-          const key = selection.alias?.value ?? selection.name.value;
-          const count = (keys.get(key) ?? 0) + 1;
-          keys.set(key, count);
-          if (count > worst) worst = count;
-          if (selection.selectionSet) measure(selection.selectionSet);
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          collect(selection.selectionSet);
-        } else if (++spreads > worst) {
-          worst = spreads;
-        }
-      }
-    };
-    collect(set);
-  };
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) {
-      measure(definition.selectionSet);
-    }
-  }
-  return worst;
-}
-
-/**
- * Checks a query text before Apollo parses and validates it: whether it repeats a selection more
- * than {@link MAX_SELECTION_REPEATS} times (the only check that must come before validation,
- * whose cost it bounds). Null when it passes, or when it does not parse (Apollo then answers the
- * syntax error as it does every other).
- */
-export function checkBeforeValidation(
-  query: string,
-  limits: Pick<OperationLimits, 'maxTokens'>,
-): OperationLimitError | null {
-  let document: DocumentNode;
-  try {
-    document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
-  } catch {
-    return null;
-  }
-  return selectionRepeats(document) > MAX_SELECTION_REPEATS ? new OperationLimitError('repeats') : null;
 }
 
 /** graphql-js parse options for Apollo Server's `parseOptions`: the token limit. */

@@ -17,17 +17,14 @@ import { coerceVariables, createCostEstimator, shapeOf } from '../cost.ts';
 import {
   costLimitPlugin,
   countTokens,
-  checkBeforeValidation,
   DEFAULT_OPERATION_LIMITS,
   documentDirectives,
-  MAX_SELECTION_REPEATS,
   limitParseOptions,
   limitValidationRules,
   measureOperation,
   operationAliases,
   operationCost,
   operationDepth,
-  selectionRepeats,
   type OperationLimits,
 } from '../operationLimits.ts';
 
@@ -228,17 +225,6 @@ describe('the largest legitimate router operations', () => {
     const allRoots = measure(schema, ALL_ROOTS_QUERY, allRootsVariables);
     expect(allRoots).toEqual({ depth: 7, aliases: 0, directives: 0, cost: 6647 });
     expect(countTokens(ALL_ROOTS_QUERY)).toBe(325);
-  });
-
-  it('repeat no selection more than the repeats limit allows', () => {
-    // `__typename` in each of the _entities fetch's six inline fragments (`id` in five).
-    expect(selectionRepeats(parse(ENTITIES_QUERY))).toBe(6);
-    expect(selectionRepeats(parse(CONNECTION_QUERY))).toBe(1);
-    expect(selectionRepeats(parse(ALL_ROOTS_QUERY))).toBe(1);
-    for (const query of [ENTITIES_QUERY, CONNECTION_QUERY, ALL_ROOTS_QUERY]) {
-      expect(selectionRepeats(parse(query))).toBeLessThanOrEqual(MAX_SELECTION_REPEATS);
-      expect(checkBeforeValidation(query, DEFAULT_OPERATION_LIMITS)).toBeNull();
-    }
   });
 
   it('pass through Apollo Server with the default limits', async () => {
@@ -776,39 +762,5 @@ describe('shapeOf (what a remembered cost keeps of a variable)', () => {
       [{}],
     ];
     expect(new Set(shapes.map(shapeOf)).size).toBe(shapes.length);
-  });
-});
-
-describe('selection repeats (checked before validation)', () => {
-  it('counts a response key over the inline fragments merged into a selection, not across selections', () => {
-    const document = parse(`{
-      d: connectorDestination(id: "x") { id ... on ConnectorDestination { id ... @include(if: true) { id } } }
-      e: connectorDestination(id: "y") { id name }
-      f: connectorDestination(id: "z") { cloudConnector { id } cloudConnector { id name } }
-    }`);
-    expect(selectionRepeats(document)).toBe(3); // d's three ids
-  });
-
-  it('counts an alias as its own key, and fragment spreads in all', () => {
-    expect(selectionRepeats(parse('{ a: __typename b: __typename __typename }'))).toBe(1);
-    const spreads = parse(`{ connectorDestination(id: "x") { ...A ...B ...A id } }
-      fragment A on ConnectorDestination { id id id id }
-      fragment B on ConnectorDestination { name }`);
-    // Three spreads in one selection; four ids in fragment A's own selection.
-    expect(selectionRepeats(spreads)).toBe(4);
-  });
-
-  it('refuses past the limit and leaves a text that does not parse to Apollo', () => {
-    const at = `{ connectorDestination(id: "x") { ${'id '.repeat(MAX_SELECTION_REPEATS)} } }`;
-    const over = `{ connectorDestination(id: "x") { ${'id '.repeat(MAX_SELECTION_REPEATS + 1)} } }`;
-    expect(checkBeforeValidation(at, DEFAULT_OPERATION_LIMITS)).toBeNull();
-    expect(checkBeforeValidation(over, DEFAULT_OPERATION_LIMITS)).toMatchObject({
-      limit: 'repeats',
-      message: 'The operation repeats a field or a fragment spread too often in one selection (limit: repeats).',
-      extensions: { code: 'REQUEST_LIMIT_EXCEEDED' },
-    });
-    expect(checkBeforeValidation('{ connectorDestination(id: "x") {', DEFAULT_OPERATION_LIMITS)).toBeNull();
-    // Over the token limit: Apollo's parse refuses it with its own message.
-    expect(checkBeforeValidation(over, { maxTokens: 20 })).toBeNull();
   });
 });
