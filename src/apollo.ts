@@ -77,7 +77,8 @@ export function withoutQuotedValues(message: string, inner: string | undefined):
     return `Variable "$${variable[1]}" got invalid value${path}; ${describeProblem(inner)}`;
   }
   const literal = LITERAL_ERROR.exec(message);
-  if (literal) return `${literal[1]}, found an invalid value.`;
+  // A `null` quotes nothing a client sent but the null itself.
+  if (literal) return message.slice(literal[0].length) === 'null.' ? message : `${literal[1]}, found an invalid value.`;
   const scalar = SCALAR_LITERAL_ERROR.exec(message);
   if (scalar) return `${scalar[1]}.`;
   const enumLiteral = ENUM_LITERAL_ERROR.exec(message);

@@ -314,6 +314,11 @@ describe('request errors quote no values', () => {
       'Boolean cannot represent a non boolean value.',
     ],
     [
+      'a null for a non-null argument (kept: it quotes nothing)',
+      `{ connectorDestination(id: null) { id } } # ${secret}`,
+      'Expected value of type "ID!", found null.',
+    ],
+    [
       'a name that is not a value of the enum',
       `query ($s: AppAuthorizationStatus = ${secret}) { __typename }`,
       'The value does not exist in "AppAuthorizationStatus" enum.',
