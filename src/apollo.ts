@@ -12,7 +12,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type Vali
 import type { Context } from './context.ts';
 import { createDocumentStore } from './execution/documentStore.ts';
 import { createJitGateway, type JitExecutorOptions } from './execution/jitGateway.ts';
-import { ERRORS, isRegistryError, isRequestErrorCode } from './errors.ts';
+import { argumentErrorMessage, ERRORS, isRegistryError, isRequestErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { RequestRecorder } from './requestRecorder.ts';
 import {
@@ -129,7 +129,8 @@ function withoutSuggestion(message: string): string {
 
 /**
  * The error formatter. Registry errors keep their message; Apollo's request errors (which have no
- * path) keep theirs, without the values they quote; anything else becomes a generic
+ * path) keep theirs, without the values they quote; an argument refused at execution is
+ * BAD_USER_INPUT ({@link argumentErrorMessage}); anything else becomes a generic
  * INTERNAL_SERVER_ERROR. The original is logged by the plugin below. With `hideSchemaDetails` (in
  * production, as Apollo's `hideSchemaDetailsFromClientErrors`, which covers validation errors only)
  * a variable error's "Did you mean …?" is dropped too: it names fields of the schema.
@@ -156,6 +157,15 @@ function formatError(
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: pickExtensions(formatted.extensions),
+    };
+  }
+  const argument = formatted.path === undefined ? null : argumentErrorMessage(original);
+  if (argument !== null) {
+    return {
+      message: argument,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      path: formatted.path!,
+      extensions: { code: ERRORS.BAD_USER_INPUT.code },
     };
   }
   return {

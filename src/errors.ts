@@ -197,6 +197,29 @@ export function isRegistryError(error: unknown): error is GraphQLError {
   );
 }
 
+/**
+ * graphql-js's refusal of an argument's value at execution (graphql-jit's compiled code throws the
+ * same): a nullable variable with a default, sent as `null` into a non-null argument or input
+ * field, passes validation (as the spec allows) and only fails here. A client's error, not a
+ * fault: BAD_USER_INPUT.
+ */
+const ARGUMENT_ERROR =
+  /^Argument "([_A-Za-z][_0-9A-Za-z]*)" (?:has invalid value .*|of non-null type "[^"]*" must not be null|of required type "[^"]*" was (?:not provided|provided the variable "\$[_A-Za-z][_0-9A-Za-z]*" which was not provided a runtime value))\.$/s;
+
+/**
+ * The client-facing message of an argument refused at execution, without the literal graphql-js
+ * prints (`has invalid value {code: "…", …}`); null for any other error.
+ */
+export function argumentErrorMessage(error: unknown): string | null {
+  // A registry error is never one of these, whatever its message says.
+  if (!(error instanceof GraphQLError) || error.extensions['code'] !== undefined) return null;
+  const match = ARGUMENT_ERROR.exec(error.message);
+  if (!match) return null;
+  return error.message.includes('" has invalid value ')
+    ? `Argument "${match[1]}" has an invalid value.`
+    : error.message;
+}
+
 /** A thrown or rejected value as an Error (an Error as it is; anything else by its string form). */
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

@@ -7,7 +7,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Context } from './context.ts';
-import { ERRORS, isRegistryError, isRequestErrorCode } from './errors.ts';
+import { argumentErrorMessage, ERRORS, isRegistryError, isRequestErrorCode } from './errors.ts';
 import { infoLineWriter, type Logger } from './logger.ts';
 import { outcomeLabel, type Metrics } from './metrics.ts';
 import { activeSpan } from './tracing.ts';
@@ -72,7 +72,9 @@ export function createRequestRecorder(logger: Logger, metrics: Metrics): Request
             }
           }
         } else if (error.path !== undefined) {
-          log.error({ ...fields, err: original }, 'unexpected resolver error');
+          // An argument refused at execution is the client's error, answered BAD_USER_INPUT.
+          if (argumentErrorMessage(original) === null)
+            log.error({ ...fields, err: original }, 'unexpected resolver error');
         } else if (!isRequestErrorCode(error.extensions['code'])) {
           // Not Apollo's answer to a bad request: a failure of the pipeline, masked for the client.
           log.error({ ...fields, err: original }, 'unexpected request error');

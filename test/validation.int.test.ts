@@ -186,6 +186,41 @@ describe('GraphQL-level errors', () => {
     expect(Math.max(...levels)).toBeLessThanOrEqual(30);
   });
 
+  it.each([
+    [
+      'a variable with a default sent as null into a non-null input field',
+      `mutation ($r: String = "https://x.example/cb") { connectAppAuthorization(input: { appBundleIdentifier: "a", appAuthorizationIdentifier: "b", authRequest: { code: "planted-code-in-an-argument", redirectUri: $r } }) { userErrors { code } } }`,
+      { r: null },
+      ['connectAppAuthorization'],
+      'Argument "input" has an invalid value.',
+    ],
+    [
+      'a variable with a default sent as null into a non-null argument',
+      'query ($id: ID = "dest-lumen-eu") { connectorDestination(id: $id) { id } }',
+      { id: null },
+      ['connectorDestination'],
+      'Argument "id" of non-null type "ID!" must not be null.',
+    ],
+  ])(
+    'answers an argument refused at execution (%s) with BAD_USER_INPUT on every path, as a client error',
+    async (_, query, variables, path, message) => {
+      t.resetCalls();
+      const logsBefore = t.logs.length;
+      // Repeated: the first run is graphql-js's, the next ones compiled and hot.
+      for (let run = 0; run < 3; run++) {
+        const res = await t.query(query, variables);
+        expect(res.status).toBe(200);
+        expect(res.body.errors).toEqual([
+          { message, locations: expect.any(Array), path, extensions: { code: 'BAD_USER_INPUT' } },
+        ]);
+        expect(res.text).not.toContain('planted-code-in-an-argument');
+      }
+      expect(t.totalCalls()).toBe(0);
+      const levels = t.logs.slice(logsBefore).map((line) => (JSON.parse(line) as { level: number }).level);
+      expect(Math.max(...levels)).toBeLessThanOrEqual(30);
+    },
+  );
+
   it('answers a missing required argument with a validation error', async () => {
     const res = await t.query('{ connectorDestination { id } }');
     expect(res.status).toBe(400);
