@@ -15,6 +15,16 @@ export function deadlineExceeded(): DOMException {
   return new DOMException('The request deadline passed.', 'TimeoutError');
 }
 
+/**
+ * The reason a request's signal aborts with once its response is written: work it started that is
+ * still running (a read whose result nothing will use, a retry, a hanging call) stops, rather
+ * than run on without a deadline, holding a slot of its upstream's limiter, and count against the
+ * upstream's circuit for a request already answered. A cancellation, not a failure.
+ */
+export function requestAnswered(): DOMException {
+  return new DOMException('The request was answered.', 'AbortError');
+}
+
 /** Whether an abort reason is a passed deadline (a `TimeoutError`), as opposed to a cancellation. */
 export function isDeadlineExceeded(reason: unknown): boolean {
   return reason instanceof Error && reason.name === 'TimeoutError';
@@ -136,7 +146,10 @@ export interface RequestDeadline {
   readonly deadline: number;
   /** Aborts the request now (the client went away), unless it already ended. */
   abort(reason: unknown): void;
-  /** The request is over: its deadline no longer applies. */
+  /**
+   * The request is over (answered): its deadline no longer applies, and its signal aborts with
+   * {@link requestAnswered}, so that work still running for it stops.
+   */
   end(): void;
 }
 
@@ -189,7 +202,10 @@ export class DeadlineQueue {
         this.#dropSpent();
       },
       end: () => {
+        const running = entry.controller;
+        if (!running) return;
         entry.controller = null;
+        running.abort(requestAnswered());
         this.#dropSpent();
       },
     };

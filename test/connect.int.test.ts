@@ -585,6 +585,25 @@ describe('connectAppAuthorization within the request deadline', () => {
     expect(payload.appAuthorization.status).toBe('CONNECTED');
   });
 
+  it("answers each caller of a shared submission by its own deadline, not by the last one's", async () => {
+    // The send hangs, and so does its status check, until every caller has left.
+    dsim.inject('ConnectAppAuthorization', { kind: 'hang' });
+    dsim.inject('GetAppAuthorization', { kind: 'hang' });
+    const code = newCode();
+    const started = Date.now();
+    const first = connectOn(code).then((answer) => ({ ...answer, ms: Date.now() - started }));
+    // An identical submission joins while the code is out: its deadline is 700 ms later.
+    await new Promise((r) => setTimeout(r, 700));
+    const second = connectOn(code);
+    const a = await first;
+    expect(a.payload.userErrors).toEqual([{ code: 'OUTCOME_UNKNOWN', message: expect.any(String), field: null }]);
+    expect(a.ms).toBeLessThan(1_200 + 450);
+    expect((await second).payload.userErrors).toEqual([
+      { code: 'OUTCOME_UNKNOWN', message: expect.any(String), field: null },
+    ]);
+    expect(dsim.requests.filter((r) => r.operation === 'ConnectAppAuthorization')).toHaveLength(1);
+  });
+
   it('does not send a code with too little of its deadline left after waiting for another code', async () => {
     // The first send hangs, and so does its status check, until the first request's deadline; the
     // second request, 50 ms younger, is left with about 50 ms when its turn comes.

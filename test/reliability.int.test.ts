@@ -112,6 +112,24 @@ describe('circuit breaker: what does not count', () => {
   });
 });
 
+describe('circuit breaker: calls never sent', () => {
+  it('does not count calls the deadline stopped before they were sent', async () => {
+    t = await startTestServer({ config: { requestTimeoutMs: 500, circuit: { failureThreshold: 10, openMs: 60_000 } } });
+    t.sandbox.conductorOne!.setLatency(3_000, 'GetCredentials');
+    const credentials = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `c${i}: connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-${i}") { id }`,
+    );
+    const res = await t.query(`{ ${credentials.join(' ')} }`);
+    expect(res.body.errors!.map((e) => e.extensions!['code'])).toEqual(Array(12).fill('UPSTREAM_TIMEOUT'));
+    // Fewer than the threshold reached the upstream before the deadline; the rest never left.
+    const sent = t.calls()['conductorOne']!['GetCredentials']!;
+    expect(sent).toBeLessThan(10);
+    expect(await (await fetch(`${t.origin}/readyz`)).json()).toMatchObject({ upstreams: { conductorOne: 'closed' } });
+  });
+});
+
 describe('partial results: one upstream down at a time', () => {
   const down = {
     iotManagedIntegrations: (s: TestServer) =>
@@ -246,5 +264,54 @@ describe('callers that give up', () => {
     );
     expect(metrics).not.toMatch(/upstream_requests_total\{[^}]*outcome="upstream_/);
     expect(metrics).toMatch(/graphql_requests_total\{operation_type="query",outcome="cancelled"\} 1\b/);
+  });
+});
+
+describe('work a request started, once it is answered', () => {
+  it('stops: a read whose result nothing uses is cancelled, not left to hang, retry or count against the circuit', async () => {
+    t = await startTestServer({ config: { circuit: { failureThreshold: 1, openMs: 60_000 } } });
+    const c1 = t.sandbox.conductorOne!;
+    // The connector's read starts beside the credential's (one round of latency); the credential
+    // does not exist, so the answer needs nothing of the connector, whose read hangs.
+    c1.inject('GetConnector', { kind: 'hang', times: 1 });
+    const from = t.logs.length;
+    const { value: res, ms } = await timed(() =>
+      t!.query(
+        '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-missing") { id connector { id } } }',
+      ),
+    );
+    expect(res.body).toEqual({ data: { connectorCredential: null } });
+    expect(ms).toBeLessThan(2_000);
+    const lines = () => t!.logs.slice(from).map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (let waited = 0; !lines().some((l) => l['msg'] === 'upstream call cancelled') && waited < 3_000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lines().find((l) => l['msg'] === 'upstream call cancelled')).toMatchObject({
+      level: 20,
+      operation: 'GetConnector',
+    });
+    expect(lines().filter((l) => (l['level'] as number) >= 40)).toEqual([]);
+    // The circuit (a threshold of 1) was not charged for it.
+    expect(await (await fetch(`${t.origin}/readyz`)).json()).toMatchObject({ upstreams: { conductorOne: 'closed' } });
+    const next = await t.query(
+      '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-github-active") { id connector { id } } }',
+    );
+    expect(next.body).toEqual({
+      data: { connectorCredential: { id: 'cred-github-active', connector: { id: 'conn-github' } } },
+    });
+  });
+
+  it('stops retrying a read whose result nothing uses', async () => {
+    t = await startTestServer();
+    const c1 = t.sandbox.conductorOne!;
+    c1.inject('GetConnector', { kind: 'error', status: 503, times: 10 });
+    c1.setLatency(150, 'GetConnector');
+    await t.query(
+      '{ connectorCredential(appId: "app-github-enterprise", connectorId: "conn-github", id: "cred-missing") { id connector { id } } }',
+    );
+    const atAnswer = t.calls()['conductorOne']?.['GetConnector'] ?? 0;
+    // Retries (with backoff) would come within this; none is made once the request is answered.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(atAnswer).toBe(1);
+    expect(t.calls()['conductorOne']?.['GetConnector']).toBe(1);
   });
 });

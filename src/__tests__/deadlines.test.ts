@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cancelledByCaller, deadlineExceeded, DeadlineQueue, whenAborted } from '../deadlines.ts';
+import { cancelledByCaller, deadlineExceeded, DeadlineQueue, isDeadlineExceeded, whenAborted } from '../deadlines.ts';
 
 /** A manual monotonic clock with fake timers behind it. */
 function fakeClock() {
@@ -43,13 +43,20 @@ describe('DeadlineQueue', () => {
     expect(queue.start().deadline).toBe(Date.now() + 2_500);
   });
 
-  it('never aborts a request that ended, and forgets it', () => {
+  it('aborts a request that ended as answered, not as timed out, and forgets it', () => {
     const { clock, queue } = queueOnFakeClock(1_000);
     const request = queue.start();
     request.end();
     expect(queue.size).toBe(0);
+    expect(request.signal.aborted).toBe(true);
+    expect(request.signal.reason).toMatchObject({ name: 'AbortError', message: 'The request was answered.' });
+    expect(isDeadlineExceeded(request.signal.reason)).toBe(false);
     clock.advance(5_000);
-    expect(request.signal.aborted).toBe(false);
+    expect(isDeadlineExceeded(request.signal.reason)).toBe(false);
+    // Ending again, or aborting after, changes nothing.
+    request.end();
+    request.abort(new Error('client closed the connection'));
+    expect(request.signal.reason).toMatchObject({ message: 'The request was answered.' });
   });
 
   it('aborts each request at its own deadline, whatever ended around it', () => {

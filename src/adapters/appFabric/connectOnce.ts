@@ -80,6 +80,42 @@ function settledOrAborted(previous: Promise<unknown>, signal: AbortSignal | unde
 
 const noop = () => undefined;
 
+/**
+ * One caller's answer from a shared submission: its outcome, or, as soon as this caller's own
+ * signal aborts while others still wait, what the caller is owed then. Without this a caller waited
+ * for the shared outcome, which ends only once every caller has left, and was answered as late as
+ * the last caller's deadline. A caller whose client left is cancelled; one whose deadline passed
+ * before the code went out was not sent; one whose deadline passed after is OUTCOME_UNKNOWN (the
+ * send goes on for the others). A submission of one caller is left to settle by its own signal,
+ * as the adapter's outcome check judges it.
+ */
+function forCaller(
+  outcome: Promise<ConnectAppAuthorizationResult>,
+  signal: AbortSignal | undefined,
+  callers: Callers,
+  sent: () => boolean,
+): Promise<ConnectAppAuthorizationResult> {
+  if (!signal || signal.aborted) return outcome;
+  return new Promise<ConnectAppAuthorizationResult>((resolve, reject) => {
+    const untrack = whenAborted(signal, () => {
+      if (callers.count === 1) return;
+      if (cancelledByCaller(signal)) reject(ERRORS.REQUEST_CANCELLED.err());
+      else if (sent()) resolve({ ok: false, errors: [SENT_OUTCOME_PENDING] });
+      else reject(notSent(signal));
+    });
+    outcome.then(
+      (result) => {
+        untrack();
+        resolve(result);
+      },
+      (error: unknown) => {
+        untrack();
+        reject(error);
+      },
+    );
+  });
+}
+
 /** A submission that gave up waiting for its turn: nothing was sent, as the adapter says it. */
 function notSent(signal: AbortSignal): Error {
   return cancelledByCaller(signal)
@@ -97,12 +133,19 @@ class Callers {
   readonly #untrack: (() => void)[] = [];
   #waiting = 0;
   #unbounded = false;
+  #count = 0;
 
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
 
+  /** Callers that have joined, all told. */
+  get count(): number {
+    return this.#count;
+  }
+
   add(signal: AbortSignal | undefined): void {
+    this.#count += 1;
     if (!signal) {
       this.#unbounded = true;
     } else if (signal.aborted) {
@@ -131,6 +174,8 @@ class Callers {
 interface Submission {
   outcome: Promise<ConnectAppAuthorizationResult>;
   callers: Callers;
+  /** Whether its code has gone out (or an earlier submission's send of it is its own). */
+  sent: () => boolean;
 }
 
 /**
@@ -151,6 +196,18 @@ const SENT_OUTCOME_UNREADABLE: ConnectFailure = {
   message:
     'This code was already sent to AppFabric, and its outcome could not be read now. Do not send it again: ' +
     "read the authorization's status later, or start the authorization flow again to get a fresh code.",
+  field: null,
+};
+
+/**
+ * A caller of a shared submission whose deadline passed after the code went out, while the
+ * submission goes on for the others: nothing says yet whether it worked.
+ */
+const SENT_OUTCOME_PENDING: ConnectFailure = {
+  code: 'OUTCOME_UNKNOWN',
+  message:
+    "This code was sent to AppFabric, and its outcome did not come within this request's deadline. Do not send it " +
+    "again: read the authorization's status later, or start the authorization flow again to get a fresh code.",
   field: null,
 };
 
@@ -305,7 +362,7 @@ export function connectOnce(
       // One that every caller has left is being given up: a new caller queues behind it instead.
       if (shared && !shared.callers.signal.aborted) {
         shared.callers.add(options?.signal);
-        return shared.outcome;
+        return forCaller(shared.outcome, options?.signal, shared.callers, shared.sent);
       }
       const authorization = authorizationKey(input);
       if (!attempts.take(authorization)) {
@@ -357,7 +414,8 @@ export function connectOnce(
           callers.done();
           if (inFlight.get(key)?.outcome === outcome) inFlight.delete(key);
         });
-      inFlight.set(key, { outcome, callers });
+      const sent = () => sentAt !== 0;
+      inFlight.set(key, { outcome, callers, sent });
       // The next submission waits for this one and for every one before it, even if this one
       // stops waiting early.
       const tail = Promise.allSettled(previous ? [previous, outcome] : [outcome]).then(noop);
@@ -365,7 +423,7 @@ export function connectOnce(
       void tail.then(() => {
         if (tails.get(authorization) === tail) tails.delete(authorization);
       });
-      return outcome;
+      return forCaller(outcome, options?.signal, callers, sent);
     },
   };
 }

@@ -11,7 +11,7 @@ import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto
 import type { Dispatcher } from 'undici';
 import { headerOf, retryAfterMs } from '../../httpHeaders.ts';
 import { exchange } from '../http/exchange.ts';
-import { toTransportError } from '../http/transport.ts';
+import { abortedBeforeSending, toTransportError } from '../http/transport.ts';
 
 /** Parsed `<name>@<host>/<use-case>`; the host names the tenant and is the assertion's audience. */
 export interface ConductorOneClientId {
@@ -300,13 +300,15 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
       // than every call asking again (one at a time, since single flight joins only overlapping
       // requests) and a throttled endpoint getting more requests.
       if (refused && at < refused.until) throw refused.error;
+      // A caller already gone starts no token request (its call is not sent either).
+      if (signal?.aborted) throw abortedBeforeSending(signal);
       // Single flight: one token request however many callers arrive while it is under way. It
       // does not take any one caller's signal, so one caller going away does not fail the others.
       const shared = refresh();
       if (!signal) return shared;
       return new Promise<string>((resolve, reject) => {
-        const onAbort = () => reject(toTransportError(signal.reason, signal));
-        if (signal.aborted) return onAbort();
+        // The caller's call waited for the token: it was not sent.
+        const onAbort = () => reject(abortedBeforeSending(signal));
         signal.addEventListener('abort', onAbort, { once: true });
         shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
       });

@@ -63,7 +63,9 @@ export class AbortedBeforeStartError extends Error {
 
 export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Promise<ExchangeResponse> {
   const { signal } = request;
-  if (signal?.aborted) return Promise.reject(toError(signal.reason));
+  // Aborted before it began: nothing was sent (a call counted as sent and timed out would be
+  // charged to the upstream's circuit).
+  if (signal?.aborted) return Promise.reject(new AbortedBeforeStartError(toError(signal.reason)));
   const { promise, resolve, reject } = Promise.withResolvers<ExchangeResponse>();
   const handler = new ExchangeHandler(resolve, reject, signal);
   try {

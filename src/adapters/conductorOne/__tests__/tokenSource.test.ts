@@ -187,6 +187,23 @@ describe('clientCredentialsTokenSource against the token endpoint', () => {
     expect(sim.requests[0]!.body).not.toContain(secret.split(':')[3]!.slice(0, 20));
   });
 
+  it('starts no token request for a caller already gone, and tells a caller that leaves while it waits that its call was not sent', async () => {
+    const tokens = source();
+    const gone = AbortSignal.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
+    await expect(tokens.token(gone)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED', sent: false });
+    expect(sim.calls.get('Token') ?? 0).toBe(0);
+
+    sim.setLatency(200, 'Token');
+    const leaving = new AbortController();
+    const waiting = tokens.token(leaving.signal);
+    const staying = tokens.token();
+    leaving.abort(new Error('client closed the connection'));
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED', sent: false });
+    // The token request goes on for the caller that stayed.
+    expect(await staying).toEqual(expect.any(String));
+    expect(sim.calls.get('Token')).toBe(1);
+  });
+
   it('reuses the token until a minute before expiry, then refreshes it in the background', async () => {
     const tokens = source();
     const first = await tokens.token();

@@ -147,9 +147,10 @@ describe('exchange', () => {
     const controller = new AbortController();
     const reason = new DOMException('deadline', 'TimeoutError');
     controller.abort(reason);
-    await expect(
-      exchange(pool, { origin, method: 'GET', path: '/echo', headers: {}, signal: controller.signal }),
-    ).rejects.toBe(reason);
+    // As not sent (the upstream cannot have processed it), with the signal's reason as its cause.
+    const failure = exchange(pool, { origin, method: 'GET', path: '/echo', headers: {}, signal: controller.signal });
+    await expect(failure).rejects.toBeInstanceOf(AbortedBeforeStartError);
+    await expect(failure).rejects.toMatchObject({ cause: reason });
     expect(received.length).toBe(before);
   });
 
