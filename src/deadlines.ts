@@ -22,8 +22,14 @@ export function deadlineExceeded(): DOMException {
  * upstream's circuit for a request already answered. A cancellation, not a failure.
  */
 export function requestAnswered(): DOMException {
-  return new DOMException('The request was answered.', 'AbortError');
+  return REQUEST_ANSWERED;
 }
+
+/**
+ * One reason for every request: a DOMException captures a stack trace when it is made, which cost
+ * about 5 µs per request, and nothing reads this one's stack.
+ */
+const REQUEST_ANSWERED = new DOMException('The request was answered.', 'AbortError');
 
 /** Whether an abort reason is a passed deadline (a `TimeoutError`), as opposed to a cancellation. */
 export function isDeadlineExceeded(reason: unknown): boolean {
