@@ -41,10 +41,10 @@ export interface HttpServerOptions {
   /** How long a request's headers and body may take to arrive. Default {@link REQUEST_RECEIVE_TIMEOUT_MS}. */
   receiveTimeoutMs?: number;
   /**
-   * How long a connection with a request open may stay silent both ways past the later of the
-   * request's deadline and its receive timeout's check. Default {@link SILENCE_AFTER_DEADLINE_MS}.
+   * How long a response the client has not taken in full may go without progress before its
+   * connection is closed. Default {@link RESPONSE_STALL_TIMEOUT_MS}.
    */
-  silenceAfterMs?: number;
+  stallTimeoutMs?: number;
   readiness: () => Readiness;
   /** Serve GraphiQL (local files only) to browsers at GET /graphql, and redirect / there. Default false. */
   graphiql?: boolean;
@@ -82,12 +82,24 @@ const SMALL_BODY = 16 * 1024;
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
 
 /**
- * How long a connection with a request open may stay silent both ways past the later of the
- * request's deadline and the moment its receive timeout is checked. By then the request has been
- * answered (408 if it never arrived whole), so the silence is a client that stopped reading its
- * response, which Node keeps buffered for as long as the connection lives.
+ * How long a response that is written but not yet taken by its client (Node still holds part of
+ * it) may go without progress: a client that stopped reading would otherwise keep its connection,
+ * and the responses buffered for it, for as long as it liked.
  */
-const SILENCE_AFTER_DEADLINE_MS = 30_000;
+const RESPONSE_STALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Closes the connection of a response its client has stopped taking: Node's socket timeout, armed
+ * only for a response still buffered when its handler is done (most are handed to the kernel at
+ * once, and a timeout on every connection cost each request a timer and a refresh per read and
+ * write: about 20 µs of CPU on a lookup). A write the client's reading lets complete starts the
+ * time again; when the response is done, Node puts the keep-alive timeout in its place. On expiry
+ * Node destroys the socket (nothing listens for `timeout`).
+ */
+function closeIfStalled(res: ServerResponse, stallTimeoutMs: number): void {
+  if (res.writableFinished) return;
+  res.socket?.setTimeout(stallTimeoutMs);
+}
 
 class HttpError extends Error {
   readonly status: number;
@@ -688,9 +700,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // Node checks the receive timeouts of every connection this often (30 s by default, which let a
   // slow request live up to twice the timeout): a sixth of the timeout, 5 s for the default.
   const connectionsCheckingInterval = Math.max(100, Math.min(5_000, Math.round(receiveTimeoutMs / 6)));
+  const stallTimeoutMs = options.stallTimeoutMs ?? RESPONSE_STALL_TIMEOUT_MS;
   const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     closeIfDraining(res);
-    handle(req, res).catch((error: unknown) => {
+    handle(req, res).then(closeIfStalled.bind(null, res, stallTimeoutMs), (error: unknown) => {
       if (error instanceof ClientClosedError) {
         logger.debug('the client closed the connection before sending the whole body');
         res.destroy();
@@ -714,15 +727,5 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // longer applies.
   server.requestTimeout = receiveTimeoutMs;
   server.headersTimeout = receiveTimeoutMs;
-  // Node's socket timeout: a connection with a request open and no traffic either way for this
-  // long is destroyed (Node's default when nothing listens for `timeout`). A byte received, or a
-  // write that the client's reading lets complete, starts the time again; between requests the
-  // keep-alive timeout applies instead. Node's default is none: a client that stopped reading
-  // kept its connection, and the responses buffered for it, for as long as it liked.
-  // It runs from the last traffic, so past both the deadline and the receive timeout's check, a
-  // slow sender still gets its 408 first.
-  server.timeout =
-    Math.max(options.requestTimeoutMs, receiveTimeoutMs + connectionsCheckingInterval) +
-    (options.silenceAfterMs ?? SILENCE_AFTER_DEADLINE_MS);
   return server;
 }

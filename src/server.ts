@@ -66,8 +66,8 @@ export interface CreateServerOptions {
   hotPath?: boolean;
   /** Test switch: how long a request's headers and body may take to arrive (default 30 s). */
   receiveTimeoutMs?: number;
-  /** Test switch: how long past its deadline and receive timeout a connection with a request open may be silent (default 30 s). */
-  silenceAfterMs?: number;
+  /** Test switch: how long a response its client stopped taking may go without progress (default 30 s). */
+  stallTimeoutMs?: number;
 }
 
 export function createServer({
@@ -80,7 +80,7 @@ export function createServer({
   circuits,
   hotPath = true,
   receiveTimeoutMs,
-  silenceAfterMs,
+  stallTimeoutMs,
 }: CreateServerOptions): SubgraphServer {
   let readiness: Readiness = 'starting';
   const schema = createSchema({ publishRequiresScopes: config.publishRequiresScopes });
@@ -115,7 +115,7 @@ export function createServer({
     maxQueryLength: config.operationLimits.maxLength,
     requestTimeoutMs: config.requestTimeoutMs,
     ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),
-    ...(silenceAfterMs === undefined ? {} : { silenceAfterMs }),
+    ...(stallTimeoutMs === undefined ? {} : { stallTimeoutMs }),
     readiness: () => readiness,
     circuits,
     metrics,

@@ -54,8 +54,8 @@ export interface StartTestServerOptions {
   hotPath?: boolean;
   /** How long a request's headers and body may take to arrive (default 30 s). */
   receiveTimeoutMs?: number;
-  /** How long past its deadline and receive timeout a connection with a request open may be silent both ways (default 30 s). */
-  silenceAfterMs?: number;
+  /** How long a response its client stopped taking may go without progress (default 30 s). */
+  stallTimeoutMs?: number;
   /** Called with the server before it listens, as a signal during start-up would reach it. */
   beforeListen?: (server: SubgraphServer) => void;
 }
@@ -124,7 +124,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     metrics,
     circuits: created.circuits,
     ...(options.receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs: options.receiveTimeoutMs }),
-    ...(options.silenceAfterMs === undefined ? {} : { silenceAfterMs: options.silenceAfterMs }),
+    ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
   });
   const listening = server.listen();
   options.beforeListen?.(server);
