@@ -36,6 +36,9 @@ async function untilMetric(server: TestServer, line: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The HTTP status a test server's query was answered with. */
+const statusOf = async (answer: Promise<unknown>) => ((await answer) as { status: number }).status;
+
 async function metrics(server: TestServer): Promise<string> {
   return (await fetch(`${server.origin}/metrics`)).text();
 }
@@ -171,8 +174,8 @@ describe('OPERATION_CONCURRENCY', () => {
     expect(refused.body).toEqual({
       errors: [{ message: 'The subgraph is overloaded; retry later.', extensions: { code: 'OVERLOADED' } }],
     });
-    expect(((await first) as { status: number }).status).toBe(200);
-    expect(((await waiting) as { status: number }).status).toBe(200);
+    expect(await statusOf(first)).toBe(200);
+    expect(await statusOf(waiting)).toBe(200);
     expect(seen.started()).toEqual(['dest-lumen-eu', 'dest-lumen-us']);
     const text = await metrics(t);
     expect(text).toContain('graphql_operations_shed_total{reason="queue_full"} 1');
@@ -209,8 +212,8 @@ describe('OPERATION_CONCURRENCY', () => {
     expect(await answer.json()).toEqual({
       errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
     });
-    expect(((await first) as { status: number }).status).toBe(200);
-    expect(((await small) as { status: number }).status).toBe(200);
+    expect(await statusOf(first)).toBe(200);
+    expect(await statusOf(small)).toBe(200);
     expect(seen.started()).toEqual(['dest-lumen-eu', 'dest-lumen-us']);
     const text = await metrics(t);
     expect(text).toContain('graphql_operations{state="executing"} 0');
