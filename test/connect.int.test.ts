@@ -316,6 +316,35 @@ describe('connectAppAuthorization', () => {
     expectNowhere(code, res.text);
   });
 
+  it("counts the status check as an upstream call: in the request's log line, its call budget and metrics", async () => {
+    const checks = async () => {
+      const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+      const line = metrics
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('upstream_requests_total{') &&
+            l.includes('operation="GetAppAuthorization"') &&
+            l.includes('outcome="ok"'),
+        );
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = await checks();
+    sim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 500,
+      type: 'InternalServerException',
+      afterProcessing: true,
+    });
+    const { payload } = await connect(newCode(), 'SLACK', { 'x-request-id': 'connect-check-counted' });
+    expect(payload).toEqual(CONNECTED());
+    expect(await checks()).toBe(before + 1);
+    const line = t.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'graphql request' && l.requestId === 'connect-check-counted');
+    expect(line.upstreamCalls).toEqual({ appFabric: { ConnectAppAuthorization: 1, GetAppAuthorization: 1 } });
+  });
+
   it('does not resend after a reset once the request was sent: the status check settles it', async () => {
     sim.inject('ConnectAppAuthorization', { kind: 'reset', afterProcessing: true });
     const { payload } = await connect(newCode());
@@ -703,43 +732,61 @@ describe("connectAppAuthorization with AWS's clock 10 minutes behind this host's
 });
 
 describe('connectAppAuthorization failures that are answered as OUTCOME_UNKNOWN', () => {
-  it("count as AppFabric's failures in metrics and for its circuit breaker", async () => {
+  it("count as AppFabric's failures in metrics and for its circuit breaker, the status check's too", async () => {
     const own = await startTestServer({ config: { circuit: { failureThreshold: 2, openMs: 60_000 } } });
     try {
       const aws = own.sandbox.aws!;
       const slack = own.sandbox.seed.appFabric.appAuthorizations.find((a) => a.app === 'SLACK')!;
-      const failing = () => {
-        aws.inject('ConnectAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException' });
-        aws.inject('GetAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException', times: 3 });
-        return own.query(MUTATION, {
+      const connectOwn = () =>
+        own.query(MUTATION, {
           input: {
             appBundleIdentifier: slack.appBundleArn,
             appAuthorizationIdentifier: slack.appAuthorizationArn,
             authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: newCode() },
           },
         });
+      const count = async (operation: string, outcome: string) => {
+        const metrics = await (await fetch(`${own.origin}/metrics`)).text();
+        const line = metrics
+          .split('\n')
+          .find(
+            (l) =>
+              l.startsWith('upstream_requests_total{') &&
+              l.includes(`operation="${operation}"`) &&
+              l.includes(`outcome="${outcome}"`),
+          );
+        return Number(line?.split(' ').at(-1) ?? 0);
       };
-      for (let i = 0; i < 2; i++) {
-        const res = await failing();
-        expect((res.body.data as any).connectAppAuthorization.userErrors[0].code).toBe('OUTCOME_UNKNOWN');
-      }
-      const metrics = await (await fetch(`${own.origin}/metrics`)).text();
-      const count = (outcome: string) =>
-        Number(
-          metrics
-            .split('\n')
-            .find(
-              (l) =>
-                l.startsWith('upstream_requests_total{') &&
-                l.includes('operation="ConnectAppAuthorization"') &&
-                l.includes(`outcome="${outcome}"`),
-            )
-            ?.split(' ')
-            .at(-1) ?? 0,
-        );
-      expect(count('upstream_unavailable')).toBe(2);
-      expect(count('ok')).toBe(0);
+      // The send fails after AppFabric used the code; the check finds it connected. The answer is
+      // a success, and the send still counts as AppFabric's failure.
+      aws.inject('ConnectAppAuthorization', {
+        kind: 'error',
+        status: 500,
+        type: 'InternalServerException',
+        afterProcessing: true,
+      });
+      expect((await connectOwn()).body.data).toMatchObject({
+        connectAppAuthorization: { appAuthorization: { status: 'CONNECTED' }, userErrors: [] },
+      });
+      expect([
+        await count('ConnectAppAuthorization', 'upstream_unavailable'),
+        await count('GetAppAuthorization', 'ok'),
+      ]).toEqual([1, 1]);
+      // The send and its check both fail: two failures in a row (the check that succeeded reset the
+      // count), and the circuit (threshold 2) opens.
+      aws.inject('ConnectAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException' });
+      aws.inject('GetAppAuthorization', { kind: 'error', status: 500, type: 'InternalServerException', times: 3 });
+      const res = await connectOwn();
+      expect((res.body.data as any).connectAppAuthorization.userErrors[0].code).toBe('OUTCOME_UNKNOWN');
+      expect(await count('ConnectAppAuthorization', 'upstream_unavailable')).toBe(2);
+      expect(await count('GetAppAuthorization', 'ok')).toBe(1);
+      expect(await count('ConnectAppAuthorization', 'ok')).toBe(0);
       expect(await (await fetch(`${own.origin}/readyz`)).json()).toMatchObject({ upstreams: { appFabric: 'open' } });
+      // While it is open, nothing is sent: the code stays unused.
+      aws.reset();
+      const refused = await connectOwn();
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(aws.requests).toHaveLength(0);
     } finally {
       await own.close();
     }

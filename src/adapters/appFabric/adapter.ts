@@ -1,6 +1,8 @@
 /**
  * The AppFabric port on the real client. Reads go through `call`, the one place where upstream
- * failures are logged and translated; the connect step has its own outcome rules below.
+ * failures are logged and translated; the connect step has its own outcome rules below. The status
+ * check after an ambiguous connect is made by connectOnce.ts, through the guarded port, so that it
+ * is counted, budgeted and limited like every other call.
  */
 import type { Logger } from 'pino';
 import { deadlineExceeded, whenAborted } from '../../deadlines.ts';
@@ -15,8 +17,6 @@ import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
 import type {
-  AppAuthorizationModel,
-  AppAuthorizationRef,
   AppFabricPort,
   ConnectAppAuthorizationResult,
   ConnectFailure,
@@ -25,8 +25,8 @@ import type {
 const NAME = 'appFabric';
 
 /**
- * Time kept back from the send for the status check after an ambiguous failure: at most this,
- * and at most a quarter of what is left of the request.
+ * Time kept back from the send for the status check after an ambiguous failure (made by
+ * connectOnce.ts): at most this, and at most a quarter of what is left of the request.
  */
 export const CONNECT_CHECK_RESERVE_MS = 2_000;
 /** With less time than this left for the send itself, the code is not sent at all (it stays unused). */
@@ -68,31 +68,10 @@ const ANSWERED_AS_USER_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * How far AWS's clock may be behind this host's for an authorization's `updatedAt` to count as
- * after a send, once the host's send time is put in AWS's time (plus the client's
- * `systemClockOffset`, which it learns when the clocks are 5 minutes or more apart: see
- * {@link connectedSince}). It covers only the drift of two synchronised clocks: a connection made
- * by another code this long before the send would be taken for this one's.
- */
-export const CLOCK_TOLERANCE_MS = 2_000;
-
-/**
- * Whether an authorization proves that a code sent at `sentAt` (this host's clock) worked: it is
- * CONNECTED, and AWS updated it since. `awsClockOffset` is AWS's clock minus this host's as the
- * client knows it now (it may have learnt it from the very send being judged). One connected
- * before the send (by another code) proves nothing.
- */
-export function connectedSince(current: AppAuthorizationModel | null, sentAt: number, awsClockOffset: number): boolean {
-  return (
-    current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt + awsClockOffset - CLOCK_TOLERANCE_MS
-  );
-}
-
-/**
  * How the guard counts a connect answered as a value (src/adapters/guard.ts): OUTCOME_UNKNOWN
  * follows a 5xx, a transport failure or a timeout after the code was sent, a failure of AppFabric's
- * for metrics and its circuit breaker; every other answer (user errors included) is AppFabric
- * answering.
+ * for metrics and its circuit breaker (also when the status check made after it finds the code
+ * worked); every other answer (user errors included) is AppFabric answering.
  */
 export function connectFailureOf(value: unknown): string | undefined {
   const result = value as ConnectAppAuthorizationResult;
@@ -101,7 +80,11 @@ export function connectFailureOf(value: unknown): string | undefined {
     : undefined;
 }
 
-const OUTCOME_UNKNOWN: ConnectFailure = {
+/**
+ * The answer to a connect whose outcome the send could not tell. connectOnce.ts then reads the
+ * authorization's status, and keeps this answer unless the status proves the code worked.
+ */
+export const OUTCOME_UNKNOWN: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
   message:
     'AppFabric failed after it may have used the authorization code, and the authorization is not connected. ' +
@@ -136,53 +119,20 @@ export function createAppFabricAdapter(
 ): AppFabricPort {
   const { call, handlerOptions } = createAwsCalls(NAME, log, onRetries);
 
-  const getAppAuthorization = (ref: AppAuthorizationRef, options?: CallOptions) =>
-    call(
-      'GetAppAuthorization',
-      options,
-      async (h) => {
-        const out = await client.getAppAuthorization(ref, h);
-        // A missing authorization is a 404 (answered null below); a 200 without one breaks the model.
-        if (!out.appAuthorization)
-          throw new UpstreamDataError('GetAppAuthorization answered without appAuthorization.');
-        return toAppAuthorization(out.appAuthorization);
-      },
-      () => null,
-    );
-
-  /**
-   * After an ambiguous failure the code may or may not have been used. Only an authorization
-   * CONNECTED since the code was sent proves success: one already connected before (a user
-   * connecting it again) says nothing about this code. Anything else (including a failed check) is
-   * OUTCOME_UNKNOWN, because resending the code could fail or make the provider revoke what it
-   * issued. "Since" is judged by {@link connectedSince}.
-   */
-  async function checkOutcome(
-    ref: AppAuthorizationRef,
-    options: CallOptions | undefined,
-    sentAt: number,
-  ): Promise<ConnectAppAuthorizationResult> {
-    try {
-      const current = await getAppAuthorization(ref, options);
-      if (connectedSince(current, sentAt, client.config.systemClockOffset)) {
-        return { ok: true, appAuthorization: current! };
-      }
-    } catch (error) {
-      log.warn(
-        {
-          requestId: options?.requestId,
-          upstream: NAME,
-          operation: 'GetAppAuthorization',
-          ...describeAwsFailure(error),
-        },
-        'connect outcome check failed',
-      );
-    }
-    return { ok: false, errors: [OUTCOME_UNKNOWN] };
-  }
-
   return {
-    getAppAuthorization,
+    getAppAuthorization: (ref, options) =>
+      call(
+        'GetAppAuthorization',
+        options,
+        async (h) => {
+          const out = await client.getAppAuthorization(ref, h);
+          // A missing authorization is a 404 (answered null below); a 200 without one breaks the model.
+          if (!out.appAuthorization)
+            throw new UpstreamDataError('GetAppAuthorization answered without appAuthorization.');
+          return toAppAuthorization(out.appAuthorization);
+        },
+        () => null,
+      ),
 
     listAppAuthorizations: ({ appBundleIdentifier, maxResults, nextToken }, options) =>
       call(
@@ -206,7 +156,6 @@ export function createAppFabricAdapter(
       };
       const operation = 'ConnectAppAuthorization';
       const reserve = reserveForCheck(options, now);
-      const sentAt = now();
       if (reserve.window < MIN_SEND_WINDOW_MS) {
         // Sent now, it would be cut off at once and its outcome unknown: better not spend the code.
         reserve.done();
@@ -227,7 +176,7 @@ export function createAppFabricAdapter(
             handlerOptions(reserve.send),
           )
           .finally(reserve.done);
-        if (!out.appAuthorizationSummary) return await checkOutcome(ref, options, sentAt);
+        if (!out.appAuthorizationSummary) return { ok: false, errors: [OUTCOME_UNKNOWN] };
         return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
       } catch (error) {
         // AppFabric's text is not logged: it may quote pieces of the code or redirect URI.
@@ -283,12 +232,9 @@ export function createAppFabricAdapter(
           }
           // Throttling (after the allowed resends) and other 4xx were thrown above: AppFabric did
           // not process the code, so the caller may retry with it. A 5xx may have used it.
-          return checkOutcome(ref, options, sentAt);
         }
-        // Sent, with no answer (a timeout, a reset), or answered with unusable data.
-        if (error instanceof TransportError && options?.signal?.aborted)
-          return { ok: false, errors: [OUTCOME_UNKNOWN] };
-        return checkOutcome(ref, options, sentAt);
+        // A 5xx; or sent, with no answer (a timeout, a reset), or answered with unusable data.
+        return { ok: false, errors: [OUTCOME_UNKNOWN] };
       }
     },
   };

@@ -34,15 +34,42 @@ import { createHash } from 'node:crypto';
 import { cancelledByCaller, whenAborted } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
 import { toSubgraphError } from '../aws/translate.ts';
-import { connectedSince } from './adapter.ts';
+import { OUTCOME_UNKNOWN } from './adapter.ts';
 import { abortedBeforeSending } from '../http/transport.ts';
 import { idOf } from './port.ts';
 import type {
+  AppAuthorizationModel,
   AppFabricPort,
   ConnectAppAuthorizationInput,
   ConnectAppAuthorizationResult,
   ConnectFailure,
 } from './port.ts';
+
+/**
+ * How far AWS's clock may be behind this host's for an authorization's `updatedAt` to count as
+ * after a send, once the host's send time is put in AWS's time (plus the client's
+ * `systemClockOffset`, which it learns when the clocks are 5 minutes or more apart: see
+ * {@link connectedSince}). It covers only the drift of two synchronised clocks: a connection made
+ * by another code this long before the send would be taken for this one's.
+ */
+export const CLOCK_TOLERANCE_MS = 2_000;
+
+/**
+ * Whether an authorization proves that a code sent at `sentAt` (this host's clock) worked: it is
+ * CONNECTED, and AWS updated it since. `awsClockOffset` is AWS's clock minus this host's as the
+ * client knows it now (it may have learnt it from the very send being judged). One connected
+ * before the send (by another code) proves nothing.
+ */
+export function connectedSince(current: AppAuthorizationModel | null, sentAt: number, awsClockOffset: number): boolean {
+  return (
+    current?.status === 'CONNECTED' && Date.parse(current.updatedAt) >= sentAt + awsClockOffset - CLOCK_TOLERANCE_MS
+  );
+}
+
+const refOf = ({ appBundleIdentifier, appAuthorizationIdentifier }: ConnectAppAuthorizationInput) => ({
+  appBundleIdentifier,
+  appAuthorizationIdentifier,
+});
 
 /** The authorization a submission is for. */
 export function authorizationKey(input: ConnectAppAuthorizationInput): string {
@@ -87,7 +114,7 @@ const noop = () => undefined;
  * the last caller's deadline. A caller whose client left is cancelled; one whose deadline passed
  * before the code went out was not sent; one whose deadline passed after is OUTCOME_UNKNOWN (the
  * send goes on for the others). A submission of one caller is left to settle by its own signal,
- * as the adapter's outcome check judges it.
+ * as the outcome check judges it (`settle`).
  */
 function forCaller(
   outcome: Promise<ConnectAppAuthorizationResult>,
@@ -185,6 +212,10 @@ interface Submission {
 export const CODE_MEMORY_MS = 15 * 60_000;
 /** At most this many codes are remembered; the oldest are forgotten first. */
 const MAX_REMEMBERED_CODES = 10_000;
+
+/** Whether the send's answer settles its outcome: anything but OUTCOME_UNKNOWN. */
+const outcomeKnown = (result: ConnectAppAuthorizationResult) =>
+  result.ok || !result.errors.some((error) => error.code === 'OUTCOME_UNKNOWN');
 
 /** Whether AppFabric may have processed the code: a failure that proves it did not is thrown instead. */
 const mayHaveProcessed = (result: ConnectAppAuthorizationResult) =>
@@ -336,13 +367,7 @@ export function connectOnce(
   ): Promise<ConnectAppAuthorizationResult> => {
     let current: Awaited<ReturnType<AppFabricPort['getAppAuthorization']>>;
     try {
-      current = await port.getAppAuthorization(
-        {
-          appBundleIdentifier: input.appBundleIdentifier,
-          appAuthorizationIdentifier: input.appAuthorizationIdentifier,
-        },
-        options,
-      );
+      current = await port.getAppAuthorization(refOf(input), options);
     } catch (error) {
       // A client that left gets no answer; its request is logged as cancelled.
       if (cancelledByCaller(options?.signal)) throw error;
@@ -351,6 +376,31 @@ export function connectOnce(
     return connectedSince(current, sentAt, awsClockOffset())
       ? { ok: true, appAuthorization: current! }
       : { ok: false, errors: [ALREADY_SENT] };
+  };
+  /**
+   * After a send whose outcome the adapter could not tell (a 5xx, a reset, a timeout, a 200 without
+   * a summary): the authorization's status. Only one connected since the send proves the code
+   * worked ({@link connectedSince}); anything else, a status that cannot be read included, stays
+   * OUTCOME_UNKNOWN, because resending the code could fail or make the provider revoke what it
+   * issued. The read goes through the guarded port like every call: counted in metrics and the
+   * operation's budget, limited, refused while AppFabric's circuit is open. Not made once every
+   * caller has left (their deadline passed, or their clients went away).
+   */
+  const settle = async (
+    input: ConnectAppAuthorizationInput,
+    options: Parameters<AppFabricPort['connectAppAuthorization']>[1],
+    sentAt: number,
+  ): Promise<ConnectAppAuthorizationResult> => {
+    const unknown: ConnectAppAuthorizationResult = { ok: false, errors: [OUTCOME_UNKNOWN] };
+    if (options?.signal?.aborted) return unknown;
+    try {
+      const current = await port.getAppAuthorization(refOf(input), options);
+      return connectedSince(current, sentAt, awsClockOffset()) ? { ok: true, appAuthorization: current! } : unknown;
+    } catch (error) {
+      // A client that left gets no answer; its request is logged as cancelled.
+      if (cancelledByCaller(options?.signal)) throw error;
+      return unknown;
+    }
   };
   /** Per authorization: settles once every submission queued for it so far has settled. */
   const tails = new Map<string, Promise<void>>();
@@ -386,8 +436,10 @@ export function connectOnce(
        */
       let sentAt = 0;
       const send = () => {
-        sentAt = wallClock();
-        return port.connectAppAuthorization(input, sendOptions);
+        const at = (sentAt = wallClock());
+        return port
+          .connectAppAuthorization(input, sendOptions)
+          .then((result) => (outcomeKnown(result) ? result : settle(input, sendOptions, at)));
       };
       const outcome = (
         previous
