@@ -142,7 +142,7 @@ export const ERRORS = {
   ),
   AUTHENTICATION_UNAVAILABLE: makeCodeDefinition(
     'AUTHENTICATION_UNAVAILABLE',
-    "The caller's token could not be checked: the key set (AUTH_JWKS_URL) could not be read (HTTP 503 with Retry-After). Retrying later may succeed.",
+    "The caller's token could not be checked: the key set (AUTH_JWKS_URL) could not be read, or not before the request's deadline (HTTP 503 with Retry-After). Retrying later may succeed.",
     'Caller authentication is unavailable; retry later.',
   ),
   OVERLOADED: makeCodeDefinition(

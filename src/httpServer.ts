@@ -9,7 +9,7 @@ import { brotliDecompress, gunzip, inflate, type BrotliOptions, type ZlibOptions
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Admission } from './admission.ts';
 import type { Context } from './context.ts';
-import { DeadlineQueue, isDeadlineExceeded } from './deadlines.ts';
+import { cancelledByCaller, DeadlineQueue, isDeadlineExceeded } from './deadlines.ts';
 import { ERRORS } from './errors.ts';
 import { createGraphiQL } from './graphiql/graphiql.ts';
 import type { Logger } from './logger.ts';
@@ -125,7 +125,7 @@ const OPERATIONAL_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '
 /** The client went away before its request was read: there is no one to answer. */
 class ClientClosedError extends Error {
   constructor() {
-    super('The client closed the connection before sending the whole body.');
+    super('The client closed the connection before its request was read.');
     this.name = 'ClientClosedError';
   }
 }
@@ -401,13 +401,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
 
     // The deadline runs from the request's arrival, so that checking the caller's token (a key set
     // fetched for up to 5 s) and reading the body count against it: a router times the request
-    // from when it sent it.
+    // from when it sent it. A caller still waiting for the key set at its deadline is answered 503.
     const deadline = requestDeadline(res, deadlines);
     let caller: Caller;
     try {
-      caller = await options.authenticator.authenticate(req.headers);
+      caller = await options.authenticator.authenticate(req.headers, deadline.signal);
     } catch (error) {
       if (error instanceof AuthenticationUnavailableError) {
+        // Its client left while the key set was being fetched: there is no one to answer.
+        if (cancelledByCaller(deadline.signal)) throw new ClientClosedError();
         // Each failed fetch of the key set is logged where it fails (once, not once per request).
         const { message } = ERRORS.AUTHENTICATION_UNAVAILABLE.err();
         refuse(req, res, scope, 503, { message, code: ERRORS.AUTHENTICATION_UNAVAILABLE.code }, { 'retry-after': '5' });
@@ -705,7 +707,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     closeIfDraining(res);
     handle(req, res).then(closeIfStalled.bind(null, res, stallTimeoutMs), (error: unknown) => {
       if (error instanceof ClientClosedError) {
-        logger.debug('the client closed the connection before sending the whole body');
+        logger.debug('the client closed the connection before its request was read');
         res.destroy();
         return;
       }

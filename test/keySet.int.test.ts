@@ -175,6 +175,34 @@ describe('the key set', () => {
     expect(failures.map((f) => f.failure)).toEqual([failure]);
   });
 
+  it('lets a caller stop waiting for a fetch when its signal aborts, the fetch going on for the others', async () => {
+    const { server, keySet, failures, time } = await setUp('hang', { timings: { timeoutMs: 2_000 } });
+    const verifyWith = (token: string, signal: AbortSignal) =>
+      jwtVerify(token, (header, jws) => keySet.resolve(header, jws, signal), {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['ES256'],
+      });
+    const token = await signer.sign();
+    const started = Date.now();
+    const first = verifyWith(token, AbortSignal.timeout(100));
+    const second = verifyWith(token, new AbortController().signal);
+    await expect(first).rejects.toMatchObject({ failure: { reason: 'timeout' } });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(failures).toHaveLength(0); // one caller giving up is not a failed fetch
+    // The same fetch (one request) answers the caller still waiting.
+    server.set({ keys: [signer] });
+    await expect(second).rejects.toMatchObject({ failure: { reason: 'timeout' } }); // the hung fetch's own timeout
+    expect(failures).toHaveLength(1);
+    expect(server.requests()).toBe(1);
+    // After the back-off, a caller whose signal has already aborted starts no fetch.
+    time.advance(1_001);
+    await expect(verifyWith(token, AbortSignal.abort())).rejects.toBeInstanceOf(KeySetUnavailableError);
+    expect(server.requests()).toBe(1);
+    await expect(verifyWith(token, new AbortController().signal)).resolves.toBeDefined();
+    expect(server.requests()).toBe(2);
+  });
+
   it('gives up on a key set that does not answer within its timeout', async () => {
     const { verify, failures } = await setUp('hang', { timings: { timeoutMs: 200 } });
     await expect(verify(await signer.sign())).rejects.toMatchObject({ failure: { reason: 'timeout' } });

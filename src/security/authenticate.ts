@@ -9,7 +9,7 @@ import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import { headerOf } from '../httpHeaders.ts';
 import type { Secret } from '../secret.ts';
-import { createKeySet, KeySetUnavailableError, type KeySetOptions } from './keySet.ts';
+import { createKeySet, KeySetUnavailableError, type KeySet, type KeySetOptions } from './keySet.ts';
 
 /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds. */
 const CLOCK_TOLERANCE_S = 30;
@@ -50,7 +50,11 @@ export class AuthenticationError extends Error {
 }
 
 export interface Authenticator {
-  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<Caller>;
+  /**
+   * The caller, or a refusal. A caller whose token needs the key set fetched waits for it only
+   * until `signal` (the request's deadline) aborts, then gets {@link AuthenticationUnavailableError}.
+   */
+  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>, signal?: AbortSignal): Promise<Caller>;
 }
 
 /** `scope` and `scp`, each either a space-separated string (RFC 8693) or an array of strings. */
@@ -103,7 +107,7 @@ export function createAuthenticator(
   // jose checks the token's alg against the pinned list and the key's type, and never accepts
   // `none`; a PEM key is parsed once.
   const now = options.now ?? Date.now;
-  let verifyKey: JWTVerifyGetKey | KeyObject | null = null;
+  let verifyKey: KeySet['resolve'] | KeyObject | null = null;
   if (auth.kind === 'jwt') {
     verifyKey =
       'jwksUrl' in auth.key
@@ -127,7 +131,7 @@ export function createAuthenticator(
   };
 
   return {
-    async authenticate(headers) {
+    async authenticate(headers, signal) {
       if (routerSecret) {
         const given = headerOf(headers, 'router-authorization');
         if (!given || !sameSecret(given, routerSecret.reveal())) {
@@ -158,10 +162,13 @@ export function createAuthenticator(
           ...(auth.maxTokenAgeS !== undefined ? { maxTokenAge: auth.maxTokenAgeS } : {}),
           ...(auth.tokenType !== undefined ? { typ: auth.tokenType } : {}),
         };
-        ({ payload } =
-          typeof verifyKey === 'function'
-            ? await jwtVerify(token, verifyKey, verifyOptions)
-            : await jwtVerify(token, verifyKey!, verifyOptions));
+        if (typeof verifyKey === 'function') {
+          const resolve = verifyKey;
+          const getKey: JWTVerifyGetKey = (header, jws) => resolve(header, jws, signal);
+          ({ payload } = await jwtVerify(token, getKey, verifyOptions));
+        } else {
+          ({ payload } = await jwtVerify(token, verifyKey!, verifyOptions));
+        }
       } catch (error) {
         if (error instanceof KeySetUnavailableError) throw new AuthenticationUnavailableError({ cause: error });
         throw new AuthenticationError('The Bearer token is invalid or expired.', 'invalid');

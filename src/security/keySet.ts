@@ -12,8 +12,18 @@
  *   With no usable keys, a token is answered {@link KeySetUnavailableError} (503) at once.
  * - Each failed fetch is reported once, with its kind and HTTP status: never an error message,
  *   which may quote the URL.
+ * - A caller waits for a fetch only as long as its signal (the request's deadline) allows: when it
+ *   aborts, the caller is answered {@link KeySetUnavailableError} (`timeout`) at once, and the fetch
+ *   goes on for the callers after it.
  */
-import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+} from 'jose';
+import { whenAborted } from '../deadlines.ts';
 
 export interface KeySetTimings {
   /** Fetch timeout. Default 5 s. */
@@ -62,7 +72,8 @@ export interface KeySetOptions {
 }
 
 export interface KeySet {
-  resolve: JWTVerifyGetKey;
+  /** jose's key resolver (`jwtVerify`'s second argument), with the caller's signal. */
+  resolve(header: JWSHeaderParameters, token: FlattenedJWSInput, signal?: AbortSignal): ReturnType<Local>;
 }
 
 type Local = ReturnType<typeof createLocalJWKSet>;
@@ -106,9 +117,24 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
     return pending;
   }
 
-  async function current(): Promise<Local> {
+  /** {@link refresh} for a caller: rejects as soon as its signal aborts (the fetch goes on). */
+  function refreshFor(signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return refresh();
+    const gaveUp = () => new KeySetUnavailableError({ reason: 'timeout' });
+    if (signal.aborted) return Promise.reject(gaveUp());
+    const fetching = refresh();
+    return new Promise<void>((resolve, reject) => {
+      const untrack = whenAborted(signal, () => reject(gaveUp()));
+      void fetching.then(() => {
+        untrack();
+        resolve();
+      });
+    });
+  }
+
+  async function current(signal: AbortSignal | undefined): Promise<Local> {
     if (!usable()) {
-      if (!backingOff()) await refresh();
+      if (!backingOff()) await refreshFor(signal);
       if (!usable()) throw unavailable();
     } else if (now() - fetchedAt >= timings.freshMs && !pending && !backingOff()) {
       void refresh(); // in the background; the keys at hand serve meanwhile
@@ -116,8 +142,8 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
     return keys!;
   }
 
-  const resolve: JWTVerifyGetKey = async (header, token) => {
-    const local = await current();
+  const resolve: KeySet['resolve'] = async (header, token, signal) => {
+    const local = await current(signal);
     try {
       return await local(header, token);
     } catch (error) {
@@ -125,7 +151,7 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
       if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
       if (now() - fetchedAt < timings.cooldownMs || backingOff()) throw error;
       const before = fetchedAt;
-      await refresh();
+      await refreshFor(signal);
       // The key set could not be read: the token may well be good, so not a 401 but unavailable.
       if (fetchedAt === before) throw unavailable();
       return keys!(header, token);
