@@ -16,11 +16,7 @@ import { redactText } from '../../redact.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
-import type {
-  AppFabricPort,
-  ConnectAppAuthorizationResult,
-  ConnectFailure,
-} from './port.ts';
+import type { AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
 
 const NAME = 'appFabric';
 
