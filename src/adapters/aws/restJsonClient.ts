@@ -218,6 +218,7 @@ export class AwsRestJsonClient {
         body,
       },
       new Date(this.#now() + this.#clockOffset),
+      signal,
     );
     const queryString = buildQueryString(query);
     if (signal?.aborted) throw abortedBeforeSending(signal);

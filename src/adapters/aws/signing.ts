@@ -7,6 +7,8 @@
  */
 import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { whenAborted } from '../../deadlines.ts';
+import { abortedBeforeSending } from '../http/transport.ts';
 import { AwsCredentialsError } from './errors.ts';
 import type {
   AwsCredentialIdentity,
@@ -102,8 +104,38 @@ export function hostHeader(hostname: string, port?: number): string {
 }
 
 export interface Signer {
-  /** Returns the headers to send: the input headers plus host, x-amz-date, x-amz-content-sha256, authorization (and x-amz-security-token). */
-  sign(target: SigningTarget, signingDate: Date): Promise<Record<string, string>>;
+  /**
+   * Returns the headers to send: the input headers plus host, x-amz-date, x-amz-content-sha256,
+   * authorization (and x-amz-security-token). When the credentials must be resolved first (the
+   * first request, or ones about to expire), it waits for them only until `signal` aborts, then
+   * rejects as not sent ({@link abortedBeforeSending}); the resolution goes on for later calls.
+   */
+  sign(target: SigningTarget, signingDate: Date, signal?: AbortSignal): Promise<Record<string, string>>;
+}
+
+/**
+ * How long before credentials expire a call stops taking them as ready and waits (bounded by its
+ * signal) for the provider: wider than the SDK's own five-minute refresh window, so that a call
+ * never waits on a refresh without its signal.
+ */
+const REFRESH_MARGIN_MS = 10 * 60_000;
+
+/** Resolves when `pending` settles (rejecting as it does), or rejects as not sent once `signal` aborts. */
+function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedBeforeSending(signal));
+  return new Promise<T>((resolve, reject) => {
+    const untrack = whenAborted(signal, () => reject(abortedBeforeSending(signal)));
+    pending.then(
+      (value) => {
+        untrack();
+        resolve(value);
+      },
+      (error: unknown) => {
+        untrack();
+        reject(error);
+      },
+    );
+  });
 }
 
 export function createSigner(options: {
@@ -112,21 +144,40 @@ export function createSigner(options: {
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }): Signer {
   const provider = options.credentials;
-  const signer = new SignatureV4({
-    service: options.service,
-    region: options.region,
-    // A provider's failure says so (AwsCredentialsError), so that it is told apart from a defect.
-    credentials:
-      typeof provider === 'function'
-        ? (...args: Parameters<AwsCredentialIdentityProvider>) =>
-            provider(...args).catch((error: unknown) => {
+  /** Until when (this host's clock) the credentials last resolved serve without asking the provider. */
+  let readyUntil = -Infinity;
+  let resolved: Promise<AwsCredentialIdentity> | null = null;
+  let resolving: Promise<AwsCredentialIdentity> | null = null;
+  /**
+   * The provider memoized, as the official clients wrap theirs: one resolution at a time, its
+   * answer kept until {@link REFRESH_MARGIN_MS} before it expires. A failure says so
+   * (AwsCredentialsError), so that it is told apart from a defect.
+   */
+  const credentials =
+    typeof provider === 'function'
+      ? (): Promise<AwsCredentialIdentity> => {
+          if (resolved && Date.now() < readyUntil) return resolved;
+          return (resolving ??= provider().then(
+            (identity) => {
+              readyUntil = identity.expiration ? identity.expiration.getTime() - REFRESH_MARGIN_MS : Infinity;
+              resolved = Promise.resolve(identity);
+              resolving = null;
+              return identity;
+            },
+            (error: unknown) => {
+              resolving = null;
               throw new AwsCredentialsError(error);
-            })
-        : provider,
-    sha256,
-  });
+            },
+          ));
+        }
+      : provider;
+  const signer = new SignatureV4({ service: options.service, region: options.region, credentials, sha256 });
   return {
-    async sign(target, signingDate) {
+    async sign(target, signingDate, signal) {
+      // The provider (IMDS, STS, SSO, a container endpoint) may be slow or hang: wait for it no
+      // longer than the caller may. The resolution is shared, and goes on for the calls after it.
+      if (signal && typeof credentials === 'function' && Date.now() >= readyUntil)
+        await unlessAborted(credentials(), signal);
       const signed = await signer.sign(
         {
           method: target.method,

@@ -10,11 +10,17 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIotManagedIntegrationsAdapter } from '../../iotManagedIntegrations/adapter.ts';
 import { IoTManagedIntegrations } from '../../iotManagedIntegrations/client.ts';
-import type { AwsCredentialIdentityProvider } from '../signing.ts';
+import { createSigner, type AwsCredentialIdentityProvider } from '../signing.ts';
+import type { CallOptions } from '../../types.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(
+    servers.splice(0).map((s) => {
+      s.closeAllConnections();
+      return new Promise((resolve) => s.close(resolve));
+    }),
+  );
 });
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; requests: () => number }> {
@@ -39,7 +45,7 @@ function irsa(stsEndpoint: string): AwsCredentialIdentityProvider {
   });
 }
 
-async function lookUp(credentials: AwsCredentialIdentityProvider) {
+async function lookUp(credentials: AwsCredentialIdentityProvider, options?: CallOptions) {
   const upstream = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   const client = new IoTManagedIntegrations({
     region: 'us-east-1',
@@ -52,7 +58,7 @@ async function lookUp(credentials: AwsCredentialIdentityProvider) {
   const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
   try {
     const error = await createIotManagedIntegrationsAdapter(client, log)
-      .getConnectorDestination('dest-1')
+      .getConnectorDestination('dest-1', options)
       .then(
         () => undefined,
         (e: unknown) => e as { extensions?: Record<string, unknown>; message: string },
@@ -93,6 +99,26 @@ describe('AWS credentials that cannot be had', () => {
     expect(lines.join('\n')).not.toContain(WEB_IDENTITY_TOKEN.split('.')[1]);
   });
 
+  it("STS does not answer: the call gives up at its request's deadline, UPSTREAM_TIMEOUT, nothing sent", async () => {
+    const sts = await listen(() => undefined); // never answers
+    const started = performance.now();
+    const { error, lines, upstreamRequests } = await lookUp(irsa(sts.url), {
+      signal: AbortSignal.timeout(300),
+      deadline: performance.now() + 300,
+    });
+    const elapsed = performance.now() - started;
+    expect(sts.requests()).toBe(1);
+    expect(upstreamRequests).toBe(0);
+    expect(error?.extensions).toEqual({
+      code: 'UPSTREAM_TIMEOUT',
+      upstream: { name: 'iotManagedIntegrations', operation: 'GetConnectorDestination' },
+    });
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ code: 'DEADLINE_EXCEEDED', sent: false }),
+    );
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
   it('STS cannot be reached: UPSTREAM_UNAVAILABLE, nothing sent upstream', async () => {
     const { error, lines, upstreamRequests } = await lookUp(irsa('http://127.0.0.1:1'));
     expect(upstreamRequests).toBe(0);
@@ -117,5 +143,56 @@ describe('AWS credentials that cannot be had', () => {
     const { error, upstreamRequests } = await lookUp(none);
     expect(upstreamRequests).toBe(0);
     expect(error?.extensions?.['code']).toBe('UPSTREAM_NOT_CONFIGURED');
+  });
+});
+
+describe('AWS credentials from a provider', () => {
+  const target = {
+    method: 'GET',
+    protocol: 'https:' as const,
+    hostname: 'api.iotmanagedintegrations.us-east-1.api.aws',
+    path: '/connector-destinations/dest-1',
+    query: {},
+    headers: {},
+  };
+
+  /** A provider that counts its resolutions, each 20 ms long, of credentials expiring `expiresInMs` from then. */
+  const counting = (expiresInMs: number) => {
+    const provider = Object.assign(
+      async () => {
+        provider.calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return {
+          accessKeyId: `AKID${provider.calls}`,
+          secretAccessKey: 'secret',
+          expiration: new Date(Date.now() + expiresInMs),
+        };
+      },
+      { calls: 0 },
+    );
+    return provider;
+  };
+  const signerOf = (credentials: AwsCredentialIdentityProvider) =>
+    createSigner({ service: 'iotmanagedintegrations', region: 'us-east-1', credentials });
+
+  it('are resolved once for calls at once, then kept', async () => {
+    const provider = counting(60 * 60_000);
+    const signer = signerOf(provider);
+    const signed = await Promise.all(
+      Array.from({ length: 5 }, () => signer.sign(target, new Date(), new AbortController().signal)),
+    );
+    expect(provider.calls).toBe(1);
+    expect(signed.every((headers) => headers['authorization']!.includes('Credential=AKID1/'))).toBe(true);
+    await signer.sign(target, new Date());
+    expect(provider.calls).toBe(1);
+  });
+
+  it('are asked for again once within ten minutes of their expiry', async () => {
+    const provider = counting(9 * 60_000);
+    const signer = signerOf(provider);
+    await signer.sign(target, new Date());
+    const second = await signer.sign(target, new Date());
+    expect(provider.calls).toBe(2);
+    expect(second['authorization']).toContain('Credential=AKID2/');
   });
 });
