@@ -297,3 +297,83 @@ describe('secrets', () => {
     expect(sim.secretSubmissions()).toBe(0);
   });
 });
+
+describe('a timestamp ConductorOne sent that is not one', () => {
+  const edit =
+    (members: Record<string, unknown>, at: 'credential' | 'connector') =>
+    (body: unknown): unknown => {
+      const b = body as {
+        credential?: Record<string, unknown>;
+        connectorView?: { connector: Record<string, unknown> };
+      };
+      if (at === 'credential') Object.assign(b.credential!, members);
+      else Object.assign(b.connectorView!.connector, members);
+      return b;
+    };
+
+  it('fails its own field only: the rest of the credential is served, and the member is logged by name', async () => {
+    sim.inject('GetCredentials', { kind: 'edit', edit: edit({ createdAt: 'last tuesday' }, 'credential') });
+    const res = await github('id displayName createdAt updatedAt status');
+    expect(res.body.data).toEqual({
+      connectorCredential: {
+        id: 'cred-github-active',
+        displayName: expect.any(String),
+        createdAt: null,
+        updatedAt: expect.stringMatching(/^\d{4}-/),
+        status: 'ACTIVE',
+      },
+    });
+    expect(res.body.errors).toEqual([
+      {
+        message: expect.stringContaining('cannot use'),
+        path: ['connectorCredential', 'createdAt'],
+        locations: expect.any(Array),
+        extensions: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE' }),
+      },
+    ]);
+    const logged = t.logs.filter((line) => line.includes('upstream member unusable'));
+    expect(logged.at(-1)).toContain('createdAt is not a timestamp');
+    expect(t.logs.join('\n')).not.toContain('last tuesday');
+    // A query that does not read it is answered in full.
+    sim.inject('GetCredentials', { kind: 'edit', edit: edit({ createdAt: 'last tuesday' }, 'credential') });
+    expect((await github('id status')).body).toEqual({
+      data: { connectorCredential: { id: 'cred-github-active', status: 'ACTIVE' } },
+    });
+  });
+
+  it('decides the status when it can: an unreadable deletedAt is still set; an unreadable expiry on a live credential fails the credential', async () => {
+    sim.inject('GetCredentials', { kind: 'edit', edit: edit({ deletedAt: 'gone' }, 'credential') });
+    const revoked = await github('id status deletedAt');
+    expect(revoked.body.data).toEqual({
+      connectorCredential: { id: 'cred-github-active', status: 'REVOKED', deletedAt: null },
+    });
+    expect(revoked.body.errors?.map((e) => e.path)).toEqual([['connectorCredential', 'deletedAt']]);
+
+    sim.inject('GetCredentials', { kind: 'edit', edit: edit({ expiresTime: 'someday' }, 'credential') });
+    const unknown = await github('id status');
+    expect(unknown.body.data).toEqual({ connectorCredential: null });
+    expect(unknown.body.errors?.[0]).toMatchObject({
+      path: ['connectorCredential', 'status'],
+      extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
+  });
+
+  it("fails a connector's syncCompletedAt alone", async () => {
+    sim.inject('GetConnector', {
+      kind: 'edit',
+      edit: (body) => {
+        const b = body as { connectorView: { connector: { status?: Record<string, unknown> } } };
+        b.connectorView.connector.status = { ...b.connectorView.connector.status, completedAt: 'not yet' };
+        return b;
+      },
+    });
+    const res = await github('id connector { id displayName syncCompletedAt }');
+    expect(res.body.data).toEqual({
+      connectorCredential: {
+        id: 'cred-github-active',
+        connector: { id: 'conn-github', displayName: expect.any(String), syncCompletedAt: null },
+      },
+    });
+    expect(res.body.errors?.map((e) => e.path)).toEqual([['connectorCredential', 'connector', 'syncCompletedAt']]);
+  });
+});

@@ -10,7 +10,8 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { cancelledByCaller } from '../deadlines.ts';
 import { ERRORS } from '../errors.ts';
-import type { CallOptions } from './types.ts';
+import type { UpstreamDataError } from './mappingHelpers.ts';
+import { FieldFailure, type CallOptions } from './types.ts';
 
 /** `fields` say which call and why (no bodies or secrets); `translate` is the adapter's own. */
 export function failedCall(
@@ -27,4 +28,26 @@ export function failedCall(
   }
   log.warn(fields, 'upstream call failed');
   return translate();
+}
+
+/**
+ * A member of an answer that cannot be mapped (`error` names it, never its value): logged, and
+ * failing only the field it feeds, with the adapter's translation of it.
+ */
+export function unusableMember(
+  log: Logger,
+  options: CallOptions | undefined,
+  fields: { upstream: string; operation: string },
+  error: UpstreamDataError,
+  translate: (error: UpstreamDataError) => GraphQLError,
+): FieldFailure {
+  log.warn(
+    {
+      ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
+      ...fields,
+      member: error.message,
+    },
+    'upstream member unusable: only the field it feeds fails',
+  );
+  return new FieldFailure(translate(error));
 }

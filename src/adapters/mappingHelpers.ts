@@ -5,12 +5,26 @@
  */
 
 import { formatDateTime, normalizeDateTime } from '../dateTime.ts';
+import type { FieldFailure } from './types.ts';
 
 /** An upstream answered with data that breaks its own contract (a required member missing, an unknown enum). */
 export class UpstreamDataError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UpstreamDataError';
+  }
+}
+
+/** Turns a member that cannot be mapped into its field's failure (the adapter translates and logs it). */
+export type Unusable = (error: UpstreamDataError) => FieldFailure;
+
+/** `map()`, or the failure of the one field it feeds when the upstream's data breaks its contract. */
+export function settle<T>(map: () => T, unusable: Unusable): T | FieldFailure {
+  try {
+    return map();
+  } catch (error) {
+    if (error instanceof UpstreamDataError) return unusable(error);
+    throw error;
   }
 }
 

@@ -223,6 +223,12 @@ describe('AppFabric', () => {
 
 describe('ConductorOne', () => {
   const key = { appId: 'app1', connectorId: 'conn1', id: 'cred1' };
+  /** The members found unusable, each failing its own field. */
+  const unusableMembers: string[] = [];
+  const unusable = (error: UpstreamDataError) => {
+    unusableMembers.push(error.message);
+    return new FieldFailure(new GraphQLError(`unusable: ${error.message}`));
+  };
 
   it('maps a credential, drops clientSecret and unknown fields, and treats "" and null as absent', () => {
     const wire = JSON.parse(`{
@@ -231,7 +237,7 @@ describe('ConductorOne', () => {
       "createdAt": "2026-01-02T03:04:05.000Z", "updatedAt": null, "deletedAt": "",
       "expiresTime": "2026-03-01T00:00:00+01:00", "surprise": "dropped"
     }`);
-    const model = toConnectorCredential(wire, key);
+    const model = toConnectorCredential(wire, key, unusable);
     expect(model).toEqual({
       ...key,
       clientId: 'x@t.conductor.one/ccc',
@@ -247,8 +253,29 @@ describe('ConductorOne', () => {
   });
 
   it('fills absent key members from the request and refuses contradicting ones', () => {
-    expect(toConnectorCredential({}, key)).toMatchObject(key);
-    expect(() => toConnectorCredential({ id: 'other' }, key)).toThrow(UpstreamDataError);
+    expect(toConnectorCredential({}, key, unusable)).toMatchObject(key);
+    expect(() => toConnectorCredential({ id: 'other' }, key, unusable)).toThrow(UpstreamDataError);
+  });
+
+  it('fails only the timestamp that is not one, and still derives the status it can', () => {
+    unusableMembers.length = 0;
+    const model = toConnectorCredential(
+      { ...key, displayName: 'kept', createdAt: 'yesterday', deletedAt: '2026-13-45', expiresTime: 'soon' },
+      key,
+      unusable,
+    );
+    expect(model.displayName).toBe('kept');
+    expect(model.createdAt).toBeInstanceOf(FieldFailure);
+    expect(model.updatedAt).toBeNull();
+    expect(unusableMembers).toEqual([
+      'createdAt is not a timestamp',
+      'deletedAt is not a timestamp',
+      'expiresTime is not a timestamp',
+    ]);
+    // deletedAt is set, if unreadable: REVOKED whatever expiresTime says.
+    expect(deriveCredentialStatus(model, new Date())).toBe('REVOKED');
+    // Not revoked, with an unreadable expiry: the status cannot be told, and expiresTime's failure says why.
+    expect(() => deriveCredentialStatus({ ...model, deletedAt: null }, new Date())).toThrow('unusable: expiresTime');
   });
 
   it('derives REVOKED, then EXPIRED, then ACTIVE', () => {
@@ -274,6 +301,7 @@ describe('ConductorOne', () => {
     const model = toConductorOneConnector(
       { id: 'c', appId: 'a', status: { status: wire, lastError: '', completedAt: null } },
       { appId: 'a', id: 'c' },
+      unusable,
     );
     expect(model.syncStatus).toBe(mapped);
     expect(model.syncLastError).toBeNull();

@@ -8,13 +8,13 @@ import { ERRORS, isRegistryError } from '../../errors.ts';
 import { redactText } from '../../redact.ts';
 import { attemptsOf } from '../http/attempts.ts';
 import { TransportError } from '../http/transport.ts';
-import { UpstreamDataError } from '../mappingHelpers.ts';
+import { UpstreamDataError, type Unusable } from '../mappingHelpers.ts';
 import type { CallOptions } from '../types.ts';
 import { ConductorOneApiError, type ConductorOneClient } from './client.ts';
 import { toConductorOneApp, toConductorOneConnector, toConnectorCredential } from './mapping.ts';
 import type { ConductorOneAppModel, ConductorOnePort } from './port.ts';
 import { TokenEndpointError } from './tokenSource.ts';
-import { failedCall } from '../callLog.ts';
+import { failedCall, unusableMember } from '../callLog.ts';
 
 const NAME = 'conductorOne' as const;
 /** The apps search's page size limit; a loader batch of up to 100 ids fits one page. */
@@ -96,13 +96,19 @@ export function createConductorOneAdapter(
     return failedCall(log, options, fields, () => toSubgraphError(error, operation));
   }
 
+  /** A member that cannot be mapped: logged, and failing only its own field. */
+  const unusable =
+    (operation: string, options: CallOptions | undefined): Unusable =>
+    (error) =>
+      unusableMember(log, options, { upstream: NAME, operation }, error, (e) => toSubgraphError(e, operation));
+
   // Each method is one async function with its own try/catch, rather than a shared wrapper taking
   // closures: a batch of single reads makes hundreds of these calls per GraphQL request.
   return {
     async getCredential(key, options) {
       try {
         const out = await client.getCredentials(key, options);
-        return out?.credential ? toConnectorCredential(out.credential, key) : null;
+        return out?.credential ? toConnectorCredential(out.credential, key, unusable('GetCredentials', options)) : null;
       } catch (error) {
         if (isNotFound(error)) return null;
         throw failure('GetCredentials', options, error);
@@ -112,7 +118,7 @@ export function createConductorOneAdapter(
     async getConnector(key, options) {
       try {
         const connector = (await client.getConnector(key, options))?.connectorView?.connector;
-        return connector ? toConductorOneConnector(connector, key) : null;
+        return connector ? toConductorOneConnector(connector, key, unusable('GetConnector', options)) : null;
       } catch (error) {
         if (isNotFound(error)) return null;
         throw failure('GetConnector', options, error);

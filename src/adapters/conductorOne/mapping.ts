@@ -3,7 +3,8 @@
  * and `""` all mean empty; unknown fields are dropped because only named fields are copied; the
  * credential's `clientSecret` is never read.
  */
-import { optionalDateTime, optionalEnum, UpstreamDataError } from '../mappingHelpers.ts';
+import { optionalDateTime, optionalEnum, UpstreamDataError, type Unusable } from '../mappingHelpers.ts';
+import type { FieldFailure } from '../types.ts';
 import type {
   ConductorOneAppModel,
   ConductorOneConnectorKey,
@@ -19,8 +20,15 @@ export function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-function dateTime(value: unknown, what: string): string | null {
-  return optionalDateTime(text(value), what);
+/** A timestamp, or the failure of its field alone when it is not one (the rest of the entity is served). */
+function dateTime(value: unknown, what: string, unusable: Unusable): string | FieldFailure | null {
+  // Not through `settle`: five per credential, in batches of hundreds, so no closure each.
+  try {
+    return optionalDateTime(text(value), what);
+  } catch (error) {
+    if (error instanceof UpstreamDataError) return unusable(error);
+    throw error;
+  }
 }
 
 const SYNC_STATUS: Record<string, ConnectorSyncStatus> = {
@@ -38,6 +46,7 @@ const SYNC_STATUS: Record<string, ConnectorSyncStatus> = {
 export function toConnectorCredential(
   wire: ConnectorCredentialWire,
   key: ConnectorCredentialKey,
+  unusable: Unusable,
 ): ConnectorCredentialModel {
   const id = text(wire.id) ?? key.id;
   const appId = text(wire.appId) ?? key.appId;
@@ -51,11 +60,11 @@ export function toConnectorCredential(
     connectorId,
     clientId: text(wire.clientId),
     displayName: text(wire.displayName),
-    createdAt: dateTime(wire.createdAt, 'createdAt'),
-    updatedAt: dateTime(wire.updatedAt, 'updatedAt'),
-    deletedAt: dateTime(wire.deletedAt, 'deletedAt'),
-    expiresTime: dateTime(wire.expiresTime, 'expiresTime'),
-    lastUsedAt: dateTime(wire.lastUsedAt, 'lastUsedAt'),
+    createdAt: dateTime(wire.createdAt, 'createdAt', unusable),
+    updatedAt: dateTime(wire.updatedAt, 'updatedAt', unusable),
+    deletedAt: dateTime(wire.deletedAt, 'deletedAt', unusable),
+    expiresTime: dateTime(wire.expiresTime, 'expiresTime', unusable),
+    lastUsedAt: dateTime(wire.lastUsedAt, 'lastUsedAt', unusable),
   };
 }
 
@@ -63,6 +72,7 @@ export function toConnectorCredential(
 export function toConductorOneConnector(
   wire: ConnectorWire,
   key: ConductorOneConnectorKey,
+  unusable: Unusable,
 ): ConductorOneConnectorModel {
   const id = text(wire.id) ?? key.id;
   const appId = text(wire.appId) ?? key.appId;
@@ -75,7 +85,7 @@ export function toConductorOneConnector(
     description: text(wire.description),
     syncStatus: optionalEnum(SYNC_STATUS, status?.status),
     syncLastError: text(status?.lastError),
-    syncCompletedAt: dateTime(status?.completedAt, 'status.completedAt'),
+    syncCompletedAt: dateTime(status?.completedAt, 'status.completedAt', unusable),
   };
 }
 

@@ -2,7 +2,7 @@
  * What the schema needs from ConductorOne, in the schema's own terms. No model here has a field
  * for the credential's client secret.
  */
-import type { CallOptions } from '../types.ts';
+import { fieldValue, type CallOptions, type FieldFailure } from '../types.ts';
 
 export type ConnectorSyncStatus = 'UNSPECIFIED' | 'RUNNING' | 'DONE' | 'ERROR' | 'DISABLED';
 export type ConnectorCredentialStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
@@ -16,11 +16,12 @@ export interface ConnectorCredentialKey {
 export interface ConnectorCredentialModel extends ConnectorCredentialKey {
   clientId: string | null;
   displayName: string | null;
-  createdAt: string | null;
-  updatedAt: string | null;
-  deletedAt: string | null;
-  expiresTime: string | null;
-  lastUsedAt: string | null;
+  /** Timestamps: a FieldFailure when ConductorOne sent one that is not a timestamp (that field alone fails). */
+  createdAt: string | FieldFailure | null;
+  updatedAt: string | FieldFailure | null;
+  deletedAt: string | FieldFailure | null;
+  expiresTime: string | FieldFailure | null;
+  lastUsedAt: string | FieldFailure | null;
 }
 
 export interface ConductorOneConnectorKey {
@@ -33,7 +34,7 @@ export interface ConductorOneConnectorModel extends ConductorOneConnectorKey {
   description: string | null;
   syncStatus: ConnectorSyncStatus | null;
   syncLastError: string | null;
-  syncCompletedAt: string | null;
+  syncCompletedAt: string | FieldFailure | null;
 }
 
 export interface ConductorOneAppModel {
@@ -62,12 +63,17 @@ export const CONDUCTORONE_OPERATIONS = {
   searchAppsById: 'SearchApps',
 } as const satisfies Record<keyof ConductorOnePort, string>;
 
-/** REVOKED when deletedAt is set, EXPIRED when expiresTime is past, else ACTIVE. */
+/**
+ * REVOKED when deletedAt is set, EXPIRED when expiresTime is past, else ACTIVE. A deletedAt that is
+ * not a timestamp is still set; an expiresTime that is not one, on a credential not revoked, leaves
+ * the status unknown: its failure is thrown.
+ */
 export function deriveCredentialStatus(
   credential: Pick<ConnectorCredentialModel, 'deletedAt' | 'expiresTime'>,
   now: Date,
 ): ConnectorCredentialStatus {
   if (credential.deletedAt !== null) return 'REVOKED';
-  if (credential.expiresTime !== null && Date.parse(credential.expiresTime) <= now.getTime()) return 'EXPIRED';
+  const expiresTime = fieldValue(credential.expiresTime);
+  if (expiresTime !== null && Date.parse(expiresTime) <= now.getTime()) return 'EXPIRED';
   return 'ACTIVE';
 }

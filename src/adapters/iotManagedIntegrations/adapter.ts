@@ -5,9 +5,11 @@
  */
 import type { Logger } from 'pino';
 import { createAwsCalls, toSubgraphError } from '../aws/translate.ts';
-import { FieldFailure, type CallOptions } from '../types.ts';
+import { unusableMember } from '../callLog.ts';
+import type { Unusable } from '../mappingHelpers.ts';
+import type { CallOptions } from '../types.ts';
 import type { IoTManagedIntegrations } from './client.ts';
-import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary, type Unusable } from './mapping.ts';
+import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary } from './mapping.ts';
 import type { IotManagedIntegrationsPort } from './port.ts';
 
 const NAME = 'iotManagedIntegrations';
@@ -22,18 +24,8 @@ export function createIotManagedIntegrationsAdapter(
   /** A member of an answer that cannot be mapped: logged once, and failing only its own field. */
   const unusable =
     (operation: string, options: CallOptions | undefined): Unusable =>
-    (error) => {
-      log.warn(
-        {
-          ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
-          upstream: NAME,
-          operation,
-          member: error.message,
-        },
-        'upstream member unusable: only the field it feeds fails',
-      );
-      return new FieldFailure(toSubgraphError(error, NAME, operation));
-    };
+    (error) =>
+      unusableMember(log, options, { upstream: NAME, operation }, error, (e) => toSubgraphError(e, NAME, operation));
 
   return {
     getConnectorDestination: (id, options) =>

@@ -10,9 +10,9 @@ import {
   optionalString,
   requiredEnum,
   requiredString,
-  UpstreamDataError,
+  settle,
+  type Unusable,
 } from '../mappingHelpers.ts';
-import type { FieldFailure } from '../types.ts';
 import type {
   CloudConnectorEndpointType,
   CloudConnectorModel,
@@ -53,19 +53,6 @@ export function toConnectorDestinationSummary(
     cloudConnectorId: optionalString(wire.CloudConnectorId),
     detail: null,
   };
-}
-
-/** Turns a member that cannot be mapped into its field's failure (the adapter translates and logs it). */
-export type Unusable = (error: UpstreamDataError) => FieldFailure;
-
-/** `map()`, or the failure of the one field it feeds when the upstream's data breaks its contract. */
-function settle<T>(map: () => T, unusable: Unusable): T | FieldFailure {
-  try {
-    return map();
-  } catch (error) {
-    if (error instanceof UpstreamDataError) return unusable(error);
-    throw error;
-  }
 }
 
 /**

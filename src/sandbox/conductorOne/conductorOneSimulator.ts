@@ -172,6 +172,9 @@ export async function startConductorOneSimulator(
       const message = error instanceof Error ? error.message : String(error);
       response = apiError(500, codeValue('INTERNAL', style), message);
     }
+    if (fault?.kind === 'edit' && response.status < 300 && response.body !== undefined) {
+      response = { ...response, body: fault.edit(structuredClone(response.body)) };
+    }
     return send(res, response, ids, fault?.kind === 'slowBody' ? fault.chunkDelayMs : undefined);
   };
 

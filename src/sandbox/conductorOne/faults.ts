@@ -60,7 +60,18 @@ export interface SlowBodyFault extends Repeatable {
   chunkDelayMs: number;
 }
 
-export type ConductorOneFault = ErrorFault | ThrottleFault | UnauthorizedFault | ResetFault | HangFault | SlowBodyFault;
+/**
+ * Answer with the operation's body as `edit` changes it: an upstream that sends a member in a shape
+ * this subgraph does not expect, or breaks its own contract. Applies to successful answers only.
+ */
+export interface EditFault extends Repeatable {
+  kind: 'edit';
+  /** Gets a copy of the body the operation answered with. */
+  edit: (body: unknown) => unknown;
+}
+
+export type ConductorOneFault =
+  ErrorFault | ThrottleFault | UnauthorizedFault | ResetFault | HangFault | SlowBodyFault | EditFault;
 
 /** The fault queue of this simulator: error faults must carry a 4xx or 5xx status. */
 export const createFaultQueue = (): FaultQueue<ConductorOneFault> =>
