@@ -54,6 +54,11 @@ export interface Config {
   /** `MAX_REQUEST_BODY_BYTES`, default 1 MiB. */
   maxRequestBodyBytes: number;
   /**
+   * `MAX_CONNECTIONS`, default 4096: open client connections at most; a connection beyond it is
+   * closed as it is accepted, before anything is read (`http_connections_dropped_total`).
+   */
+  maxConnections: number;
+  /**
    * `REQUEST_TIMEOUT_MS`, default 10000 (below a router's 30 s subgraph timeout): the deadline of
    * every GraphQL request. It reaches every upstream call as an AbortSignal; no retry starts that
    * could not finish before it.
@@ -266,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
     openMs: integer('CIRCUIT_OPEN_MS', 30_000, 100, 3_600_000),
   };
   const maxRequestBodyBytes = integer('MAX_REQUEST_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
+  const maxConnections = integer('MAX_CONNECTIONS', 4096, 1, 1_000_000);
   const upstreamTimeouts: UpstreamTimeouts = {
     connectMs: integer('UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 1, 120_000),
     headersMs: integer('UPSTREAM_HEADERS_TIMEOUT_MS', 10_000, 1, 300_000),
@@ -334,6 +340,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs,
     shutdownDelayMs,
     maxRequestBodyBytes,
+    maxConnections,
     requestTimeoutMs,
     circuit,
     aws,

@@ -34,6 +34,8 @@ export interface HttpServerOptions {
   authenticator: Authenticator;
   logger: Logger;
   maxRequestBodyBytes: number;
+  /** Open client connections at most (MAX_CONNECTIONS); one beyond it is closed as it is accepted. */
+  maxConnections?: number;
   /** Longest query text accepted (MAX_QUERY_LENGTH), checked before anything parses or caches it. */
   maxQueryLength: number;
   /** The deadline of every GraphQL request (REQUEST_TIMEOUT_MS). */
@@ -719,6 +721,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
     });
   });
   server.on('close', () => deadlines.close());
+  if (options.maxConnections !== undefined) {
+    // Node closes a connection beyond it as soon as it is accepted, before reading anything.
+    server.maxConnections = options.maxConnections;
+    server.on('drop', () => options.metrics.connectionsDropped.inc());
+  }
   // Above the idle pool time of routers (Apollo Router closes idle connections after 5 s; others up to 60 s).
   server.keepAliveTimeout = 65_000;
   // A request's headers and body must arrive within this (Node's default is 5 minutes): a client

@@ -24,6 +24,8 @@ export interface Metrics {
    * deadline passed while they waited for a turn, or the waiting list was full.
    */
   operationsShed: Counter<'reason'>;
+  /** Client connections closed as they were accepted, because MAX_CONNECTIONS were open. */
+  connectionsDropped: Counter;
   /** Reports the admission's state (src/admission.ts) at each scrape. */
   watchAdmission(admission: AdmissionState): void;
 }
@@ -124,6 +126,11 @@ export function createMetrics(): Metrics {
       name: 'graphql_operations_shed_total',
       help: 'GraphQL requests answered 503 without executing, by reason: deadline (it passed while the request waited for a turn), queue_full (the waiting list was full when it arrived).',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    connectionsDropped: new Counter({
+      name: 'http_connections_dropped_total',
+      help: 'Client connections closed as they were accepted, because MAX_CONNECTIONS connections were open.',
       registers: [registry],
     }),
     watchAdmission(state) {

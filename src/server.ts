@@ -38,6 +38,7 @@ export interface CreateServerOptions {
     | 'shutdownTimeoutMs'
     | 'shutdownDelayMs'
     | 'maxRequestBodyBytes'
+    | 'maxConnections'
     | 'requestTimeoutMs'
     | 'operationConcurrency'
     | 'operationQueue'
@@ -112,6 +113,7 @@ export function createServer({
     apollo,
     logger,
     maxRequestBodyBytes: config.maxRequestBodyBytes,
+    maxConnections: config.maxConnections,
     maxQueryLength: config.operationLimits.maxLength,
     requestTimeoutMs: config.requestTimeoutMs,
     ...(receiveTimeoutMs === undefined ? {} : { receiveTimeoutMs }),

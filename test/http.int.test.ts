@@ -689,3 +689,46 @@ describe('a client that stops reading its responses', () => {
     }
   });
 });
+
+describe('MAX_CONNECTIONS', () => {
+  it('closes a connection beyond it as it is accepted, counts it, and takes new ones once a connection closes', async () => {
+    const t = await startTestServer({ config: { maxConnections: 2 } });
+    try {
+      const port = Number(new URL(t.origin).port);
+      /** Opens a connection and sends one kept-alive request: resolves with the answer's status line, or null when closed unanswered. */
+      const ask = (socket = connect(port, '127.0.0.1')) =>
+        new Promise<{ socket: ReturnType<typeof connect>; status: string | null }>((resolve) => {
+          let text = '';
+          const onData = (chunk: Buffer) => {
+            text += chunk.toString('latin1');
+            if (text.includes('\r\n\r\n')) {
+              socket.off('data', onData);
+              resolve({ socket, status: text.slice(0, text.indexOf('\r\n')) });
+            }
+          };
+          socket.on('data', onData);
+          socket.once('close', () => resolve({ socket, status: null }));
+          socket.on('error', () => undefined);
+          socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+        });
+      const first = await ask();
+      const second = await ask();
+      expect([first.status, second.status]).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+      // Both are kept alive: a third is one too many.
+      expect((await ask()).status).toBeNull();
+      first.socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const fourth = await ask();
+      expect(fourth.status).toBe('HTTP/1.1 200 OK');
+      // The kept-alive connections still serve.
+      expect((await ask(second.socket)).status).toBe('HTTP/1.1 200 OK');
+      second.socket.destroy();
+      fourth.socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+      expect(metrics).toMatch(/^http_connections_dropped_total 1$/m);
+    } finally {
+      await t.close();
+    }
+  });
+});

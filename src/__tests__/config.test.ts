@@ -58,6 +58,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps at most 4096 client connections open unless MAX_CONNECTIONS says otherwise', () => {
+    expect(loadConfig({}).maxConnections).toBe(4096);
+    expect(loadConfig({ MAX_CONNECTIONS: '100' }).maxConnections).toBe(100);
+    for (const bad of ['0', '-1', 'lots', '1000001']) {
+      expect(() => loadConfig({ MAX_CONNECTIONS: bad })).toThrow(
+        `MAX_CONNECTIONS must be an integer from 1 to 1000000 (got "${bad}").`,
+      );
+    }
+  });
+
   it('limits connect attempts to 10 a minute per authorization unless CONNECT_ATTEMPTS_PER_MINUTE says otherwise', () => {
     expect(loadConfig({}).connectAttemptsPerMinute).toBe(10);
     expect(loadConfig({ CONNECT_ATTEMPTS_PER_MINUTE: '0' }).connectAttemptsPerMinute).toBe(0);

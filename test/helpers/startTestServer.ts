@@ -3,6 +3,7 @@
  * loopback port, and gives tests a GraphQL client plus the sandbox's upstream call counters.
  */
 import { Writable } from 'node:stream';
+import { Agent, request } from 'undici';
 import { createAdapters, type Adapters, type Sandbox } from '../../src/adapters/index.ts';
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -76,6 +77,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     shutdownTimeoutMs: 2000,
     shutdownDelayMs: 0,
     maxRequestBodyBytes: 1024 * 1024,
+    maxConnections: 4096,
     requestTimeoutMs: 10_000,
     circuit: { failureThreshold: 5, openMs: 30_000 },
     aws: null,
@@ -131,12 +133,22 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
   const { url } = await listening;
   const origin = new URL(url).origin;
   if (sandbox.conductorOne) {
-    // Fetch the ConductorOne access token once, so tests count API calls, not the token call.
-    await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ connectorCredential(appId: "warm", connectorId: "up", id: "token") { id } }' }),
-    });
+    // Fetch the ConductorOne access token once, so tests count API calls, not the token call. On a
+    // connection of its own, closed after it: the tests find no connection of theirs open.
+    const once = new Agent();
+    try {
+      const warm = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: '{ connectorCredential(appId: "warm", connectorId: "up", id: "token") { id } }',
+        }),
+        dispatcher: once,
+      });
+      await warm.body.dump();
+    } finally {
+      await once.close();
+    }
   }
 
   const counters = sandbox.calls;
