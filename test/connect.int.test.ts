@@ -439,6 +439,57 @@ describe('connectAppAuthorization', () => {
     expectNowhere(code, JSON.stringify((await second).res.body));
   });
 
+  it('remembers a code whose client left during the status check: its retry is answered from the status, not sent', async () => {
+    const code = newCode();
+    // AppFabric uses the code, then fails; the check that follows takes 300 ms, and the client
+    // leaves 150 ms in.
+    sim.inject('ConnectAppAuthorization', {
+      kind: 'error',
+      status: 500,
+      type: 'InternalServerException',
+      afterProcessing: true,
+    });
+    sim.setLatency(300, 'GetAppAuthorization');
+    const first = connectAndLeave(code, 150);
+    await until(() => sim.requests.some((r) => r.operation === 'GetAppAuthorization'));
+    await first;
+    sim.setLatency(0, 'GetAppAuthorization');
+    const retry = await connect(code);
+    expect(retry.payload).toEqual(CONNECTED());
+    expect(sends()).toBe(1);
+    expectNowhere(code, retry.res.text);
+  });
+
+  it("logs a status check the guard refuses (the circuit open after the send's failure), and answers OUTCOME_UNKNOWN", async () => {
+    const own = await startTestServer({ config: { circuit: { failureThreshold: 1, openMs: 60_000 } } });
+    try {
+      const slack = own.sandbox.seed.appFabric.appAuthorizations.find((a) => a.app === 'SLACK')!;
+      own.sandbox.aws!.inject('ConnectAppAuthorization', {
+        kind: 'error',
+        status: 500,
+        type: 'InternalServerException',
+        afterProcessing: true,
+      });
+      const res = await own.query(MUTATION, {
+        input: {
+          appBundleIdentifier: slack.appBundleArn,
+          appAuthorizationIdentifier: slack.appAuthorizationArn,
+          authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: newCode() },
+        },
+      });
+      expect((res.body.data as any).connectAppAuthorization.userErrors[0].code).toBe('OUTCOME_UNKNOWN');
+      expect(own.sandbox.aws!.requests.map((r) => r.operation)).toEqual(['ConnectAppAuthorization']);
+      const line = own.logs.map((l) => JSON.parse(l)).find((l) => l.msg?.startsWith('connect outcome check failed'));
+      expect(line).toMatchObject({
+        upstream: 'appFabric',
+        operation: 'GetAppAuthorization',
+        code: 'UPSTREAM_UNAVAILABLE',
+      });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('records a client that leaves while the send waits out a throttle as a cancellation, not a failure', async () => {
     sim.inject('ConnectAppAuthorization', { kind: 'throttle', retryAfterSeconds: 1 });
     const logsBefore = t.logs.length;

@@ -270,7 +270,7 @@ export async function createAdapters(config: AdapterConfig, options: CreateAdapt
         guardPort(appFabric, 'appFabric', APPFABRIC_OPERATIONS, limit('appFabric'), observer, breakers.appFabric, {
           connectAppAuthorization: connectFailureOf,
         }),
-        { attemptsPerMinute: config.connectAttemptsPerMinute, awsClockOffset: appFabricClockOffset },
+        { attemptsPerMinute: config.connectAttemptsPerMinute, awsClockOffset: appFabricClockOffset, log },
       ),
       conductorOne: guardPort(
         conductorOne,

@@ -16,7 +16,7 @@ import { redactText } from '../../redact.ts';
 import type { CallOptions } from '../types.ts';
 import type { AppFabric } from './client.ts';
 import { inputPathFromAppFabricField, toAppAuthorization, toAppAuthorizationSummary } from './mapping.ts';
-import type { AppFabricPort, ConnectAppAuthorizationResult, ConnectFailure } from './port.ts';
+import { isOutcomeUnknown, OUTCOME_UNKNOWN, type AppFabricPort, type ConnectAppAuthorizationResult } from './port.ts';
 
 const NAME = 'appFabric';
 
@@ -70,23 +70,8 @@ const ANSWERED_AS_USER_ERRORS: ReadonlySet<string> = new Set([
  * worked); every other answer (user errors included) is AppFabric answering.
  */
 export function connectFailureOf(value: unknown): string | undefined {
-  const result = value as ConnectAppAuthorizationResult;
-  return !result.ok && result.errors.some((error) => error.code === 'OUTCOME_UNKNOWN')
-    ? ERRORS.UPSTREAM_UNAVAILABLE.code
-    : undefined;
+  return isOutcomeUnknown(value as ConnectAppAuthorizationResult) ? ERRORS.UPSTREAM_UNAVAILABLE.code : undefined;
 }
-
-/**
- * The answer to a connect whose outcome the send could not tell. connectOnce.ts then reads the
- * authorization's status, and keeps this answer unless the status proves the code worked.
- */
-export const OUTCOME_UNKNOWN: ConnectFailure = {
-  code: 'OUTCOME_UNKNOWN',
-  message:
-    'AppFabric failed after it may have used the authorization code, and the authorization is not connected. ' +
-    'Start the authorization flow again to get a fresh code.',
-  field: null,
-};
 
 /**
  * What is logged of a failed ConnectAppAuthorization: the failure's kind, status, request id and
@@ -152,6 +137,9 @@ export function createAppFabricAdapter(
       };
       const operation = 'ConnectAppAuthorization';
       const reserve = reserveForCheck(options, now);
+      const sentAt = now();
+      /** The send's outcome is not known: connectOnce.ts reads the authorization's status. */
+      const unknown: ConnectAppAuthorizationResult = { ok: false, errors: [OUTCOME_UNKNOWN], sentAt };
       if (reserve.window < MIN_SEND_WINDOW_MS) {
         // Sent now, it would be cut off at once and its outcome unknown: better not spend the code.
         reserve.done();
@@ -172,7 +160,7 @@ export function createAppFabricAdapter(
             handlerOptions(reserve.send),
           )
           .finally(reserve.done);
-        if (!out.appAuthorizationSummary) return { ok: false, errors: [OUTCOME_UNKNOWN] };
+        if (!out.appAuthorizationSummary) return unknown;
         return { ok: true, appAuthorization: toAppAuthorizationSummary(out.appAuthorizationSummary) };
       } catch (error) {
         // AppFabric's text is not logged: it may quote pieces of the code or redirect URI.
@@ -230,7 +218,7 @@ export function createAppFabricAdapter(
           // not process the code, so the caller may retry with it. A 5xx may have used it.
         }
         // A 5xx; or sent, with no answer (a timeout, a reset), or answered with unusable data.
-        return { ok: false, errors: [OUTCOME_UNKNOWN] };
+        return unknown;
       }
     },
   };

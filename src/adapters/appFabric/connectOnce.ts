@@ -31,18 +31,19 @@
  * This holds per process: replicas behind a load balancer do not see each other's submissions.
  */
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import { cancelledByCaller, whenAborted } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
 import { toSubgraphError } from '../aws/translate.ts';
-import { OUTCOME_UNKNOWN } from './adapter.ts';
 import { abortedBeforeSending } from '../http/transport.ts';
-import { idOf } from './port.ts';
-import type {
-  AppAuthorizationModel,
-  AppFabricPort,
-  ConnectAppAuthorizationInput,
-  ConnectAppAuthorizationResult,
-  ConnectFailure,
+import {
+  idOf,
+  isOutcomeUnknown,
+  type AppAuthorizationModel,
+  type AppFabricPort,
+  type ConnectAppAuthorizationInput,
+  type ConnectAppAuthorizationResult,
+  type ConnectFailure,
 } from './port.ts';
 
 /**
@@ -114,7 +115,7 @@ const noop = () => undefined;
  * the last caller's deadline. A caller whose client left is cancelled; one whose deadline passed
  * before the code went out was not sent; one whose deadline passed after is OUTCOME_UNKNOWN (the
  * send goes on for the others). A submission of one caller is left to settle by its own signal,
- * as the outcome check judges it (`settle`).
+ * as the outcome check judges it (`checkOutcome`).
  */
 function forCaller(
   outcome: Promise<ConnectAppAuthorizationResult>,
@@ -213,13 +214,9 @@ export const CODE_MEMORY_MS = 15 * 60_000;
 /** At most this many codes are remembered; the oldest are forgotten first. */
 const MAX_REMEMBERED_CODES = 10_000;
 
-/** Whether the send's answer settles its outcome: anything but OUTCOME_UNKNOWN. */
-const outcomeKnown = (result: ConnectAppAuthorizationResult) =>
-  result.ok || !result.errors.some((error) => error.code === 'OUTCOME_UNKNOWN');
-
 /** Whether AppFabric may have processed the code: a failure that proves it did not is thrown instead. */
 const mayHaveProcessed = (result: ConnectAppAuthorizationResult) =>
-  result.ok || result.errors.some((error) => error.code === 'INVALID_INPUT' || error.code === 'OUTCOME_UNKNOWN');
+  result.ok || isOutcomeUnknown(result) || result.errors.some((error) => error.code === 'INVALID_INPUT');
 
 /** A repeat of a code already sent, whose authorization could not be read: nothing says whether it worked. */
 const SENT_OUTCOME_UNREADABLE: ConnectFailure = {
@@ -315,6 +312,8 @@ export interface ConnectOnceOptions {
    * locks an authorization out nor forgets a code early. Tests pass their own.
    */
   now?: () => number;
+  /** Where a failed outcome check is logged (its code, never upstream text). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export function connectOnce(
@@ -324,6 +323,7 @@ export function connectOnce(
     now = () => performance.now(),
     wallClock = Date.now,
     awsClockOffset = () => 0,
+    log,
   }: ConnectOnceOptions = {},
 ): AppFabricPort {
   const attempts = new AttemptLimiter(attemptsPerMinute, now);
@@ -384,21 +384,33 @@ export function connectOnce(
    * OUTCOME_UNKNOWN, because resending the code could fail or make the provider revoke what it
    * issued. The read goes through the guarded port like every call: counted in metrics and the
    * operation's budget, limited, refused while AppFabric's circuit is open. Not made once every
-   * caller has left (their deadline passed, or their clients went away).
+   * caller has left (their deadline passed, or their clients went away). Never rejects.
    */
-  const settle = async (
+  const checkOutcome = async (
     input: ConnectAppAuthorizationInput,
     options: Parameters<AppFabricPort['connectAppAuthorization']>[1],
+    unknown: ConnectAppAuthorizationResult,
     sentAt: number,
   ): Promise<ConnectAppAuthorizationResult> => {
-    const unknown: ConnectAppAuthorizationResult = { ok: false, errors: [OUTCOME_UNKNOWN] };
     if (options?.signal?.aborted) return unknown;
     try {
       const current = await port.getAppAuthorization(refOf(input), options);
       return connectedSince(current, sentAt, awsClockOffset()) ? { ok: true, appAuthorization: current! } : unknown;
     } catch (error) {
-      // A client that left gets no answer; its request is logged as cancelled.
-      if (cancelledByCaller(options?.signal)) throw error;
+      // A refusal of the guard's (the budget, the circuit, the limiter's queue) is logged nowhere
+      // else; an upstream failure was logged by the adapter, a departed client's call as cancelled.
+      if (!cancelledByCaller(options?.signal)) {
+        const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+        log?.warn(
+          {
+            ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
+            upstream: 'appFabric',
+            operation: 'GetAppAuthorization',
+            code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR',
+          },
+          'connect outcome check failed: answered OUTCOME_UNKNOWN',
+        );
+      }
       return unknown;
     }
   };
@@ -436,10 +448,16 @@ export function connectOnce(
        */
       let sentAt = 0;
       const send = () => {
-        const at = (sentAt = wallClock());
-        return port
-          .connectAppAuthorization(input, sendOptions)
-          .then((result) => (outcomeKnown(result) ? result : settle(input, sendOptions, at)));
+        sentAt = wallClock();
+        return port.connectAppAuthorization(input, sendOptions).then((result) => {
+          if (!isOutcomeUnknown(result)) return result;
+          // The adapter's own time of the send, after any wait for a limiter slot.
+          if (!result.ok && result.sentAt !== undefined) sentAt = result.sentAt;
+          // AppFabric may have used the code: remembered now, whatever the check finds, and
+          // whether or not anyone still waits for it.
+          if (remembered !== undefined) remember(remembered, sentAt);
+          return checkOutcome(input, sendOptions, result, sentAt);
+        });
       };
       const outcome = (
         previous

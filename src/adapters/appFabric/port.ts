@@ -66,7 +66,30 @@ export interface ConnectFailure {
  * unconsumed (throttling after retries, a connection never made) are thrown as registry errors.
  */
 export type ConnectAppAuthorizationResult =
-  { ok: true; appAuthorization: AppAuthorizationModel } | { ok: false; errors: ConnectFailure[] };
+  | { ok: true; appAuthorization: AppAuthorizationModel }
+  | {
+      ok: false;
+      errors: ConnectFailure[];
+      /** With OUTCOME_UNKNOWN from the send: when the code went out (wall-clock milliseconds). */
+      sentAt?: number;
+    };
+
+/**
+ * The answer to a connect whose outcome the send could not tell (a 5xx, a reset, a timeout, a 200
+ * without a summary). connectOnce.ts then reads the authorization's status, and keeps this answer
+ * unless the status proves the code worked.
+ */
+export const OUTCOME_UNKNOWN: ConnectFailure = {
+  code: 'OUTCOME_UNKNOWN',
+  message:
+    'AppFabric failed after it may have used the authorization code, and the authorization is not connected. ' +
+    'Start the authorization flow again to get a fresh code.',
+  field: null,
+};
+
+/** Whether a connect's answer leaves its outcome unknown (OUTCOME_UNKNOWN). */
+export const isOutcomeUnknown = (result: ConnectAppAuthorizationResult): boolean =>
+  !result.ok && result.errors.some((error) => error.code === 'OUTCOME_UNKNOWN');
 
 export interface AppFabricPort {
   /** GetAppAuthorization; null when the bundle or authorization does not exist. */
