@@ -106,23 +106,27 @@ export function hostHeader(hostname: string, port?: number): string {
 export interface Signer {
   /**
    * Returns the headers to send: the input headers plus host, x-amz-date, x-amz-content-sha256,
-   * authorization (and x-amz-security-token). When the credentials must be resolved first (the
-   * first request, or ones about to expire), it waits for them only until `signal` aborts, then
+   * authorization (and x-amz-security-token). When no usable credentials are at hand (the first
+   * request, or ones about to expire), it waits for the provider only until `signal` aborts, then
    * rejects as not sent ({@link abortedBeforeSending}); the resolution goes on for later calls.
    */
   sign(target: SigningTarget, signingDate: Date, signal?: AbortSignal): Promise<Record<string, string>>;
 }
 
 /**
- * How long before credentials expire a call stops taking them as ready and waits (bounded by its
- * signal) for the provider: wider than the SDK's own five-minute refresh window, so that a call
- * never waits on a refresh without its signal.
+ * Credentials are resolved again from this long before they expire, in the background while they
+ * still serve: the official clients' window (their memoized chain refreshes five minutes ahead).
  */
-const REFRESH_MARGIN_MS = 10 * 60_000;
+const REFRESH_WINDOW_MS = 5 * 60_000;
+/** Credentials this close to expiry are not used: a request signed with them could arrive after it. */
+const EXPIRY_MARGIN_MS = 15_000;
+/** After a refresh ahead of expiry failed, the next is tried this much later at the earliest. */
+const EARLY_REFRESH_RETRY_MS = 5_000;
+
+const noop = () => undefined;
 
 /** Resolves when `pending` settles (rejecting as it does), or rejects as not sent once `signal` aborts. */
 function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortedBeforeSending(signal));
   return new Promise<T>((resolve, reject) => {
     const untrack = whenAborted(signal, () => reject(abortedBeforeSending(signal)));
     pending.then(
@@ -138,46 +142,86 @@ function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
+/**
+ * A credential provider memoized, as the official clients wrap theirs: one resolution at a time;
+ * its answer serves until {@link EXPIRY_MARGIN_MS} before it expires, and is resolved again in the
+ * background from {@link REFRESH_WINDOW_MS} before. A failure says so (AwsCredentialsError), so
+ * that it is told apart from a defect.
+ */
+class Credentials {
+  readonly #provider: AwsCredentialIdentityProvider;
+  #current: { identity: Promise<AwsCredentialIdentity>; freshUntil: number; usableUntil: number } | null = null;
+  #resolving: Promise<AwsCredentialIdentity> | null = null;
+  #lastEarlyRefresh = -Infinity;
+
+  constructor(provider: AwsCredentialIdentityProvider) {
+    this.#provider = provider;
+  }
+
+  /** For the signer: the credentials at hand (sign() made sure they are usable), else a resolution. */
+  readonly identity = (): Promise<AwsCredentialIdentity> => this.#current?.identity ?? this.#refresh();
+
+  /**
+   * Usable credentials at hand, or the resolution that will bring them. Starts a background
+   * refresh when those at hand are within the refresh window.
+   */
+  usable(now: number): Promise<AwsCredentialIdentity> | null {
+    const current = this.#current;
+    if (!current || now >= current.usableUntil) return this.#refresh();
+    if (now >= current.freshUntil && !this.#resolving && now - this.#lastEarlyRefresh >= EARLY_REFRESH_RETRY_MS) {
+      this.#lastEarlyRefresh = now;
+      void this.#refresh();
+    }
+    return null;
+  }
+
+  #refresh(): Promise<AwsCredentialIdentity> {
+    if (this.#resolving) return this.#resolving;
+    const resolving = this.#provider().then(
+      (identity) => {
+        const expires = identity.expiration?.getTime() ?? Infinity;
+        this.#current = {
+          identity: Promise.resolve(identity),
+          freshUntil: expires - REFRESH_WINDOW_MS,
+          usableUntil: expires - EXPIRY_MARGIN_MS,
+        };
+        this.#resolving = null;
+        return identity;
+      },
+      (error: unknown) => {
+        this.#resolving = null;
+        throw new AwsCredentialsError(error);
+      },
+    );
+    // A background refresh's failure is no caller's: the next one that needs credentials sees it.
+    resolving.catch(noop);
+    return (this.#resolving = resolving);
+  }
+}
+
 export function createSigner(options: {
   service: string;
   region: string;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }): Signer {
   const provider = options.credentials;
-  /** Until when (this host's clock) the credentials last resolved serve without asking the provider. */
-  let readyUntil = -Infinity;
-  let resolved: Promise<AwsCredentialIdentity> | null = null;
-  let resolving: Promise<AwsCredentialIdentity> | null = null;
-  /**
-   * The provider memoized, as the official clients wrap theirs: one resolution at a time, its
-   * answer kept until {@link REFRESH_MARGIN_MS} before it expires. A failure says so
-   * (AwsCredentialsError), so that it is told apart from a defect.
-   */
-  const credentials =
-    typeof provider === 'function'
-      ? (): Promise<AwsCredentialIdentity> => {
-          if (resolved && Date.now() < readyUntil) return resolved;
-          return (resolving ??= provider().then(
-            (identity) => {
-              readyUntil = identity.expiration ? identity.expiration.getTime() - REFRESH_MARGIN_MS : Infinity;
-              resolved = Promise.resolve(identity);
-              resolving = null;
-              return identity;
-            },
-            (error: unknown) => {
-              resolving = null;
-              throw new AwsCredentialsError(error);
-            },
-          ));
-        }
-      : provider;
-  const signer = new SignatureV4({ service: options.service, region: options.region, credentials, sha256 });
+  const memo = typeof provider === 'function' ? new Credentials(provider) : null;
+  const signer = new SignatureV4({
+    service: options.service,
+    region: options.region,
+    credentials: memo ? memo.identity : (provider as AwsCredentialIdentity),
+    sha256,
+  });
   return {
     async sign(target, signingDate, signal) {
-      // The provider (IMDS, STS, SSO, a container endpoint) may be slow or hang: wait for it no
-      // longer than the caller may. The resolution is shared, and goes on for the calls after it.
-      if (signal && typeof credentials === 'function' && Date.now() >= readyUntil)
-        await unlessAborted(credentials(), signal);
+      if (memo) {
+        // The provider (IMDS, STS, SSO, a container endpoint) may be slow or hang: a caller gone
+        // starts nothing, and one waiting waits no longer than it may. The resolution is shared,
+        // and goes on for the calls after it.
+        if (signal?.aborted) throw abortedBeforeSending(signal);
+        const pending = memo.usable(Date.now());
+        if (pending) await (signal ? unlessAborted(pending, signal) : pending);
+      }
       const signed = await signer.sign(
         {
           method: target.method,

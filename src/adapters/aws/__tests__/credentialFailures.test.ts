@@ -156,12 +156,17 @@ describe('AWS credentials from a provider', () => {
     headers: {},
   };
 
-  /** A provider that counts its resolutions, each 20 ms long, of credentials expiring `expiresInMs` from then. */
-  const counting = (expiresInMs: number) => {
+  /**
+   * A provider that counts its resolutions, each 20 ms long, of credentials expiring `expiresInMs`
+   * from then; `hangFrom` makes that call and every later one never answer, `failFrom` fail.
+   */
+  const counting = (expiresInMs: number, { hangFrom = Infinity, failFrom = Infinity } = {}) => {
     const provider = Object.assign(
       async () => {
         provider.calls += 1;
+        if (provider.calls >= hangFrom) await new Promise(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, 20));
+        if (provider.calls >= failFrom) throw new Error('the credential source failed');
         return {
           accessKeyId: `AKID${provider.calls}`,
           secretAccessKey: 'secret',
@@ -174,25 +179,62 @@ describe('AWS credentials from a provider', () => {
   };
   const signerOf = (credentials: AwsCredentialIdentityProvider) =>
     createSigner({ service: 'iotmanagedintegrations', region: 'us-east-1', credentials });
+  const keyOf = (headers: Record<string, string>) => /Credential=(\w+)\//.exec(headers['authorization']!)?.[1];
+  const live = () => new AbortController().signal;
 
   it('are resolved once for calls at once, then kept', async () => {
     const provider = counting(60 * 60_000);
     const signer = signerOf(provider);
-    const signed = await Promise.all(
-      Array.from({ length: 5 }, () => signer.sign(target, new Date(), new AbortController().signal)),
-    );
+    const signed = await Promise.all(Array.from({ length: 5 }, () => signer.sign(target, new Date(), live())));
     expect(provider.calls).toBe(1);
-    expect(signed.every((headers) => headers['authorization']!.includes('Credential=AKID1/'))).toBe(true);
+    expect(signed.map(keyOf)).toEqual(Array(5).fill('AKID1'));
     await signer.sign(target, new Date());
     expect(provider.calls).toBe(1);
   });
 
-  it('are asked for again once within ten minutes of their expiry', async () => {
-    const provider = counting(9 * 60_000);
+  it('are resolved again in the background within five minutes of expiry, those at hand serving meanwhile', async () => {
+    const provider = counting(4 * 60_000, { hangFrom: 2 });
     const signer = signerOf(provider);
-    await signer.sign(target, new Date());
-    const second = await signer.sign(target, new Date());
+    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID1');
+    // The refresh this starts never answers: the call is signed at once with what is at hand.
+    const started = performance.now();
+    expect(keyOf(await signer.sign(target, new Date(), AbortSignal.timeout(100)))).toBe('AKID1');
+    expect(keyOf(await signer.sign(target, new Date(), AbortSignal.timeout(100)))).toBe('AKID1');
+    expect(performance.now() - started).toBeLessThan(90);
+    expect(provider.calls).toBe(2); // one refresh under way, not one per call
+  });
+
+  it('take a refresh that answers from then on, and survive one that fails', async () => {
+    const refreshed = counting(4 * 60_000);
+    const signer = signerOf(refreshed);
+    await signer.sign(target, new Date(), live());
+    await signer.sign(target, new Date(), live()); // starts the refresh
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID2');
+
+    // A background refresh that fails is no caller's failure (and no unhandled rejection).
+    const failing = counting(4 * 60_000, { failFrom: 2 });
+    const other = signerOf(failing);
+    await other.sign(target, new Date(), live());
+    await other.sign(target, new Date(), live());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(keyOf(await other.sign(target, new Date(), live()))).toBe('AKID1');
+    expect(failing.calls).toBe(2); // the next try waits a few seconds
+  });
+
+  it('are waited for, once per call, when those at hand are about to expire', async () => {
+    const provider = counting(10_000); // inside the 15 s margin as soon as they come
+    const signer = signerOf(provider);
+    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID1');
+    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID2');
     expect(provider.calls).toBe(2);
-    expect(second['authorization']).toContain('Credential=AKID2/');
+  });
+
+  it('are not asked for by a caller already gone', async () => {
+    const provider = counting(60 * 60_000);
+    await expect(signerOf(provider).sign(target, new Date(), AbortSignal.abort())).rejects.toMatchObject({
+      sent: false,
+    });
+    expect(provider.calls).toBe(0);
   });
 });
