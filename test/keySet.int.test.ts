@@ -190,12 +190,13 @@ describe('the key set', () => {
     await expect(first).rejects.toMatchObject({ failure: { reason: 'timeout' } });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(failures).toHaveLength(0); // one caller giving up is not a failed fetch
-    // The same fetch (one request) answers the caller still waiting.
-    server.set({ keys: [signer] });
-    await expect(second).rejects.toMatchObject({ failure: { reason: 'timeout' } }); // the hung fetch's own timeout
+    // The caller still waiting keeps waiting for the same fetch (one request): it ends at the
+    // fetch's own timeout, as the hung endpoint never answers.
+    await expect(second).rejects.toMatchObject({ failure: { reason: 'timeout' } });
     expect(failures).toHaveLength(1);
     expect(server.requests()).toBe(1);
     // After the back-off, a caller whose signal has already aborted starts no fetch.
+    server.set({ keys: [signer] });
     time.advance(1_001);
     await expect(verifyWith(token, AbortSignal.abort())).rejects.toBeInstanceOf(KeySetUnavailableError);
     expect(server.requests()).toBe(1);

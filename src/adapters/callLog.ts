@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { cancelledByCaller } from '../deadlines.ts';
 import { ERRORS } from '../errors.ts';
 import type { UpstreamDataError } from './mappingHelpers.ts';
-import { FieldFailure, type CallOptions } from './types.ts';
+import type { CallOptions, FieldFailure } from './types.ts';
 
 /** `fields` say which call and why (no bodies or secrets); `translate` is the adapter's own. */
 export function failedCall(
@@ -49,5 +49,5 @@ export function unusableMember(
     },
     'upstream member unusable: only the field it feeds fails',
   );
-  return new FieldFailure(translate(error));
+  return translate(error);
 }

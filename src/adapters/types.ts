@@ -1,5 +1,5 @@
 /** Shapes shared by every port. */
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 
 /** Options every port call accepts. */
 export interface CallOptions {
@@ -27,18 +27,18 @@ export interface Page<T> {
 
 /**
  * In a model, a member the upstream sent in a shape this subgraph cannot use (an enum value added
- * since, a required member missing): the field it feeds fails alone, with `error`, already
- * translated and logged by the adapter, and the rest of the entity is still answered.
+ * since, a timestamp that is not one): the GraphQL error of the field it feeds, already translated
+ * and logged by the adapter, held where the value would be. graphql-js and graphql-jit both report
+ * an Error a field resolves to as that field's error (the field is null, the rest of the entity is
+ * still answered), so a model needs no resolver for it: the default one returns the error.
  */
-export class FieldFailure {
-  readonly error: GraphQLError;
-  constructor(error: GraphQLError) {
-    this.error = error;
-  }
-}
+export type FieldFailure = GraphQLError;
 
-/** A model member for its resolver: the value, or the member's failure thrown as the field's error. */
+/**
+ * A model member for code that reads it (a resolver that computes the field, the credential's
+ * status): the value, or the member's failure thrown as the field's error.
+ */
 export function fieldValue<T>(value: T | FieldFailure): T {
-  if (value instanceof FieldFailure) throw value.error;
+  if (value instanceof GraphQLError) throw value;
   return value;
 }

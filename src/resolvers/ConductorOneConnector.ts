@@ -1,4 +1,3 @@
-import { fieldValue } from '../adapters/types.ts';
 import type { ConductorOneConnectorResolvers } from '../__generated__/resolvers-types.ts';
 import { conductorOneId } from '../validation.ts';
 
@@ -6,6 +5,4 @@ export const ConductorOneConnector: ConductorOneConnectorResolvers = {
   __resolveReference({ appId, id }, { loaders }) {
     return loaders.connectorByKey.load({ appId: conductorOneId(appId, 'appId'), id: conductorOneId(id, 'id') });
   },
-  // A timestamp ConductorOne sent that is not one fails its field alone (FieldFailure).
-  syncCompletedAt: ({ syncCompletedAt }) => fieldValue(syncCompletedAt),
 };

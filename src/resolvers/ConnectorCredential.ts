@@ -4,7 +4,6 @@ import {
   type ConnectorCredentialKey,
   type ConnectorCredentialModel,
 } from '../adapters/conductorOne/port.ts';
-import { fieldValue } from '../adapters/types.ts';
 import type { ConnectorCredentialResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { conductorOneId } from '../validation.ts';
@@ -36,12 +35,6 @@ export const ConnectorCredential: ConnectorCredentialResolvers = {
       id: conductorOneId(id, 'id'),
     });
   },
-  // A timestamp ConductorOne sent that is not one fails its field alone (FieldFailure).
-  createdAt: ({ createdAt }) => fieldValue(createdAt),
-  updatedAt: ({ updatedAt }) => fieldValue(updatedAt),
-  deletedAt: ({ deletedAt }) => fieldValue(deletedAt),
-  expiresTime: ({ expiresTime }) => fieldValue(expiresTime),
-  lastUsedAt: ({ lastUsedAt }) => fieldValue(lastUsedAt),
   status: (credential, _args, { now }) => deriveCredentialStatus(credential, now()),
   app: ({ appId }, _args, { loaders }) => loaders.appById.load(appId),
   connector: ({ appId, connectorId }, _args, { loaders }) => loaders.connectorByKey.load({ appId, id: connectorId }),

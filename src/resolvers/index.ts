@@ -6,7 +6,6 @@ import { ConductorOneApp } from './ConductorOneApp.ts';
 import { ConductorOneConnector } from './ConductorOneConnector.ts';
 import { ConnectorCredential } from './ConnectorCredential.ts';
 import { ConnectorDestination } from './ConnectorDestination.ts';
-import { ConnectorDestinationAuthConfig } from './ConnectorDestinationAuthConfig.ts';
 import { DateTime } from './DateTime.ts';
 import { Mutation } from './Mutation.ts';
 import { Query } from './Query.ts';
@@ -16,7 +15,6 @@ export const resolvers: Resolvers = {
   Query,
   Mutation,
   ConnectorDestination,
-  ConnectorDestinationAuthConfig,
   CloudConnector,
   ConnectorCredential,
   ConductorOneApp,

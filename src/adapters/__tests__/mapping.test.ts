@@ -17,11 +17,10 @@ import {
 } from '../iotManagedIntegrations/mapping.ts';
 import { formatDateTime, isCanonicalDateTime, normalizeDateTime } from '../../dateTime.ts';
 import { optionalDateTime, optionalInteger, UpstreamDataError } from '../mappingHelpers.ts';
-import { FieldFailure } from '../types.ts';
 import { GraphQLError } from 'graphql';
 
 /** The adapter's part, as a test sees it: a member that cannot be mapped becomes its field's failure. */
-const unusable = (error: UpstreamDataError) => new FieldFailure(new GraphQLError(`unusable: ${error.message}`));
+const unusable = (error: UpstreamDataError) => new GraphQLError(`unusable: ${error.message}`);
 
 describe('IoT Managed Integrations', () => {
   it('maps a GetConnectorDestination response, mixed PascalCase and camelCase', () => {
@@ -93,7 +92,7 @@ describe('IoT Managed Integrations', () => {
   });
 
   it('fails only the member that cannot be mapped: an oAuth config without its required members, or with an unknown scheme', () => {
-    const failureOf = (value: unknown) => (value instanceof FieldFailure ? value.error.message : value);
+    const failureOf = (value: unknown) => (value instanceof GraphQLError ? value.message : value);
     const missing = toConnectorDestination(
       { Id: 'd', Name: 'n', AuthConfig: { oAuth: { authUrl: 'https://a' } as never } },
       'd',
@@ -227,7 +226,7 @@ describe('ConductorOne', () => {
   const unusableMembers: string[] = [];
   const unusable = (error: UpstreamDataError) => {
     unusableMembers.push(error.message);
-    return new FieldFailure(new GraphQLError(`unusable: ${error.message}`));
+    return new GraphQLError(`unusable: ${error.message}`);
   };
 
   it('maps a credential, drops clientSecret and unknown fields, and treats "" and null as absent', () => {
@@ -265,7 +264,7 @@ describe('ConductorOne', () => {
       unusable,
     );
     expect(model.displayName).toBe('kept');
-    expect(model.createdAt).toBeInstanceOf(FieldFailure);
+    expect(model.createdAt).toBeInstanceOf(GraphQLError);
     expect(model.updatedAt).toBeNull();
     expect(unusableMembers).toEqual([
       'createdAt is not a timestamp',
