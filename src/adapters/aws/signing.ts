@@ -122,6 +122,20 @@ const REFRESH_WINDOW_MS = 5 * 60_000;
 const EXPIRY_MARGIN_MS = 15_000;
 /** After a refresh ahead of expiry failed, the next is tried this much later at the earliest. */
 const EARLY_REFRESH_RETRY_MS = 5_000;
+/**
+ * A resolution that has not answered by then is given up (a failure), so that the next call starts
+ * another: the SDK's STS and SSO clients set no request timeout, and one hung request would
+ * otherwise hold every call's credentials for good.
+ */
+export const CREDENTIALS_TIMEOUT_MS = 15_000;
+
+/** The provider took longer than {@link CREDENTIALS_TIMEOUT_MS}. */
+class CredentialsTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`The credential source did not answer within ${ms} ms.`);
+  }
+}
 
 const noop = () => undefined;
 
@@ -150,12 +164,14 @@ function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> 
  */
 class Credentials {
   readonly #provider: AwsCredentialIdentityProvider;
+  readonly #timeoutMs: number;
   #current: { identity: Promise<AwsCredentialIdentity>; freshUntil: number; usableUntil: number } | null = null;
   #resolving: Promise<AwsCredentialIdentity> | null = null;
   #lastEarlyRefresh = -Infinity;
 
-  constructor(provider: AwsCredentialIdentityProvider) {
+  constructor(provider: AwsCredentialIdentityProvider, timeoutMs: number) {
     this.#provider = provider;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** For the signer: the credentials at hand (sign() made sure they are usable), else a resolution. */
@@ -177,7 +193,12 @@ class Credentials {
 
   #refresh(): Promise<AwsCredentialIdentity> {
     if (this.#resolving) return this.#resolving;
-    const resolving = this.#provider().then(
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CredentialsTimeoutError(this.#timeoutMs)), this.#timeoutMs);
+      timer.unref();
+    });
+    const resolving = Promise.race([this.#provider(), timeout]).then(
       (identity) => {
         const expires = identity.expiration?.getTime() ?? Infinity;
         this.#current = {
@@ -186,10 +207,12 @@ class Credentials {
           usableUntil: expires - EXPIRY_MARGIN_MS,
         };
         this.#resolving = null;
+        clearTimeout(timer);
         return identity;
       },
       (error: unknown) => {
         this.#resolving = null;
+        clearTimeout(timer);
         throw new AwsCredentialsError(error);
       },
     );
@@ -203,9 +226,14 @@ export function createSigner(options: {
   service: string;
   region: string;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Default {@link CREDENTIALS_TIMEOUT_MS}. */
+  credentialsTimeoutMs?: number;
 }): Signer {
   const provider = options.credentials;
-  const memo = typeof provider === 'function' ? new Credentials(provider) : null;
+  const memo =
+    typeof provider === 'function'
+      ? new Credentials(provider, options.credentialsTimeoutMs ?? CREDENTIALS_TIMEOUT_MS)
+      : null;
   const signer = new SignatureV4({
     service: options.service,
     region: options.region,
