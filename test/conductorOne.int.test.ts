@@ -361,6 +361,31 @@ describe('a timestamp ConductorOne sent that is not one', () => {
     });
   });
 
+  it('is logged once a minute per kind, however many a batch carries, with the count not logged', async () => {
+    const creds = t.sandbox.seed.conductorOne.credentials.slice(0, 6);
+    const logsBefore = t.logs.length;
+    sim.inject('GetCredentials', { kind: 'edit', edit: edit({ lastUsedAt: 'recently' }, 'credential'), times: 6 });
+    const res = await t.query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ConnectorCredential { id lastUsedAt } } }',
+      {
+        r: creds.map((c) => ({
+          __typename: 'ConnectorCredential',
+          appId: c.appId,
+          connectorId: c.connectorId,
+          id: c.id,
+        })),
+      },
+    );
+    expect((res.body.data as any)._entities).toEqual(creds.map((c) => ({ id: c.id, lastUsedAt: null })));
+    expect(res.body.errors).toHaveLength(6);
+    const lines = t.logs.slice(logsBefore).filter((line) => line.includes('upstream member unusable'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      operation: 'GetCredentials',
+      member: 'lastUsedAt is not a timestamp',
+    });
+  });
+
   it("fails a connector's syncCompletedAt alone", async () => {
     sim.inject('GetConnector', {
       kind: 'edit',

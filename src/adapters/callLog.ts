@@ -10,8 +10,8 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { cancelledByCaller } from '../deadlines.ts';
 import { ERRORS } from '../errors.ts';
-import type { UpstreamDataError } from './mappingHelpers.ts';
-import type { CallOptions, FieldFailure } from './types.ts';
+import type { Unusable, UpstreamDataError } from './mappingHelpers.ts';
+import type { CallOptions } from './types.ts';
 
 /** `fields` say which call and why (no bodies or secrets); `translate` is the adapter's own. */
 export function failedCall(
@@ -30,24 +30,41 @@ export function failedCall(
   return translate();
 }
 
+/** How often one kind of unusable member is logged per upstream operation: a batch may carry hundreds. */
+export const UNUSABLE_MEMBER_LOG_INTERVAL_MS = 60_000;
+
 /**
- * A member of an answer that cannot be mapped (`error` names it, never its value): logged, and
- * failing only the field it feeds, with the adapter's translation of it.
+ * An adapter's handling of members of its answers that cannot be mapped (`error` names the member,
+ * never its value): each fails only the field it feeds, with the adapter's translation of it, and
+ * is logged at most once a minute per operation and member, with how many were not logged since.
  */
-export function unusableMember(
+export function unusableMembers(
   log: Logger,
-  options: CallOptions | undefined,
-  fields: { upstream: string; operation: string },
-  error: UpstreamDataError,
-  translate: (error: UpstreamDataError) => GraphQLError,
-): FieldFailure {
-  log.warn(
-    {
-      ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
-      ...fields,
-      member: error.message,
-    },
-    'upstream member unusable: only the field it feeds fails',
-  );
-  return translate(error);
+  upstream: string,
+  translate: (error: UpstreamDataError, operation: string) => GraphQLError,
+  now: () => number = Date.now,
+): (operation: string, options: CallOptions | undefined) => Unusable {
+  /** By operation and member (a message from this project's code: a small set). */
+  const logged = new Map<string, { at: number; unlogged: number }>();
+  return (operation, options) => (error) => {
+    const key = `${operation}\n${error.message}`;
+    const at = now();
+    const last = logged.get(key);
+    if (last && at - last.at < UNUSABLE_MEMBER_LOG_INTERVAL_MS) {
+      last.unlogged += 1;
+    } else {
+      log.warn(
+        {
+          ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
+          upstream,
+          operation,
+          member: error.message,
+          ...(last?.unlogged ? { unloggedSince: last.unlogged } : {}),
+        },
+        'upstream member unusable: only the field it feeds fails',
+      );
+      logged.set(key, { at, unlogged: 0 });
+    }
+    return translate(error, operation);
+  };
 }

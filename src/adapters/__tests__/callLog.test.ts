@@ -2,7 +2,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { deadlineExceeded } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
-import { failedCall } from '../callLog.ts';
+import { GraphQLError } from 'graphql';
+import { failedCall, unusableMembers } from '../callLog.ts';
+import { UpstreamDataError } from '../mappingHelpers.ts';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -46,5 +48,34 @@ describe('failedCall', () => {
     const { log, lines } = capture();
     failedCall(log, { requestId: 'req-7' }, fields, translate);
     expect(lines[0]).toMatchObject({ requestId: 'req-7', upstream: 'conductorOne', status: 503 });
+  });
+});
+
+describe('unusableMembers', () => {
+  it('logs each kind of unusable member once a minute per operation, then with the count not logged', () => {
+    const { log, lines } = capture();
+    let now = 0;
+    const unusable = unusableMembers(
+      log,
+      'conductorOne',
+      (error) => new GraphQLError(error.message),
+      () => now,
+    );
+    const createdAt = new UpstreamDataError('createdAt is not a timestamp');
+    const failure = unusable('GetCredentials', { requestId: 'r1' })(createdAt);
+    expect(failure).toBeInstanceOf(GraphQLError);
+    for (let i = 0; i < 4; i++) unusable('GetCredentials', { requestId: 'r1' })(createdAt);
+    unusable('GetConnector', undefined)(createdAt); // another operation: its own line
+    unusable('GetCredentials', undefined)(new UpstreamDataError('lastUsedAt is not a timestamp')); // another member
+    expect(lines).toHaveLength(3);
+    now = 60_000;
+    unusable('GetCredentials', { requestId: 'r2' })(createdAt);
+    expect(lines.map((l) => [l['operation'], l['member'], l['unloggedSince']])).toEqual([
+      ['GetCredentials', 'createdAt is not a timestamp', undefined],
+      ['GetConnector', 'createdAt is not a timestamp', undefined],
+      ['GetCredentials', 'lastUsedAt is not a timestamp', undefined],
+      ['GetCredentials', 'createdAt is not a timestamp', 4],
+    ]);
+    expect(lines[3]).toMatchObject({ requestId: 'r2', upstream: 'conductorOne', level: 40 });
   });
 });

@@ -8,13 +8,13 @@ import { ERRORS, isRegistryError } from '../../errors.ts';
 import { redactText } from '../../redact.ts';
 import { attemptsOf } from '../http/attempts.ts';
 import { TransportError } from '../http/transport.ts';
-import { UpstreamDataError, type Unusable } from '../mappingHelpers.ts';
+import { UpstreamDataError } from '../mappingHelpers.ts';
 import type { CallOptions } from '../types.ts';
 import { ConductorOneApiError, type ConductorOneClient } from './client.ts';
 import { toConductorOneApp, toConductorOneConnector, toConnectorCredential } from './mapping.ts';
 import type { ConductorOneAppModel, ConductorOnePort } from './port.ts';
 import { TokenEndpointError } from './tokenSource.ts';
-import { failedCall, unusableMember } from '../callLog.ts';
+import { failedCall, unusableMembers } from '../callLog.ts';
 
 const NAME = 'conductorOne' as const;
 /** The apps search's page size limit; a loader batch of up to 100 ids fits one page. */
@@ -96,11 +96,8 @@ export function createConductorOneAdapter(
     return failedCall(log, options, fields, () => toSubgraphError(error, operation));
   }
 
-  /** A member that cannot be mapped: logged, and failing only its own field. */
-  const unusable =
-    (operation: string, options: CallOptions | undefined): Unusable =>
-    (error) =>
-      unusableMember(log, options, { upstream: NAME, operation }, error, (e) => toSubgraphError(e, operation));
+  /** A member that cannot be mapped: failing only its own field, and logged. */
+  const unusable = unusableMembers(log, NAME, toSubgraphError);
 
   // Each method is one async function with its own try/catch, rather than a shared wrapper taking
   // closures: a batch of single reads makes hundreds of these calls per GraphQL request.

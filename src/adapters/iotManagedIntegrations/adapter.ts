@@ -5,9 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { createAwsCalls, toSubgraphError } from '../aws/translate.ts';
-import { unusableMember } from '../callLog.ts';
-import type { Unusable } from '../mappingHelpers.ts';
-import type { CallOptions } from '../types.ts';
+import { unusableMembers } from '../callLog.ts';
 import type { IoTManagedIntegrations } from './client.ts';
 import { toCloudConnector, toConnectorDestination, toConnectorDestinationSummary } from './mapping.ts';
 import type { IotManagedIntegrationsPort } from './port.ts';
@@ -21,11 +19,8 @@ export function createIotManagedIntegrationsAdapter(
 ): IotManagedIntegrationsPort {
   const { call } = createAwsCalls(NAME, log, onRetries);
 
-  /** A member of an answer that cannot be mapped: logged once, and failing only its own field. */
-  const unusable =
-    (operation: string, options: CallOptions | undefined): Unusable =>
-    (error) =>
-      unusableMember(log, options, { upstream: NAME, operation }, error, (e) => toSubgraphError(e, NAME, operation));
+  /** A member of an answer that cannot be mapped: failing only its own field, and logged. */
+  const unusable = unusableMembers(log, NAME, (error, operation) => toSubgraphError(error, NAME, operation));
 
   return {
     getConnectorDestination: (id, options) =>
