@@ -442,7 +442,7 @@ describe('connectAppAuthorization', () => {
   it('remembers a code whose client left during the status check: its retry is answered from the status, not sent', async () => {
     const code = newCode();
     // AppFabric uses the code, then fails; the check that follows takes 300 ms, and the client
-    // leaves 150 ms in.
+    // leaves once it has begun.
     sim.inject('ConnectAppAuthorization', {
       kind: 'error',
       status: 500,
@@ -450,9 +450,21 @@ describe('connectAppAuthorization', () => {
       afterProcessing: true,
     });
     sim.setLatency(300, 'GetAppAuthorization');
-    const first = connectAndLeave(code, 150);
+    const leave = new AbortController();
+    const first = fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'left-during-check' },
+      body: JSON.stringify({ query: MUTATION, variables: { input: input(code) } }),
+      signal: leave.signal,
+    });
     await until(() => sim.requests.some((r) => r.operation === 'GetAppAuthorization'));
-    await first;
+    leave.abort();
+    await expect(first).rejects.toThrow();
+    await until(() => t.logs.some((l) => l.includes('"left-during-check"') && l.includes('graphql request')));
+    const line = t.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.requestId === 'left-during-check' && l.msg === 'graphql request');
+    expect(line.outcome).toBe('cancelled');
     sim.setLatency(0, 'GetAppAuthorization');
     const retry = await connect(code);
     expect(retry.payload).toEqual(CONNECTED());

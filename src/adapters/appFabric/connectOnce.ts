@@ -384,7 +384,9 @@ export function connectOnce(
    * OUTCOME_UNKNOWN, because resending the code could fail or make the provider revoke what it
    * issued. The read goes through the guarded port like every call: counted in metrics and the
    * operation's budget, limited, refused while AppFabric's circuit is open. Not made once every
-   * caller has left (their deadline passed, or their clients went away). Never rejects.
+   * caller has left: past their deadline, the answer is OUTCOME_UNKNOWN; a client that went away
+   * gets REQUEST_CANCELLED, so that its request is recorded as cancelled. The code was remembered
+   * before, either way.
    */
   const checkOutcome = async (
     input: ConnectAppAuthorizationInput,
@@ -392,25 +394,28 @@ export function connectOnce(
     unknown: ConnectAppAuthorizationResult,
     sentAt: number,
   ): Promise<ConnectAppAuthorizationResult> => {
-    if (options?.signal?.aborted) return unknown;
+    if (options?.signal?.aborted) {
+      if (cancelledByCaller(options.signal)) throw ERRORS.REQUEST_CANCELLED.err();
+      return unknown;
+    }
     try {
       const current = await port.getAppAuthorization(refOf(input), options);
       return connectedSince(current, sentAt, awsClockOffset()) ? { ok: true, appAuthorization: current! } : unknown;
     } catch (error) {
+      // A client that left gets no answer; its request is recorded as cancelled.
+      if (cancelledByCaller(options?.signal)) throw error;
       // A refusal of the guard's (the budget, the circuit, the limiter's queue) is logged nowhere
-      // else; an upstream failure was logged by the adapter, a departed client's call as cancelled.
-      if (!cancelledByCaller(options?.signal)) {
-        const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
-        log?.warn(
-          {
-            ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
-            upstream: 'appFabric',
-            operation: 'GetAppAuthorization',
-            code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR',
-          },
-          'connect outcome check failed: answered OUTCOME_UNKNOWN',
-        );
-      }
+      // else; an upstream failure was logged by the adapter too.
+      const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+      log?.warn(
+        {
+          ...(options?.requestId !== undefined ? { requestId: options.requestId } : {}),
+          upstream: 'appFabric',
+          operation: 'GetAppAuthorization',
+          code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR',
+        },
+        'connect outcome check failed: answered OUTCOME_UNKNOWN',
+      );
       return unknown;
     }
   };

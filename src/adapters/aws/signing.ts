@@ -167,7 +167,8 @@ class Credentials {
   readonly #timeoutMs: number;
   #current: { identity: Promise<AwsCredentialIdentity>; freshUntil: number; usableUntil: number } | null = null;
   #resolving: Promise<AwsCredentialIdentity> | null = null;
-  #lastEarlyRefresh = -Infinity;
+  /** No background refresh before this (this host's clock): set when a resolution fails. */
+  #earlyRefreshFrom = -Infinity;
 
   constructor(provider: AwsCredentialIdentityProvider, timeoutMs: number) {
     this.#provider = provider;
@@ -184,10 +185,7 @@ class Credentials {
   usable(now: number): Promise<AwsCredentialIdentity> | null {
     const current = this.#current;
     if (!current || now >= current.usableUntil) return this.#refresh();
-    if (now >= current.freshUntil && !this.#resolving && now - this.#lastEarlyRefresh >= EARLY_REFRESH_RETRY_MS) {
-      this.#lastEarlyRefresh = now;
-      void this.#refresh();
-    }
+    if (now >= current.freshUntil && !this.#resolving && now >= this.#earlyRefreshFrom) void this.#refresh();
     return null;
   }
 
@@ -198,28 +196,46 @@ class Credentials {
       timer = setTimeout(() => reject(new CredentialsTimeoutError(this.#timeoutMs)), this.#timeoutMs);
       timer.unref();
     });
-    const resolving = Promise.race([this.#provider(), timeout]).then(
-      (identity) => {
-        const expires = identity.expiration?.getTime() ?? Infinity;
-        this.#current = {
-          identity: Promise.resolve(identity),
-          freshUntil: expires - REFRESH_WINDOW_MS,
-          usableUntil: expires - EXPIRY_MARGIN_MS,
-        };
+    // Through `then`, so that a provider that throws instead of rejecting is a failure like any.
+    const resolving = Promise.race([Promise.resolve().then(() => this.#provider()), timeout])
+      .then(
+        (identity) => {
+          const expires = expiryOf(identity);
+          this.#current = {
+            identity: Promise.resolve(identity),
+            freshUntil: expires - REFRESH_WINDOW_MS,
+            usableUntil: expires - EXPIRY_MARGIN_MS,
+          };
+          return identity;
+        },
+        (error: unknown) => {
+          throw new AwsCredentialsError(error);
+        },
+      )
+      .catch((error: unknown) => {
+        this.#earlyRefreshFrom = Date.now() + EARLY_REFRESH_RETRY_MS;
+        throw error instanceof AwsCredentialsError ? error : new AwsCredentialsError(error);
+      })
+      .finally(() => {
         this.#resolving = null;
         clearTimeout(timer);
-        return identity;
-      },
-      (error: unknown) => {
-        this.#resolving = null;
-        clearTimeout(timer);
-        throw new AwsCredentialsError(error);
-      },
-    );
+      });
     // A background refresh's failure is no caller's: the next one that needs credentials sees it.
     resolving.catch(noop);
     return (this.#resolving = resolving);
   }
+}
+
+/** When credentials expire (this host's clock; Infinity for none), or a TypeError for an answer that is not credentials. */
+function expiryOf(identity: AwsCredentialIdentity | undefined): number {
+  if (typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
+    throw new TypeError('The credential source answered without an access key id and a secret access key.');
+  }
+  if (identity.expiration === undefined) return Infinity;
+  const expires = identity.expiration instanceof Date ? identity.expiration.getTime() : NaN;
+  if (Number.isNaN(expires))
+    throw new TypeError('The credential source answered with an expiration that is not a date.');
+  return expires;
 }
 
 export function createSigner(options: {

@@ -24,6 +24,8 @@ const VARS = [
   'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_ROLE_ARN',
   'AWS_EC2_METADATA_DISABLED',
+  'AWS_ENDPOINT_URL_STS',
+  'AWS_REGION',
 ];
 let saved: Record<string, string | undefined>;
 let dir: string;
@@ -114,6 +116,34 @@ describe('AWS credential chain', () => {
       await vi.waitFor(() => expect(hits).toHaveLength(2));
       expect((await provider()).accessKeyId).toBe('AKIACONTAINER2');
     });
+  });
+
+  it('gives up on an STS request that does not answer, so that the next resolution asks again (web identity)', async () => {
+    let requests = 0;
+    const sts = createServer(() => {
+      requests += 1; // never answers
+    });
+    await new Promise<void>((resolve) => sts.listen(0, '127.0.0.1', resolve));
+    try {
+      const tokenFile = join(dir, 'web-identity-token');
+      writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl');
+      process.env['AWS_WEB_IDENTITY_TOKEN_FILE'] = tokenFile;
+      process.env['AWS_ROLE_ARN'] = 'arn:aws:iam::123456789012:role/connector-auth';
+      process.env['AWS_REGION'] = 'us-east-1';
+      process.env['AWS_ENDPOINT_URL_STS'] = `http://127.0.0.1:${(sts.address() as AddressInfo).port}`;
+      const provider = createAwsCredentialProvider({ connectionTimeout: 200, requestTimeout: 200 });
+      const started = performance.now();
+      await expect(provider()).rejects.toBeDefined();
+      expect(performance.now() - started).toBeLessThan(5_000);
+      const first = requests; // the STS client's attempts, each cut at 200 ms
+      expect(first).toBeGreaterThanOrEqual(1);
+      await expect(provider()).rejects.toBeDefined();
+      // The second resolution sent requests of its own: the first one's hang did not hold it.
+      expect(requests).toBeGreaterThan(first);
+    } finally {
+      sts.closeAllConnections();
+      await new Promise<void>((resolve) => sts.close(() => resolve()));
+    }
   });
 
   it('fails with a CredentialsProviderError when no source has credentials', async () => {
