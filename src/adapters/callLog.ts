@@ -42,7 +42,8 @@ export function unusableMembers(
   log: Logger,
   upstream: string,
   translate: (error: UpstreamDataError, operation: string) => GraphQLError,
-  now: () => number = Date.now,
+  /** Monotonic milliseconds: a step of the wall clock neither silences the lines nor repeats them. */
+  now: () => number = () => performance.now(),
 ): (operation: string, options: CallOptions | undefined) => Unusable {
   /** By operation and member (a message from this project's code: a small set). */
   const logged = new Map<string, { at: number; unlogged: number }>();
