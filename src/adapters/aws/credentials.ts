@@ -4,10 +4,14 @@
  * credentials, EC2 instance metadata). It resolves lazily on the first signed request, caches, and
  * refreshes credentials that expire within five minutes, as every official client does.
  *
- * The chain holds one resolution at a time and hands it to every caller, so a request of its own
- * that never answers would hold every call's credentials for good: the SDK's STS and SSO clients
- * set no request timeout. Theirs here are bounded ({@link CREDENTIAL_REQUEST_TIMEOUTS}); the
- * instance-metadata and container providers have timeouts of their own (1 s).
+ * The chain holds one resolution at a time (one more for `forceRefresh`) and hands it to every
+ * caller, so a request of its sources that never answers would hold every call's credentials for
+ * good. Two bounds:
+ * - the STS and SSO clients' requests time out ({@link CREDENTIAL_REQUEST_TIMEOUTS}; the SDK sets
+ *   none), per attempt;
+ * - a resolution that has not answered within {@link CREDENTIALS_TIMEOUT_MS} fails, and the chain
+ *   is made anew, so the next call starts a fresh resolution instead of waiting on the hung one.
+ *   The container source, for one, has a 1 s request timeout that only logs a warning.
  */
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from './signing.ts';
@@ -15,10 +19,38 @@ import type { AwsCredentialIdentityProvider } from './signing.ts';
 /** The STS and SSO clients' connection and request timeouts, in milliseconds; a timeout fails the request. */
 export const CREDENTIAL_REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
 
-export function createAwsCredentialProvider(
-  timeouts: { connectionTimeout: number; requestTimeout: number } = CREDENTIAL_REQUEST_TIMEOUTS,
-): AwsCredentialIdentityProvider {
-  return fromNodeProviderChain({
-    clientConfig: { requestHandler: { ...timeouts, throwOnRequestTimeout: true } },
-  });
+/** How long one resolution of the chain may take before it is given up. */
+export const CREDENTIALS_TIMEOUT_MS = 30_000;
+
+/** A resolution took longer than its timeout. */
+class CredentialsTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`The credential sources did not answer within ${ms} ms.`);
+  }
+}
+
+export function createAwsCredentialProvider({
+  requests = CREDENTIAL_REQUEST_TIMEOUTS,
+  resolutionTimeoutMs = CREDENTIALS_TIMEOUT_MS,
+}: {
+  requests?: { connectionTimeout: number; requestTimeout: number };
+  resolutionTimeoutMs?: number;
+} = {}): AwsCredentialIdentityProvider {
+  const build = () =>
+    fromNodeProviderChain({ clientConfig: { requestHandler: { ...requests, throwOnRequestTimeout: true } } });
+  let chain = build();
+  return (options) => {
+    const used = chain;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Later calls start afresh rather than wait on the hung resolution's lock.
+        if (chain === used) chain = build();
+        reject(new CredentialsTimeoutError(resolutionTimeoutMs));
+      }, resolutionTimeoutMs);
+      timer.unref();
+    });
+    return Promise.race([used(options), timeout]).finally(() => clearTimeout(timer));
+  };
 }

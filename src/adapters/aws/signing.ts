@@ -114,29 +114,15 @@ export interface Signer {
 }
 
 /**
- * Credentials are resolved again from this long before they expire, in the background while they
- * still serve: the official clients' window (their memoized chain refreshes five minutes ahead).
+ * From this long before credentials expire, a call also asks the provider, without waiting for it:
+ * the official clients' window, in which the SDK's memoized chain refreshes in the background and
+ * answers at once with what it holds.
  */
 const REFRESH_WINDOW_MS = 5 * 60_000;
 /** Credentials this close to expiry are not used: a request signed with them could arrive after it. */
 const EXPIRY_MARGIN_MS = 15_000;
-/** After a refresh ahead of expiry failed, the next is tried this much later at the earliest. */
-const EARLY_REFRESH_RETRY_MS = 5_000;
-/**
- * A resolution that has not answered by then is given up (a failure), so that the next call starts
- * another: the SDK's STS and SSO clients set no request timeout, and one hung request would
- * otherwise hold every call's credentials for good.
- */
-export const CREDENTIALS_TIMEOUT_MS = 15_000;
-
-/** The provider took longer than {@link CREDENTIALS_TIMEOUT_MS}. */
-class CredentialsTimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-  constructor(ms: number) {
-    super(`The credential source did not answer within ${ms} ms.`);
-  }
-}
-
+/** Within the refresh window, the provider is asked at most this often. */
+const PEEK_INTERVAL_MS = 5_000;
 const noop = () => undefined;
 
 /** Resolves when `pending` settles (rejecting as it does), or rejects as not sent once `signal` aborts. */
@@ -157,71 +143,70 @@ function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> 
 }
 
 /**
- * A credential provider memoized, as the official clients wrap theirs: one resolution at a time;
- * its answer serves until {@link EXPIRY_MARGIN_MS} before it expires, and is resolved again in the
- * background from {@link REFRESH_WINDOW_MS} before. A failure says so (AwsCredentialsError), so
- * that it is told apart from a defect.
+ * A credential provider in front of the signer. It keeps the credentials last resolved, and:
+ * - while they are good for more than {@link REFRESH_WINDOW_MS}, signs with them and asks nothing;
+ * - within that window, signs with them and asks the provider at most every
+ *   {@link PEEK_INTERVAL_MS} without waiting (the SDK's chain refreshes in the background then, and
+ *   answers at once), taking what it answers;
+ * - with none, or none good for {@link EXPIRY_MARGIN_MS} more, resolves (one resolution at a time,
+ *   shared, forced past the provider's own cache with `forceRefresh`), and callers wait for it,
+ *   each no longer than its signal. (The production provider gives up on a resolution that hangs:
+ *   src/adapters/aws/credentials.ts.)
+ * A failure says so (AwsCredentialsError), so that it is told apart from a defect.
  */
 class Credentials {
   readonly #provider: AwsCredentialIdentityProvider;
-  readonly #timeoutMs: number;
   #current: { identity: Promise<AwsCredentialIdentity>; freshUntil: number; usableUntil: number } | null = null;
   #resolving: Promise<AwsCredentialIdentity> | null = null;
-  /** No background refresh before this (this host's clock): set when a resolution fails. */
-  #earlyRefreshFrom = -Infinity;
+  #nextPeek = -Infinity;
 
-  constructor(provider: AwsCredentialIdentityProvider, timeoutMs: number) {
+  constructor(provider: AwsCredentialIdentityProvider) {
     this.#provider = provider;
-    this.#timeoutMs = timeoutMs;
   }
 
   /** For the signer: the credentials at hand (sign() made sure they are usable), else a resolution. */
-  readonly identity = (): Promise<AwsCredentialIdentity> => this.#current?.identity ?? this.#refresh();
+  readonly identity = (): Promise<AwsCredentialIdentity> => this.#current?.identity ?? this.#resolve();
 
   /**
-   * Usable credentials at hand, or the resolution that will bring them. Starts a background
-   * refresh when those at hand are within the refresh window.
+   * Null when the credentials at hand serve (asking the provider in the background within the
+   * refresh window), else the resolution to wait for.
    */
   usable(now: number): Promise<AwsCredentialIdentity> | null {
     const current = this.#current;
-    if (!current || now >= current.usableUntil) return this.#refresh();
-    if (now >= current.freshUntil && !this.#resolving && now >= this.#earlyRefreshFrom) void this.#refresh();
+    if (!current || now >= current.usableUntil) return this.#resolve();
+    if (now >= current.freshUntil && now >= this.#nextPeek) {
+      this.#nextPeek = now + PEEK_INTERVAL_MS;
+      Promise.resolve()
+        .then(() => this.#provider())
+        .then((identity) => this.#take(identity))
+        .catch(noop); // a failure here is no caller's: the next that must wait sees its own
+    }
     return null;
   }
 
-  #refresh(): Promise<AwsCredentialIdentity> {
+  #take(identity: AwsCredentialIdentity | undefined): AwsCredentialIdentity {
+    const expires = expiryOf(identity);
+    this.#current = {
+      identity: Promise.resolve(identity!),
+      freshUntil: expires - REFRESH_WINDOW_MS,
+      usableUntil: expires - EXPIRY_MARGIN_MS,
+    };
+    return identity!;
+  }
+
+  #resolve(): Promise<AwsCredentialIdentity> {
     if (this.#resolving) return this.#resolving;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CredentialsTimeoutError(this.#timeoutMs)), this.#timeoutMs);
-      timer.unref();
-    });
-    // Through `then`, so that a provider that throws instead of rejecting is a failure like any.
-    const resolving = Promise.race([Promise.resolve().then(() => this.#provider()), timeout])
-      .then(
-        (identity) => {
-          const expires = expiryOf(identity);
-          this.#current = {
-            identity: Promise.resolve(identity),
-            freshUntil: expires - REFRESH_WINDOW_MS,
-            usableUntil: expires - EXPIRY_MARGIN_MS,
-          };
-          return identity;
-        },
-        (error: unknown) => {
-          throw new AwsCredentialsError(error);
-        },
-      )
+    // Through `then`, so that a provider that throws instead of rejecting fails like any other.
+    const resolving = Promise.resolve()
+      .then(() => this.#provider({ forceRefresh: true }))
+      .then((identity) => this.#take(identity))
       .catch((error: unknown) => {
-        this.#earlyRefreshFrom = Date.now() + EARLY_REFRESH_RETRY_MS;
-        throw error instanceof AwsCredentialsError ? error : new AwsCredentialsError(error);
+        throw new AwsCredentialsError(error);
       })
       .finally(() => {
         this.#resolving = null;
-        clearTimeout(timer);
       });
-    // A background refresh's failure is no caller's: the next one that needs credentials sees it.
-    resolving.catch(noop);
+    resolving.catch(noop); // every caller handles it; the signer's own call may not come
     return (this.#resolving = resolving);
   }
 }
@@ -242,14 +227,9 @@ export function createSigner(options: {
   service: string;
   region: string;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** Default {@link CREDENTIALS_TIMEOUT_MS}. */
-  credentialsTimeoutMs?: number;
 }): Signer {
   const provider = options.credentials;
-  const memo =
-    typeof provider === 'function'
-      ? new Credentials(provider, options.credentialsTimeoutMs ?? CREDENTIALS_TIMEOUT_MS)
-      : null;
+  const memo = typeof provider === 'function' ? new Credentials(provider) : null;
   const signer = new SignatureV4({
     service: options.service,
     region: options.region,

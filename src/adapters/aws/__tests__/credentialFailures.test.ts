@@ -228,27 +228,6 @@ describe('AWS credentials from a provider', () => {
     expect(provider.calls).toBe(2);
   });
 
-  it('are asked for again after a resolution that does not answer within its timeout', async () => {
-    let calls = 0;
-    const provider: AwsCredentialIdentityProvider = async () => {
-      calls += 1;
-      if (calls === 1) await new Promise(() => undefined); // the first never answers
-      return { accessKeyId: `AKID${calls}`, secretAccessKey: 'secret' };
-    };
-    const signer = createSigner({
-      service: 'iotmanagedintegrations',
-      region: 'us-east-1',
-      credentials: provider,
-      credentialsTimeoutMs: 100,
-    });
-    await expect(signer.sign(target, new Date())).rejects.toMatchObject({
-      name: 'AwsCredentialsError',
-      cause: { name: 'TimeoutError' },
-    });
-    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID2');
-    expect(calls).toBe(2);
-  });
-
   it.each([
     [
       'throws instead of rejecting',
