@@ -360,7 +360,8 @@ describe('AWS credentials expiring while the process runs', () => {
         AccessKeyId: 'AKIAROTATINGKEY00001',
         SecretAccessKey: 'rotating-secret-one',
         Token: 'rotating-session-one',
-        ttlMs: 1_500,
+        // Good for just over the 15 s before expiry in which they are no longer used.
+        ttlMs: 15_800,
       },
       {
         AccessKeyId: 'AKIAROTATINGKEY00002',
@@ -406,11 +407,12 @@ describe('AWS credentials expiring while the process runs', () => {
       });
       // The first credentials expire; the upstream now accepts only their successor.
       sim.setCredentials([toSim(issued[1]!)]);
-      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect((await post(subgraph.url, query)).body).toEqual({
         data: { connectorDestination: { name: 'Lumen Lighting Cloud EU' } },
       });
-      expect(fetches).toBe(2);
+      // The chain's own background refresh and the signer's forced one may both have asked.
+      expect(fetches).toBeGreaterThanOrEqual(2);
       expect(sim.requests.at(-1)!.headers['authorization']).toContain('Credential=AKIAROTATINGKEY00002/');
     } finally {
       await subgraph.stop();

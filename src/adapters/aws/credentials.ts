@@ -19,8 +19,11 @@ import type { AwsCredentialIdentityProvider } from './signing.ts';
 /** The STS and SSO clients' connection and request timeouts, in milliseconds; a timeout fails the request. */
 export const CREDENTIAL_REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
 
-/** How long one resolution of the chain may take before it is given up. */
-export const CREDENTIALS_TIMEOUT_MS = 30_000;
+/**
+ * How long one resolution of the chain may take before it is given up: above STS's worst case
+ * (three attempts of up to 10 s each, with the retry delays between them).
+ */
+export const CREDENTIALS_TIMEOUT_MS = 40_000;
 
 /** A resolution took longer than its timeout. */
 class CredentialsTimeoutError extends Error {
@@ -45,7 +48,8 @@ export function createAwsCredentialProvider({
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        // Later calls start afresh rather than wait on the hung resolution's lock.
+        // Later calls start afresh rather than wait on the hung resolution's lock. The hung
+        // request stays open (the SDK's sources take no abort signal): one socket per give-up.
         if (chain === used) chain = build();
         reject(new CredentialsTimeoutError(resolutionTimeoutMs));
       }, resolutionTimeoutMs);

@@ -123,6 +123,8 @@ const REFRESH_WINDOW_MS = 5 * 60_000;
 const EXPIRY_MARGIN_MS = 15_000;
 /** Within the refresh window, the provider is asked at most this often. */
 const PEEK_INTERVAL_MS = 5_000;
+/** A failed resolution's error answers the calls that must wait for this long, rather than each asking again. */
+const FAILURE_HOLD_MS = 1_000;
 const noop = () => undefined;
 
 /** Resolves when `pending` settles (rejecting as it does), or rejects as not sent once `signal` aborts. */
@@ -149,9 +151,11 @@ function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> 
  *   {@link PEEK_INTERVAL_MS} without waiting (the SDK's chain refreshes in the background then, and
  *   answers at once), taking what it answers;
  * - with none, or none good for {@link EXPIRY_MARGIN_MS} more, resolves (one resolution at a time,
- *   shared, forced past the provider's own cache with `forceRefresh`), and callers wait for it,
- *   each no longer than its signal. (The production provider gives up on a resolution that hangs:
- *   src/adapters/aws/credentials.ts.)
+ *   shared), and callers wait for it, each no longer than its signal. It takes what the provider
+ *   holds if that is good for longer (the SDK's chain may have refreshed in the background, or for
+ *   another client), else asks it past its cache (`forceRefresh`). A failure answers the calls
+ *   that must wait for {@link FAILURE_HOLD_MS}. (The production provider gives up on a resolution
+ *   that hangs: src/adapters/aws/credentials.ts.)
  * A failure says so (AwsCredentialsError), so that it is told apart from a defect.
  */
 class Credentials {
@@ -159,6 +163,7 @@ class Credentials {
   #current: { identity: Promise<AwsCredentialIdentity>; freshUntil: number; usableUntil: number } | null = null;
   #resolving: Promise<AwsCredentialIdentity> | null = null;
   #nextPeek = -Infinity;
+  #failed: { error: AwsCredentialsError; until: number } | null = null;
 
   constructor(provider: AwsCredentialIdentityProvider) {
     this.#provider = provider;
@@ -196,12 +201,19 @@ class Credentials {
 
   #resolve(): Promise<AwsCredentialIdentity> {
     if (this.#resolving) return this.#resolving;
+    if (this.#failed && Date.now() < this.#failed.until) return Promise.reject(this.#failed.error);
     // Through `then`, so that a provider that throws instead of rejecting fails like any other.
     const resolving = Promise.resolve()
-      .then(() => this.#provider({ forceRefresh: true }))
-      .then((identity) => this.#take(identity))
-      .catch((error: unknown) => {
-        throw new AwsCredentialsError(error);
+      .then(() => this.#provider())
+      .then((held) => (expiryOf(held) - EXPIRY_MARGIN_MS > Date.now() ? held : this.#provider({ forceRefresh: true })))
+      .then((identity) => {
+        this.#failed = null;
+        return this.#take(identity);
+      })
+      .catch((cause: unknown) => {
+        const error = new AwsCredentialsError(cause);
+        this.#failed = { error, until: Date.now() + FAILURE_HOLD_MS };
+        throw error;
       })
       .finally(() => {
         this.#resolving = null;

@@ -220,12 +220,27 @@ describe('AWS credentials from a provider', () => {
     expect(failing.calls).toBe(2); // the next try waits 5 s from the failure
   });
 
-  it('are waited for, once per call, when those at hand are about to expire', async () => {
+  it("are asked for past the provider's cache when what it holds is about to expire, on every call that needs them", async () => {
     const provider = counting(10_000); // inside the 15 s margin as soon as they come
-    const signer = signerOf(provider);
-    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID1');
+    const forced: boolean[] = [];
+    const signer = signerOf(async (options) => {
+      forced.push(options?.['forceRefresh'] === true);
+      return provider();
+    });
     expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID2');
-    expect(provider.calls).toBe(2);
+    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID4');
+    expect(forced).toEqual([false, true, false, true]);
+  });
+
+  it('take what the provider holds when it is good for longer, without forcing it', async () => {
+    const provider = counting(60 * 60_000);
+    const forced: boolean[] = [];
+    const signer = signerOf(async (options) => {
+      forced.push(options?.['forceRefresh'] === true);
+      return provider();
+    });
+    await signer.sign(target, new Date(), live());
+    expect(forced).toEqual([false]);
   });
 
   it.each([
@@ -240,17 +255,28 @@ describe('AWS credentials from a provider', () => {
       'answers an expiration that is not a date',
       async () => ({ accessKeyId: 'AKIDX', secretAccessKey: 'secret', expiration: 'soon' }),
     ],
-  ])('fail as credentials when the provider %s, and are asked for again by the next call', async (_name, answer) => {
+  ])('fail as credentials when the provider %s; the failure answers for 1 s', async (_name, answer) => {
     let calls = 0;
     const provider = (() => {
       calls += 1;
       return (answer as () => unknown)();
     }) as unknown as AwsCredentialIdentityProvider;
     const signer = signerOf(provider);
-    for (let i = 1; i <= 2; i++) {
-      await expect(signer.sign(target, new Date(), live())).rejects.toMatchObject({ name: 'AwsCredentialsError' });
-      expect(calls).toBe(i);
-    }
+    const first = await signer.sign(target, new Date(), live()).catch((error: unknown) => error);
+    expect(first).toMatchObject({ name: 'AwsCredentialsError' });
+    expect(calls).toBe(1);
+    // The next call within the second gets the same failure without asking.
+    expect(await signer.sign(target, new Date(), live()).catch((error: unknown) => error)).toBe(first);
+    expect(calls).toBe(1);
+  });
+
+  it('are asked for again once a failure has answered for 1 s', async () => {
+    const provider = counting(60 * 60_000, { failFrom: 1 });
+    const signer = signerOf(provider);
+    await expect(signer.sign(target, new Date(), live())).rejects.toMatchObject({ name: 'AwsCredentialsError' });
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    await expect(signer.sign(target, new Date(), live())).rejects.toMatchObject({ name: 'AwsCredentialsError' });
+    expect(provider.calls).toBe(2);
   });
 
   it('are not asked for by a caller already gone', async () => {
