@@ -91,6 +91,28 @@ export function whenAborted(signal: AbortSignal, callback: OnAbort): () => void 
   return unsubscribe.bind(null, list, subscription);
 }
 
+/**
+ * `pending` as it settles, or a rejection with `onAbort()` as soon as `signal` aborts first (at
+ * once when it already has). `pending` goes on either way: it is work shared with other callers (a
+ * key-set fetch, a token request, a credential resolution), and one caller leaving does not stop it.
+ */
+export function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal, onAbort: () => unknown): Promise<T> {
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const untrack = whenAborted(signal, () => reject(onAbort()));
+    pending.then(
+      (value) => {
+        untrack();
+        resolve(value);
+      },
+      (error: unknown) => {
+        untrack();
+        reject(error);
+      },
+    );
+  });
+}
+
 function unsubscribe(list: Subscriptions, subscription: Subscription): void {
   if (subscription.callback === null) return;
   subscription.callback = null;

@@ -23,7 +23,7 @@ import {
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from 'jose';
-import { whenAborted } from '../deadlines.ts';
+import { unlessAborted } from '../deadlines.ts';
 
 export interface KeySetTimings {
   /** Fetch timeout. Default 5 s. */
@@ -121,15 +121,8 @@ export function createKeySet(url: URL, options: KeySetOptions = {}): KeySet {
   function refreshFor(signal: AbortSignal | undefined): Promise<void> {
     if (!signal) return refresh();
     const gaveUp = () => new KeySetUnavailableError({ reason: 'timeout' });
-    if (signal.aborted) return Promise.reject(gaveUp());
-    const fetching = refresh();
-    return new Promise<void>((resolve, reject) => {
-      const untrack = whenAborted(signal, () => reject(gaveUp()));
-      void fetching.then(() => {
-        untrack();
-        resolve();
-      });
-    });
+    // A caller already gone starts no fetch.
+    return signal.aborted ? Promise.reject(gaveUp()) : unlessAborted(refresh(), signal, gaveUp);
   }
 
   async function current(signal: AbortSignal | undefined): Promise<Local> {

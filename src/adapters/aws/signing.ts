@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { whenAborted } from '../../deadlines.ts';
+import { unlessAborted } from '../../deadlines.ts';
 import { abortedBeforeSending } from '../http/transport.ts';
 import { AwsCredentialsError } from './errors.ts';
 import type {
@@ -127,23 +127,6 @@ const PEEK_INTERVAL_MS = 5_000;
 const FAILURE_HOLD_MS = 1_000;
 const noop = () => undefined;
 
-/** Resolves when `pending` settles (rejecting as it does), or rejects as not sent once `signal` aborts. */
-function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const untrack = whenAborted(signal, () => reject(abortedBeforeSending(signal)));
-    pending.then(
-      (value) => {
-        untrack();
-        resolve(value);
-      },
-      (error: unknown) => {
-        untrack();
-        reject(error);
-      },
-    );
-  });
-}
-
 /**
  * A credential provider in front of the signer. It keeps the credentials last resolved, and:
  * - while they are good for more than {@link REFRESH_WINDOW_MS}, signs with them and asks nothing;
@@ -256,7 +239,7 @@ export function createSigner(options: {
         // and goes on for the calls after it.
         if (signal?.aborted) throw abortedBeforeSending(signal);
         const pending = memo.usable(Date.now());
-        if (pending) await (signal ? unlessAborted(pending, signal) : pending);
+        if (pending) await (signal ? unlessAborted(pending, signal, () => abortedBeforeSending(signal)) : pending);
       }
       const signed = await signer.sign(
         {

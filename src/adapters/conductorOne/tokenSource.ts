@@ -9,6 +9,7 @@
  */
 import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { unlessAborted } from '../../deadlines.ts';
 import { headerOf, retryAfterMs } from '../../httpHeaders.ts';
 import { exchange } from '../http/exchange.ts';
 import { abortedBeforeSending, toTransportError } from '../http/transport.ts';
@@ -305,13 +306,8 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
       // Single flight: one token request however many callers arrive while it is under way. It
       // does not take any one caller's signal, so one caller going away does not fail the others.
       const shared = refresh();
-      if (!signal) return shared;
-      return new Promise<string>((resolve, reject) => {
-        // The caller's call waited for the token: it was not sent.
-        const onAbort = () => reject(abortedBeforeSending(signal));
-        signal.addEventListener('abort', onAbort, { once: true });
-        shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-      });
+      // The caller's call waited for the token: it was not sent.
+      return signal ? unlessAborted(shared, signal, () => abortedBeforeSending(signal)) : shared;
     },
     invalidate(token) {
       if (cached?.token === token) cached = null;
