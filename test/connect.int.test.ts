@@ -33,6 +33,8 @@ const pending = (app = 'SLACK') => t.sandbox.seed.appFabric.appAuthorizations.fi
 const sends = () => t.calls()['appFabric']?.['ConnectAppAuthorization'] ?? 0;
 const gets = () => t.calls()['appFabric']?.['GetAppAuthorization'] ?? 0;
 const newCode = () => `planted-oauth-code-${randomUUID()}`;
+/** AppFabric uses the code, then answers 500: the send's outcome is ambiguous, and the status check settles it. */
+const USED_THEN_500 = { kind: 'error', status: 500, type: 'InternalServerException', afterProcessing: true } as const;
 
 function input(code: string, app = 'SLACK', redirectUri = 'https://app.example.com/oauth/callback') {
   const a = pending(app);
@@ -304,12 +306,7 @@ describe('connectAppAuthorization', () => {
 
   it('does not resend after a 500 once the code was consumed: 1 send, a Get, then success', async () => {
     const code = newCode();
-    sim.inject('ConnectAppAuthorization', {
-      kind: 'error',
-      status: 500,
-      type: 'InternalServerException',
-      afterProcessing: true,
-    });
+    sim.inject('ConnectAppAuthorization', USED_THEN_500);
     const { res, payload } = await connect(code);
     expect(payload).toEqual(CONNECTED());
     expect(t.calls()['appFabric']).toEqual({ ConnectAppAuthorization: 1, GetAppAuthorization: 1 });
@@ -330,12 +327,7 @@ describe('connectAppAuthorization', () => {
       return Number(line?.split(' ').at(-1) ?? 0);
     };
     const before = await checks();
-    sim.inject('ConnectAppAuthorization', {
-      kind: 'error',
-      status: 500,
-      type: 'InternalServerException',
-      afterProcessing: true,
-    });
+    sim.inject('ConnectAppAuthorization', USED_THEN_500);
     const { payload } = await connect(newCode(), 'SLACK', { 'x-request-id': 'connect-check-counted' });
     expect(payload).toEqual(CONNECTED());
     expect(await checks()).toBe(before + 1);
@@ -378,12 +370,7 @@ describe('connectAppAuthorization', () => {
     expect(payload.userErrors).toEqual([{ code: 'OUTCOME_UNKNOWN', message: expect.any(String), field: null }]);
     expect([sends(), gets()]).toEqual([1, 1]);
     // Processed, then failed: CONNECTED since the send is proof.
-    sim.inject('ConnectAppAuthorization', {
-      kind: 'error',
-      status: 500,
-      type: 'InternalServerException',
-      afterProcessing: true,
-    });
+    sim.inject('ConnectAppAuthorization', USED_THEN_500);
     expect((await connect(newCode(), 'JIRA')).payload).toEqual(CONNECTED('JIRA'));
   });
 
@@ -443,12 +430,7 @@ describe('connectAppAuthorization', () => {
     const code = newCode();
     // AppFabric uses the code, then fails; the check that follows takes 300 ms, and the client
     // leaves once it has begun.
-    sim.inject('ConnectAppAuthorization', {
-      kind: 'error',
-      status: 500,
-      type: 'InternalServerException',
-      afterProcessing: true,
-    });
+    sim.inject('ConnectAppAuthorization', USED_THEN_500);
     sim.setLatency(300, 'GetAppAuthorization');
     const leave = new AbortController();
     const first = fetch(t.url, {
@@ -476,12 +458,7 @@ describe('connectAppAuthorization', () => {
     const own = await startTestServer({ config: { circuit: { failureThreshold: 1, openMs: 60_000 } } });
     try {
       const slack = own.sandbox.seed.appFabric.appAuthorizations.find((a) => a.app === 'SLACK')!;
-      own.sandbox.aws!.inject('ConnectAppAuthorization', {
-        kind: 'error',
-        status: 500,
-        type: 'InternalServerException',
-        afterProcessing: true,
-      });
+      own.sandbox.aws!.inject('ConnectAppAuthorization', USED_THEN_500);
       const res = await own.query(MUTATION, {
         input: {
           appBundleIdentifier: slack.appBundleArn,
@@ -822,12 +799,7 @@ describe('connectAppAuthorization failures that are answered as OUTCOME_UNKNOWN'
       };
       // The send fails after AppFabric used the code; the check finds it connected. The answer is
       // a success, and the send still counts as AppFabric's failure.
-      aws.inject('ConnectAppAuthorization', {
-        kind: 'error',
-        status: 500,
-        type: 'InternalServerException',
-        afterProcessing: true,
-      });
+      aws.inject('ConnectAppAuthorization', USED_THEN_500);
       expect((await connectOwn()).body.data).toMatchObject({
         connectAppAuthorization: { appAuthorization: { status: 'CONNECTED' }, userErrors: [] },
       });

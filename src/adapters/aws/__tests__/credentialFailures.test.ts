@@ -3,36 +3,14 @@
  * was: none configured, their issuer (STS) refused this identity, or their source did not answer.
  * The real STS client of the SDK's web-identity provider (IRSA) talks to a server on loopback.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fromWebToken } from '@aws-sdk/credential-providers';
 import pino from 'pino';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createIotManagedIntegrationsAdapter } from '../../iotManagedIntegrations/adapter.ts';
 import { IoTManagedIntegrations } from '../../iotManagedIntegrations/client.ts';
 import { createSigner, type AwsCredentialIdentityProvider } from '../signing.ts';
 import type { CallOptions } from '../../types.ts';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map((s) => {
-      s.closeAllConnections();
-      return new Promise((resolve) => s.close(resolve));
-    }),
-  );
-});
-
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; requests: () => number }> {
-  let requests = 0;
-  const server = createServer((req, res) => {
-    requests += 1;
-    handler!(req, res);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
-}
+import { keyOf, listen, SIGNING_TARGET } from './loopback.ts';
 
 /** The planted web identity token (IRSA's projected token): never logged. */
 const WEB_IDENTITY_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkLXdlYi1pZGVudGl0eSJ9.c2lnbmF0dXJlLXBsYW50ZWQ';
@@ -147,15 +125,6 @@ describe('AWS credentials that cannot be had', () => {
 });
 
 describe('AWS credentials from a provider', () => {
-  const target = {
-    method: 'GET',
-    protocol: 'https:' as const,
-    hostname: 'api.iotmanagedintegrations.us-east-1.api.aws',
-    path: '/connector-destinations/dest-1',
-    query: {},
-    headers: {},
-  };
-
   /**
    * A provider that counts its resolutions, each 20 ms long, of credentials expiring `expiresInMs`
    * from then; `hangFrom` makes that call and every later one never answer, `failFrom` fail.
@@ -179,44 +148,43 @@ describe('AWS credentials from a provider', () => {
   };
   const signerOf = (credentials: AwsCredentialIdentityProvider) =>
     createSigner({ service: 'iotmanagedintegrations', region: 'us-east-1', credentials });
-  const keyOf = (headers: Record<string, string>) => /Credential=(\w+)\//.exec(headers['authorization']!)?.[1];
   const live = () => new AbortController().signal;
 
   it('are resolved once for calls at once, then kept', async () => {
     const provider = counting(60 * 60_000);
     const signer = signerOf(provider);
-    const signed = await Promise.all(Array.from({ length: 5 }, () => signer.sign(target, new Date(), live())));
+    const signed = await Promise.all(Array.from({ length: 5 }, () => signer.sign(SIGNING_TARGET, new Date(), live())));
     expect(provider.calls).toBe(1);
     expect(signed.map(keyOf)).toEqual(Array(5).fill('AKID1'));
-    await signer.sign(target, new Date());
+    await signer.sign(SIGNING_TARGET, new Date());
     expect(provider.calls).toBe(1);
   });
 
   it('are resolved again in the background within five minutes of expiry, those at hand serving meanwhile', async () => {
     const provider = counting(4 * 60_000, { hangFrom: 2 });
     const signer = signerOf(provider);
-    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID1');
+    expect(keyOf(await signer.sign(SIGNING_TARGET, new Date(), live()))).toBe('AKID1');
     // The refresh this starts never answers: the calls are signed with what is at hand (a call
     // that waited for it would be rejected when its signal aborts, at 100 ms).
-    expect(keyOf(await signer.sign(target, new Date(), AbortSignal.timeout(100)))).toBe('AKID1');
-    expect(keyOf(await signer.sign(target, new Date(), AbortSignal.timeout(100)))).toBe('AKID1');
+    expect(keyOf(await signer.sign(SIGNING_TARGET, new Date(), AbortSignal.timeout(100)))).toBe('AKID1');
+    expect(keyOf(await signer.sign(SIGNING_TARGET, new Date(), AbortSignal.timeout(100)))).toBe('AKID1');
     expect(provider.calls).toBe(2); // one refresh under way, not one per call
   });
 
   it('take a refresh that answers from then on, and survive one that fails', async () => {
     const refreshed = counting(4 * 60_000);
     const signer = signerOf(refreshed);
-    await signer.sign(target, new Date(), live());
-    await signer.sign(target, new Date(), live()); // starts the refresh
-    await vi.waitFor(async () => expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID2'));
+    await signer.sign(SIGNING_TARGET, new Date(), live());
+    await signer.sign(SIGNING_TARGET, new Date(), live()); // starts the refresh
+    await vi.waitFor(async () => expect(keyOf(await signer.sign(SIGNING_TARGET, new Date(), live()))).toBe('AKID2'));
 
     // A background refresh that fails is no caller's failure (and no unhandled rejection).
     const failing = counting(4 * 60_000, { failFrom: 2 });
     const other = signerOf(failing);
-    await other.sign(target, new Date(), live());
-    await other.sign(target, new Date(), live());
+    await other.sign(SIGNING_TARGET, new Date(), live());
+    await other.sign(SIGNING_TARGET, new Date(), live());
     await new Promise((resolve) => setTimeout(resolve, 100)); // the refresh (20 ms) has failed
-    expect(keyOf(await other.sign(target, new Date(), live()))).toBe('AKID1');
+    expect(keyOf(await other.sign(SIGNING_TARGET, new Date(), live()))).toBe('AKID1');
     expect(failing.calls).toBe(2); // the next try waits 5 s from the failure
   });
 
@@ -227,8 +195,8 @@ describe('AWS credentials from a provider', () => {
       forced.push(options?.['forceRefresh'] === true);
       return provider();
     });
-    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID2');
-    expect(keyOf(await signer.sign(target, new Date(), live()))).toBe('AKID4');
+    expect(keyOf(await signer.sign(SIGNING_TARGET, new Date(), live()))).toBe('AKID2');
+    expect(keyOf(await signer.sign(SIGNING_TARGET, new Date(), live()))).toBe('AKID4');
     expect(forced).toEqual([false, true, false, true]);
   });
 
@@ -239,7 +207,7 @@ describe('AWS credentials from a provider', () => {
       forced.push(options?.['forceRefresh'] === true);
       return provider();
     });
-    await signer.sign(target, new Date(), live());
+    await signer.sign(SIGNING_TARGET, new Date(), live());
     expect(forced).toEqual([false]);
   });
 
@@ -262,26 +230,30 @@ describe('AWS credentials from a provider', () => {
       return (answer as () => unknown)();
     }) as unknown as AwsCredentialIdentityProvider;
     const signer = signerOf(provider);
-    const first = await signer.sign(target, new Date(), live()).catch((error: unknown) => error);
+    const first = await signer.sign(SIGNING_TARGET, new Date(), live()).catch((error: unknown) => error);
     expect(first).toMatchObject({ name: 'AwsCredentialsError' });
     expect(calls).toBe(1);
     // The next call within the second gets the same failure without asking.
-    expect(await signer.sign(target, new Date(), live()).catch((error: unknown) => error)).toBe(first);
+    expect(await signer.sign(SIGNING_TARGET, new Date(), live()).catch((error: unknown) => error)).toBe(first);
     expect(calls).toBe(1);
   });
 
   it('are asked for again once a failure has answered for 1 s', async () => {
     const provider = counting(60 * 60_000, { failFrom: 1 });
     const signer = signerOf(provider);
-    await expect(signer.sign(target, new Date(), live())).rejects.toMatchObject({ name: 'AwsCredentialsError' });
+    await expect(signer.sign(SIGNING_TARGET, new Date(), live())).rejects.toMatchObject({
+      name: 'AwsCredentialsError',
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_050));
-    await expect(signer.sign(target, new Date(), live())).rejects.toMatchObject({ name: 'AwsCredentialsError' });
+    await expect(signer.sign(SIGNING_TARGET, new Date(), live())).rejects.toMatchObject({
+      name: 'AwsCredentialsError',
+    });
     expect(provider.calls).toBe(2);
   });
 
   it('are not asked for by a caller already gone', async () => {
     const provider = counting(60 * 60_000);
-    await expect(signerOf(provider).sign(target, new Date(), AbortSignal.abort())).rejects.toMatchObject({
+    await expect(signerOf(provider).sign(SIGNING_TARGET, new Date(), AbortSignal.abort())).rejects.toMatchObject({
       sent: false,
     });
     expect(provider.calls).toBe(0);

@@ -3,12 +3,13 @@
  * source is served on loopback; instance metadata is disabled so nothing leaves the machine.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsCredentialProvider } from '../credentials.ts';
+import { keyOf, listen, SIGNING_TARGET } from './loopback.ts';
 import { createSigner } from '../signing.ts';
 
 const VARS = [
@@ -119,61 +120,31 @@ describe('AWS credential chain', () => {
     });
   });
 
+  /** Web identity (IRSA) through STS at `stsUrl`. */
+  function webIdentity(stsUrl: string) {
+    const tokenFile = join(dir, 'web-identity-token');
+    writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl');
+    process.env['AWS_WEB_IDENTITY_TOKEN_FILE'] = tokenFile;
+    process.env['AWS_ROLE_ARN'] = 'arn:aws:iam::123456789012:role/connector-auth';
+    process.env['AWS_REGION'] = 'us-east-1';
+    process.env['AWS_ENDPOINT_URL_STS'] = stsUrl;
+  }
+
   it('gives up on an STS request that does not answer, so that the next resolution asks again (web identity)', async () => {
-    let requests = 0;
-    const sts = createServer(() => {
-      requests += 1; // never answers
-    });
-    await new Promise<void>((resolve) => sts.listen(0, '127.0.0.1', resolve));
-    try {
-      const tokenFile = join(dir, 'web-identity-token');
-      writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl');
-      process.env['AWS_WEB_IDENTITY_TOKEN_FILE'] = tokenFile;
-      process.env['AWS_ROLE_ARN'] = 'arn:aws:iam::123456789012:role/connector-auth';
-      process.env['AWS_REGION'] = 'us-east-1';
-      process.env['AWS_ENDPOINT_URL_STS'] = `http://127.0.0.1:${(sts.address() as AddressInfo).port}`;
-      const provider = createAwsCredentialProvider({ requests: { connectionTimeout: 200, requestTimeout: 200 } });
-      const started = performance.now();
-      await expect(provider()).rejects.toBeDefined();
-      expect(performance.now() - started).toBeLessThan(5_000);
-      const first = requests; // the STS client's attempts, each cut at 200 ms
-      expect(first).toBeGreaterThanOrEqual(1);
-      await expect(provider()).rejects.toBeDefined();
-      // The second resolution sent requests of its own: the first one's hang did not hold it.
-      expect(requests).toBeGreaterThan(first);
-    } finally {
-      sts.closeAllConnections();
-      await new Promise<void>((resolve) => sts.close(() => resolve()));
-    }
+    const sts = await listen(() => undefined); // never answers
+    webIdentity(sts.url);
+    const provider = createAwsCredentialProvider({ requests: { connectionTimeout: 200, requestTimeout: 200 } });
+    const started = performance.now();
+    await expect(provider()).rejects.toBeDefined();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const first = sts.requests(); // the STS client's attempts, each cut at 200 ms
+    expect(first).toBeGreaterThanOrEqual(1);
+    await expect(provider()).rejects.toBeDefined();
+    // The second resolution sent requests of its own: the first one's hang did not hold it.
+    expect(sts.requests()).toBeGreaterThan(first);
   });
 
   describe('behind the signer', () => {
-    const target = {
-      method: 'GET',
-      protocol: 'https:' as const,
-      hostname: 'example.com',
-      path: '/',
-      query: {},
-      headers: {},
-    };
-    const keyOf = (headers: Record<string, string>) => /Credential=(\w+)\//.exec(headers['authorization']!)?.[1];
-    const servers: Server[] = [];
-    afterEach(async () => {
-      await Promise.all(
-        servers.splice(0).map((server) => {
-          server.closeAllConnections();
-          return new Promise((resolve) => server.close(resolve));
-        }),
-      );
-    });
-    /** A loopback server whose `n`th request (from 1) `answer` answers, or leaves hanging. */
-    async function serve(answer: (n: number, res: ServerResponse) => void) {
-      let n = 0;
-      const server = createServer((_req, res) => answer(++n, res));
-      servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => n };
-    }
     const stsCredentials = (key: string, expiresInMs: number) =>
       '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>' +
       `<Credentials><AccessKeyId>${key}</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>` +
@@ -182,14 +153,6 @@ describe('AWS credential chain', () => {
     const stsDenied =
       '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>' +
       '<Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>';
-    function webIdentity(stsUrl: string) {
-      const tokenFile = join(dir, 'web-identity-token');
-      writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl');
-      process.env['AWS_WEB_IDENTITY_TOKEN_FILE'] = tokenFile;
-      process.env['AWS_ROLE_ARN'] = 'arn:aws:iam::123456789012:role/connector-auth';
-      process.env['AWS_REGION'] = 'us-east-1';
-      process.env['AWS_ENDPOINT_URL_STS'] = stsUrl;
-    }
     const signerOf = (resolutionTimeoutMs?: number) =>
       createSigner({
         service: 'iotmanagedintegrations',
@@ -198,13 +161,13 @@ describe('AWS credential chain', () => {
       });
 
     it('start a fresh resolution after one that hung, not wait on it (a container endpoint that never answers)', async () => {
-      const container = await serve(() => undefined);
+      const container = await listen(() => undefined);
       process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] = `${container.url}/v2/credentials`;
       process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN'] = 'container-auth-token';
       const signer = signerOf(300);
       for (let i = 1; i <= 2; i++) {
         const before = container.requests();
-        await expect(signer.sign(target, new Date())).rejects.toMatchObject({
+        await expect(signer.sign(SIGNING_TARGET, new Date())).rejects.toMatchObject({
           name: 'AwsCredentialsError',
           cause: { name: 'TimeoutError' },
         });
@@ -215,20 +178,20 @@ describe('AWS credential chain', () => {
     });
 
     it('are not signed with once within 15 s of expiry: a caller waits for fresh ones, within its signal', async () => {
-      const sts = await serve((n, res) => {
+      const sts = await listen((_req, res, n) => {
         if (n === 1) res.writeHead(200, { 'content-type': 'text/xml' }).end(stsCredentials('AKIDOLD', 10_000));
         // the refresh never answers
       });
       webIdentity(sts.url);
       // The first answer is good for 10 s: the signer asks past the chain's cache, which hangs.
-      await expect(signerOf().sign(target, new Date(), AbortSignal.timeout(300))).rejects.toMatchObject({
+      await expect(signerOf().sign(SIGNING_TARGET, new Date(), AbortSignal.timeout(300))).rejects.toMatchObject({
         sent: false,
       });
       expect(sts.requests()).toBe(2);
     });
 
     it('within five minutes of expiry, serve those at hand and ask STS at most every 5 s while it refuses', async () => {
-      const sts = await serve((n, res) => {
+      const sts = await listen((_req, res, n) => {
         if (n === 1) res.writeHead(200, { 'content-type': 'text/xml' }).end(stsCredentials('AKIDOLD', 4 * 60_000));
         else res.writeHead(403, { 'content-type': 'text/xml' }).end(stsDenied);
       });
@@ -236,7 +199,7 @@ describe('AWS credential chain', () => {
       const signer = signerOf();
       const keys = new Set<string | undefined>();
       for (let i = 0; i < 20; i++) {
-        keys.add(keyOf(await signer.sign(target, new Date(), new AbortController().signal)));
+        keys.add(keyOf(await signer.sign(SIGNING_TARGET, new Date(), new AbortController().signal)));
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect([...keys]).toEqual(['AKIDOLD']);
