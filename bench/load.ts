@@ -177,3 +177,16 @@ export function williamsOrder<T>(items: readonly T[], row: number): T[] {
   const offsets = Array.from({ length: n }, (_, k) => (k % 2 === 1 ? (k + 1) / 2 : (n - k / 2) % n));
   return offsets.map((offset) => items[(offset + row) % n]!);
 }
+
+/**
+ * The order in which the contenders run one query in one round (from 1): the query's rounds take
+ * consecutive rows of the Williams square, starting from the query's index, so that over as many
+ * rounds as there are contenders each query runs every contender first once and every contender
+ * right after every other once. (Rows numbered `(round - 1) × queries + query` gave every round of
+ * a query the same order whenever the number of queries was a multiple of the contenders', as
+ * twelve queries are of four or two: a contender that always ran right after another, or always
+ * last, kept whatever that position cost it in every round, and the median could not cancel it.)
+ */
+export function cellOrder<T>(items: readonly T[], round: number, queryIndex: number): T[] {
+  return williamsOrder(items, queryIndex + round - 1);
+}

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { Pool } from 'undici';
 import { aboveMinimum, goalsOf } from './goals.ts';
-import { closedLoop, median, openLoop, williamsOrder, type LoadRequest, type OpenLoopResult } from './load.ts';
+import { cellOrder, closedLoop, median, openLoop, type LoadRequest, type OpenLoopResult } from './load.ts';
 import { createMix, flattenCalls, minimumOf, type MixQuery } from './mix.ts';
 import {
   TARGET_DESCRIPTIONS,
@@ -47,7 +47,8 @@ const HELP = `npm run bench -- [options]
   --warmup <s>             warm-up seconds per contender and query before the first round (default 1)
   --settle <s>             unmeasured seconds of the same load right before every measured run
                            (default 1; see docs/performance.md)
-  --rounds <n>             interleaved rounds; medians are quoted (default 3)
+  --rounds <n>             interleaved rounds; medians are quoted (default 4: with the four
+                           contenders, each query then runs each first once, and after each other once)
   --connections <n>        autocannon connections (default 10)
   --latency <ms>           upstream latency of the throughput phase (default 0)
   --overhead-rate <n>      arrivals per second of the added-latency phase (default 200)
@@ -133,7 +134,7 @@ const settings = {
   durationS: smoke ? Math.max(0.1, 2 / mix.length) : numberFlag('duration', 3, 0.1, 600),
   warmupS: smoke ? 0 : numberFlag('warmup', 1, 0, 600),
   settleS: smoke ? 0 : numberFlag('settle', 1, 0, 600),
-  rounds: smoke ? 1 : numberFlag('rounds', 3, 1, 100),
+  rounds: smoke ? 1 : numberFlag('rounds', 4, 1, 100),
   connections: numberFlag('connections', 10, 1, 1000),
   latencyMs: numberFlag('latency', 0, 0, 10_000),
   overhead: {
@@ -553,8 +554,9 @@ async function main(): Promise<void> {
       log(`round ${round}/${settings.rounds}`);
       for (const [qi, query] of mix.entries()) {
         // Balanced orders: a rotation made each contender follow the same one every time (this
-        // subgraph right after Mercurius in three cells of four); here each follows each equally.
-        const order = williamsOrder(running, (round - 1) * mix.length + qi);
+        // subgraph right after Mercurius in three cells of four); here, over as many rounds as
+        // there are contenders, each query runs each contender first once and after each other once.
+        const order = cellOrder(running, round, qi);
         for (const target of order) {
           // While the others ran, V8 may have shrunk this contender's young generation (it does
           // after a quiet spell, depending on how full it was when the quiet began); a moment of

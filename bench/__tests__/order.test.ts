@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { williamsOrder } from '../load.ts';
+import { cellOrder, williamsOrder } from '../load.ts';
 
 describe('williamsOrder', () => {
   it('puts every contender first once, and after every other exactly once, over four rows of four', () => {
@@ -19,5 +19,31 @@ describe('williamsOrder', () => {
       ['a', 'b'],
     ]);
     expect(williamsOrder(['a'], 5)).toEqual(['a']);
+  });
+});
+
+describe('cellOrder', () => {
+  const targets = ['subgraph', 'subgraph-n1', 'apollo-stock', 'mercurius-jit'];
+
+  it("balances each query's own rounds, with twelve queries and four contenders", () => {
+    for (let query = 0; query < 12; query += 1) {
+      const rounds = [1, 2, 3, 4].map((round) => cellOrder(targets, round, query));
+      expect(rounds.map((order) => order[0]).sort()).toEqual([...targets].sort());
+      const follows = rounds.flatMap((order) => order.slice(1).map((target, i) => `${order[i]}→${target}`));
+      expect(new Set(follows).size).toBe(12);
+    }
+  });
+
+  it('alternates two contenders from round to round, whatever the number of queries', () => {
+    for (let query = 0; query < 12; query += 1) {
+      const [first, second, third] = [1, 2, 3].map((round) => cellOrder(['a', 'b'], round, query));
+      expect(second).toEqual([...first!].reverse());
+      expect(third).toEqual(first);
+    }
+  });
+
+  it('still varies the order from query to query within a round', () => {
+    const firsts = [0, 1, 2, 3].map((query) => cellOrder(targets, 1, query)[0]);
+    expect(new Set(firsts).size).toBe(4);
   });
 });
