@@ -448,13 +448,20 @@ export function connectOnce(
       const sendOptions = signal ? { ...options, signal } : options;
       const previous = tails.get(authorization);
       /**
-       * When this submission's code went out: set just before it is sent, or, when an earlier
-       * submission sent it meanwhile, that one's time (a repeat must not move it later).
+       * When this submission's code went out: set as the port is about to send it (after any wait
+       * for an upstream slot, `sending`), or, when an earlier submission sent it meanwhile, that
+       * one's time (a repeat must not move it later). Zero until then: a caller leaving while the
+       * send still waits for its slot is told that nothing was sent.
        */
       let sentAt = 0;
       const send = () => {
-        sentAt = wallClock();
-        return port.connectAppAuthorization(input, sendOptions).then((result) => {
+        const called = wallClock();
+        const sending = () => {
+          sentAt = wallClock();
+        };
+        return port.connectAppAuthorization(input, { ...sendOptions, sending }).then((result) => {
+          // A port that does not say when it sends answered: the code went out after the call.
+          if (sentAt === 0) sentAt = called;
           if (!isOutcomeUnknown(result)) return result;
           // The adapter's own time of the send, after any wait for a limiter slot.
           if (!result.ok && result.sentAt !== undefined) sentAt = result.sentAt;

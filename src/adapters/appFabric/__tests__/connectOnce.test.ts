@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { deadlineExceeded } from '../../../deadlines.ts';
 import { ERRORS } from '../../../errors.ts';
 import { CODE_MEMORY_MS, connectOnce } from '../connectOnce.ts';
 import type { AppAuthorizationModel, AppFabricPort, ConnectAppAuthorizationInput } from '../port.ts';
@@ -279,6 +280,71 @@ describe('connectOnce: the send time a repeat is judged by', () => {
     expect(await retry).toMatchObject({ ok: true });
     // A third submission of the code, answered from the memory: connected since the first send.
     expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({ ok: true });
+    expect(counts.sends).toBe(1);
+  });
+});
+
+describe('connectOnce: a caller leaving while the shared send waits for an upstream slot', () => {
+  /**
+   * A port whose send waits for `slot` before it says it is sending (as the guard's limiter holds
+   * a call until a slot frees), then connects.
+   */
+  function queuedPort() {
+    let free: () => void = () => undefined;
+    const slot = new Promise<void>((resolve) => (free = resolve));
+    const { port, counts } = countingPort();
+    const queued: AppFabricPort = {
+      ...port,
+      connectAppAuthorization: async (input, options) => {
+        await slot;
+        options?.sending?.();
+        return port.connectAppAuthorization(input, options);
+      },
+    };
+    return { port: queued, counts, free };
+  }
+
+  it('is told that nothing was sent when its deadline passes before the slot; the send goes on for the other', async () => {
+    const { port, counts, free } = queuedPort();
+    const once = connectOnce(port, { attemptsPerMinute: 0 });
+    const first = new AbortController();
+    const second = new AbortController();
+    const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
+    const b = once.connectAppAuthorization(input('c1'), { signal: second.signal });
+    await Promise.resolve();
+    first.abort(deadlineExceeded());
+    const refused = await a.then(
+      () => null,
+      (error: unknown) => error as GraphQLError,
+    );
+    // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client the code was spent.
+    expect(refused?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    free();
+    expect(await b).toMatchObject({ ok: true });
+    expect(counts.sends).toBe(1);
+  });
+
+  it('is told OUTCOME_UNKNOWN when its deadline passes once the code is going out', async () => {
+    let hold: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (hold = resolve));
+    const { port, counts } = countingPort();
+    const sendingThenSlow: AppFabricPort = {
+      ...port,
+      connectAppAuthorization: async (input, options) => {
+        options?.sending?.();
+        await held;
+        return port.connectAppAuthorization(input, options);
+      },
+    };
+    const once = connectOnce(sendingThenSlow, { attemptsPerMinute: 0 });
+    const first = new AbortController();
+    const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
+    const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
+    await Promise.resolve();
+    first.abort(deadlineExceeded());
+    expect(await a).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
+    hold();
+    expect(await b).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 });

@@ -240,3 +240,43 @@ describe('a connect that waits for a connection behind a slow call', () => {
     }
   });
 });
+
+describe('the moment a connect says its code is going out', () => {
+  const request = {
+    appBundleIdentifier: 'b',
+    appAuthorizationIdentifier: 'a',
+    authRequest: { redirectUri: 'https://app.example.com/cb', code: 'planted-code-sending' },
+  };
+
+  it('is once, before the request reaches AppFabric', async () => {
+    const order: string[] = [];
+    server = createServer((_req, res) => {
+      order.push('request');
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"boom"}');
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const client = new AppFabric(clientOptions(new URL(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`)));
+    try {
+      const adapter = createAppFabricAdapter(client, logCapture().log);
+      const result = await adapter.connectAppAuthorization(request, { sending: () => order.push('sending') });
+      expect(result).toMatchObject({ ok: false, errors: [{ code: 'OUTCOME_UNKNOWN' }] });
+      expect(order).toEqual(['sending', 'request']);
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('never comes for a connect refused for too little of its deadline left', async () => {
+    const client = new AppFabric(clientOptions(await answering({})));
+    let sending = 0;
+    try {
+      const adapter = createAppFabricAdapter(client, logCapture().log);
+      await expect(
+        adapter.connectAppAuthorization(request, { deadline: Date.now() + 100, sending: () => (sending += 1) }),
+      ).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+      expect(sending).toBe(0);
+    } finally {
+      await client.destroy();
+    }
+  });
+});
