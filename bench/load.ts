@@ -181,8 +181,8 @@ export function williamsOrder<T>(items: readonly T[], row: number): T[] {
 /**
  * The order in which the contenders run one query in one round (from 1): the query's rounds take
  * consecutive rows of the Williams square, starting from the query's index, so that over as many
- * rounds as there are contenders each query runs every contender first once and every contender
- * right after every other once. (Rows numbered `(round - 1) × queries + query` gave every round of
+ * rounds as there are contenders each query runs every contender first once and (for an even
+ * number of contenders) every contender right after every other once. (Rows numbered `(round - 1) × queries + query` gave every round of
  * a query the same order whenever the number of queries was a multiple of the contenders', as
  * twelve queries are of four or two: a contender that always ran right after another, or always
  * last, kept whatever that position cost it in every round, and the median could not cancel it.)

@@ -555,7 +555,8 @@ async function main(): Promise<void> {
       for (const [qi, query] of mix.entries()) {
         // Balanced orders: a rotation made each contender follow the same one every time (this
         // subgraph right after Mercurius in three cells of four); here, over as many rounds as
-        // there are contenders, each query runs each contender first once and after each other once.
+        // there are contenders, each query runs each contender first once, and, for an even number
+        // of contenders (the four of a full run, or two), right after each other once.
         const order = cellOrder(running, round, qi);
         for (const target of order) {
           // While the others ran, V8 may have shrunk this contender's young generation (it does

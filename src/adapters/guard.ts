@@ -172,16 +172,21 @@ export function guardPort<P extends object>(
           value = await withUpstreamSpan(
             `${name} ${operation}`,
             { 'upstream.name': name, 'upstream.operation': operation },
-            () =>
-              limiter.run(operation, options?.signal, () => {
-                admitted = true;
-                return call(input, options);
-              }),
+            async () => {
+              const waiting = limiter.acquire(operation, options?.signal);
+              if (waiting) await queuedFor(waiting, options);
+              admitted = true;
+              try {
+                return await call(input, options);
+              } finally {
+                limiter.release();
+              }
+            },
             errorCode,
           );
         } else {
           const waiting = limiter.acquire(operation, options?.signal);
-          if (waiting) await waiting;
+          if (waiting) await queuedFor(waiting, options);
           admitted = true;
           try {
             value = await call(input, options);
@@ -209,6 +214,13 @@ export function guardPort<P extends object>(
     };
   }
   return guarded as P;
+}
+
+/** Waits for a slot the limiter will grant, telling the caller while it waits (`CallOptions.queued`). */
+async function queuedFor(waiting: Promise<void>, options: CallOptions | undefined): Promise<void> {
+  options?.queued?.(true);
+  await waiting;
+  options?.queued?.(false);
 }
 
 /**

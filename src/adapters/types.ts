@@ -11,6 +11,13 @@ export interface CallOptions {
   budget?: UpstreamCallBudget;
   /** The GraphQL request's id, for the log lines of its failed calls. */
   requestId?: string;
+  /**
+   * Told when the call must wait for a free upstream slot (`true`, src/adapters/guard.ts) and when
+   * it has one (`false`); a call that gets one at once, or whose wait fails, hears nothing more.
+   * Until it has a slot, nothing of the call has gone out: the connect step tells a caller leaving
+   * then that its code was not sent.
+   */
+  queued?: (waiting: boolean) => void;
 }
 
 export interface UpstreamCallBudget {

@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { propagation } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
 import { deadlineExceeded } from '../../deadlines.ts';
 import { ERRORS } from '../../errors.ts';
 import { CircuitBreaker } from '../breaker.ts';
 import { guardPort, Limiter, UpstreamBudget } from '../guard.ts';
+import type { CallOptions } from '../types.ts';
 
 describe('UpstreamBudget', () => {
   it('allows exactly max calls, then REQUEST_LIMIT_EXCEEDED without naming the number', () => {
@@ -81,6 +84,40 @@ describe('Limiter', () => {
 });
 
 describe('guardPort', () => {
+  for (const tracing of [false, true]) {
+    it(`tells a call while it waits for a slot, and when it has one (tracing ${tracing ? 'on' : 'off'})`, async () => {
+      // A propagator is enough to turn tracing on (src/tracing.ts), and is taken back after.
+      if (tracing) propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+      try {
+        const held = Promise.withResolvers<void>();
+        const port = { getThing: async (_input: string, _options?: CallOptions) => held.promise.then(() => 'ok') };
+        const guarded = guardPort(
+          port,
+          'conductorOne',
+          { getThing: 'GetThing' },
+          new Limiter('conductorOne', { concurrency: 1, maxQueue: 2 }),
+        );
+        const told: Record<string, boolean[]> = { first: [], second: [], expired: [] };
+        const first = guarded.getThing('a', { queued: (waiting) => told.first!.push(waiting) });
+        const second = guarded.getThing('b', { queued: (waiting) => told.second!.push(waiting) });
+        const expired = new AbortController();
+        const third = guarded.getThing('c', {
+          signal: expired.signal,
+          queued: (waiting) => told.expired!.push(waiting),
+        });
+        expired.abort(deadlineExceeded());
+        await expect(third).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+        expect(told).toEqual({ first: [], second: [true], expired: [true] });
+        held.resolve();
+        expect([await first, await second]).toEqual(['ok', 'ok']);
+        // The slot came: the second call heard so; the one whose wait failed heard nothing more.
+        expect(told).toEqual({ first: [], second: [true, false], expired: [true] });
+      } finally {
+        propagation.disable();
+      }
+    });
+  }
+
   it('takes budget before calling and passes the call options through', async () => {
     const seen: unknown[] = [];
     const port = {

@@ -153,8 +153,6 @@ export function createAppFabricAdapter(
           operation,
         );
       }
-      // From here the code may go out (connectOnce.ts tells a caller leaving now that it was sent).
-      options?.sending?.();
       try {
         const out = await client
           .connectAppAuthorization(

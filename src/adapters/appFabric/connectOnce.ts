@@ -448,20 +448,19 @@ export function connectOnce(
       const sendOptions = signal ? { ...options, signal } : options;
       const previous = tails.get(authorization);
       /**
-       * When this submission's code went out: set as the port is about to send it (after any wait
-       * for an upstream slot, `sending`), or, when an earlier submission sent it meanwhile, that
-       * one's time (a repeat must not move it later). Zero until then: a caller leaving while the
-       * send still waits for its slot is told that nothing was sent.
+       * When this submission's code went out: set as the port is called, or, when an earlier
+       * submission sent it meanwhile, that one's time (a repeat must not move it later). Zero
+       * until then, and again while the call waits for a free upstream slot (`queued`, told by
+       * the guard): a caller leaving then is told that nothing was sent. A port that tells
+       * nothing counts as sending from the call, the safe side.
        */
       let sentAt = 0;
+      const queued = (waiting: boolean) => {
+        sentAt = waiting ? 0 : wallClock();
+      };
       const send = () => {
-        const called = wallClock();
-        const sending = () => {
-          sentAt = wallClock();
-        };
-        return port.connectAppAuthorization(input, { ...sendOptions, sending }).then((result) => {
-          // A port that does not say when it sends answered: the code went out after the call.
-          if (sentAt === 0) sentAt = called;
+        sentAt = wallClock();
+        return port.connectAppAuthorization(input, { ...sendOptions, queued }).then((result) => {
           if (!isOutcomeUnknown(result)) return result;
           // The adapter's own time of the send, after any wait for a limiter slot.
           if (!result.ok && result.sentAt !== undefined) sentAt = result.sentAt;

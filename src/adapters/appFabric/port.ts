@@ -91,17 +91,6 @@ export const OUTCOME_UNKNOWN: ConnectFailure = {
 export const isOutcomeUnknown = (result: ConnectAppAuthorizationResult): boolean =>
   !result.ok && result.errors.some((error) => error.code === 'OUTCOME_UNKNOWN');
 
-/** Options of the connect step: a call's, and when its code goes out. */
-export interface ConnectOptions extends CallOptions {
-  /**
-   * Called once the adapter is about to sign and send the code: after any wait for an upstream
-   * slot (src/adapters/guard.ts), which may outlast a caller's deadline; not for a connect refused
-   * before that. Until then nothing has gone out. (The wait for a pooled connection comes after
-   * it: the official clients have no hook later than their middleware either.)
-   */
-  sending?: () => void;
-}
-
 export interface AppFabricPort {
   /** GetAppAuthorization; null when the bundle or authorization does not exist. */
   getAppAuthorization(ref: AppAuthorizationRef, options?: CallOptions): Promise<AppAuthorizationModel | null>;
@@ -110,7 +99,7 @@ export interface AppFabricPort {
   /** ConnectAppAuthorization, the OAuth2 code step. Sends the code at most once. */
   connectAppAuthorization(
     input: ConnectAppAuthorizationInput,
-    options?: ConnectOptions,
+    options?: CallOptions,
   ): Promise<ConnectAppAuthorizationResult>;
 }
 

@@ -2,8 +2,14 @@ import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { deadlineExceeded } from '../../../deadlines.ts';
 import { ERRORS } from '../../../errors.ts';
+import { guardPort, Limiter } from '../../guard.ts';
 import { CODE_MEMORY_MS, connectOnce } from '../connectOnce.ts';
-import type { AppAuthorizationModel, AppFabricPort, ConnectAppAuthorizationInput } from '../port.ts';
+import {
+  APPFABRIC_OPERATIONS,
+  type AppAuthorizationModel,
+  type AppFabricPort,
+  type ConnectAppAuthorizationInput,
+} from '../port.ts';
 
 const AUTHORIZATION: AppAuthorizationModel = {
   arn: 'arn:aws:appfabric:us-east-1:111122223333:appbundle/b/appauthorization/a',
@@ -286,65 +292,84 @@ describe('connectOnce: the send time a repeat is judged by', () => {
 
 describe('connectOnce: a caller leaving while the shared send waits for an upstream slot', () => {
   /**
-   * A port whose send waits for `slot` before it says it is sending (as the guard's limiter holds
-   * a call until a slot frees), then connects.
+   * The AppFabric port behind the real guard, with one upstream slot, held by a status read until
+   * `free()`: a connect then waits for the slot, as under load.
    */
-  function queuedPort() {
-    let free: () => void = () => undefined;
-    const slot = new Promise<void>((resolve) => (free = resolve));
+  function oneSlot() {
     const { port, counts } = countingPort();
-    const queued: AppFabricPort = {
+    const read = Promise.withResolvers<void>();
+    const held: AppFabricPort = {
       ...port,
-      connectAppAuthorization: async (input, options) => {
-        await slot;
-        options?.sending?.();
-        return port.connectAppAuthorization(input, options);
+      getAppAuthorization: async (ref, options) => {
+        await read.promise;
+        return port.getAppAuthorization(ref, options);
       },
     };
-    return { port: queued, counts, free };
+    const limiter = new Limiter('appFabric', { concurrency: 1, maxQueue: 10 });
+    const guarded = guardPort(held, 'appFabric', APPFABRIC_OPERATIONS, limiter);
+    const holding = guarded.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' });
+    return { port: guarded, counts, free: () => read.resolve(), holding };
   }
 
-  it('is told that nothing was sent when its deadline passes before the slot; the send goes on for the other', async () => {
-    const { port, counts, free } = queuedPort();
+  it('is told that nothing was sent when its deadline passes before the slot; the other still gets the outcome', async () => {
+    const { port, counts, free, holding } = oneSlot();
     const once = connectOnce(port, { attemptsPerMinute: 0 });
     const first = new AbortController();
-    const second = new AbortController();
     const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
-    const b = once.connectAppAuthorization(input('c1'), { signal: second.signal });
+    const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
     await Promise.resolve();
     first.abort(deadlineExceeded());
-    const refused = await a.then(
-      () => null,
-      (error: unknown) => error as GraphQLError,
-    );
-    // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client the code was spent.
-    expect(refused?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client its code was spent.
+    await expect(a).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(counts.sends).toBe(0);
     free();
+    await holding;
     expect(await b).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 
-  it('is told OUTCOME_UNKNOWN when its deadline passes once the code is going out', async () => {
-    let hold: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => (hold = resolve));
+  it('is told OUTCOME_UNKNOWN once the call has its slot', async () => {
+    const release = Promise.withResolvers<void>();
     const { port, counts } = countingPort();
-    const sendingThenSlow: AppFabricPort = {
+    const slow: AppFabricPort = {
       ...port,
       connectAppAuthorization: async (input, options) => {
-        options?.sending?.();
-        await held;
+        await release.promise;
         return port.connectAppAuthorization(input, options);
       },
     };
-    const once = connectOnce(sendingThenSlow, { attemptsPerMinute: 0 });
+    const limiter = new Limiter('appFabric', { concurrency: 1, maxQueue: 10 });
+    const once = connectOnce(guardPort(slow, 'appFabric', APPFABRIC_OPERATIONS, limiter), { attemptsPerMinute: 0 });
     const first = new AbortController();
     const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
     const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
     await Promise.resolve();
     first.abort(deadlineExceeded());
     expect(await a).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
-    hold();
+    release.resolve();
     expect(await b).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
+  });
+
+  it('is told OUTCOME_UNKNOWN by a port that does not say when it waits (the safe side)', async () => {
+    const release = Promise.withResolvers<void>();
+    const { port } = countingPort();
+    const silent: AppFabricPort = {
+      ...port,
+      // Waits, as for a slot, without telling `queued`.
+      connectAppAuthorization: async (input, options) => {
+        await release.promise;
+        return port.connectAppAuthorization(input, options);
+      },
+    };
+    const once = connectOnce(silent, { attemptsPerMinute: 0 });
+    const first = new AbortController();
+    const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
+    const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
+    await Promise.resolve();
+    first.abort(deadlineExceeded());
+    expect(await a).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
+    release.resolve();
+    expect(await b).toMatchObject({ ok: true });
   });
 });
