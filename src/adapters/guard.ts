@@ -61,16 +61,6 @@ export class Limiter {
     return this.#queue.length;
   }
 
-  async run<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    const waiting = this.acquire(operation, signal);
-    if (waiting) await waiting;
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
   /**
    * Takes a slot: at once (returns undefined) or once one is free (returns a promise, which fails
    * when the queue is full or the signal aborts first). Each slot taken is given back with

@@ -26,6 +26,22 @@ describe('UpstreamBudget', () => {
   });
 });
 
+/** Runs `fn` in a slot of the limiter, as the guard does. */
+async function run<T>(
+  limiter: Limiter,
+  operation: string,
+  signal: AbortSignal | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const waiting = limiter.acquire(operation, signal);
+  if (waiting) await waiting;
+  try {
+    return await fn();
+  } finally {
+    limiter.release();
+  }
+}
+
 describe('Limiter', () => {
   it('never runs more than its concurrency at once, and runs every queued call', async () => {
     const limiter = new Limiter('conductorOne', { concurrency: 3, maxQueue: 100 });
@@ -33,7 +49,7 @@ describe('Limiter', () => {
     let peak = 0;
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        limiter.run('GetConnector', undefined, async () => {
+        run(limiter, 'GetConnector', undefined, async () => {
           running++;
           peak = Math.max(peak, running);
           await sleep(2);
@@ -51,9 +67,9 @@ describe('Limiter', () => {
     const limiter = new Limiter('iotManagedIntegrations', { concurrency: 1, maxQueue: 1 });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const first = limiter.run('GetCloudConnector', undefined, () => gate);
-    const second = limiter.run('GetCloudConnector', undefined, async () => 'second');
-    await expect(limiter.run('GetCloudConnector', undefined, async () => 'third')).rejects.toMatchObject({
+    const first = run(limiter, 'GetCloudConnector', undefined, () => gate);
+    const second = run(limiter, 'GetCloudConnector', undefined, async () => 'second');
+    await expect(run(limiter, 'GetCloudConnector', undefined, async () => 'third')).rejects.toMatchObject({
       extensions: { code: 'UPSTREAM_UNAVAILABLE' },
     });
     release();
@@ -68,10 +84,10 @@ describe('Limiter', () => {
     const limiter = new Limiter('appFabric', { concurrency: 1, maxQueue: 5 });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const first = limiter.run('GetAppAuthorization', undefined, () => gate);
+    const first = run(limiter, 'GetAppAuthorization', undefined, () => gate);
     const abort = new AbortController();
     let ran = false;
-    const queued = limiter.run('GetAppAuthorization', abort.signal, async () => {
+    const queued = run(limiter, 'GetAppAuthorization', abort.signal, async () => {
       ran = true;
     });
     abort.abort(reason);
