@@ -291,46 +291,10 @@ describe('connectOnce: the send time a repeat is judged by', () => {
 });
 
 describe('connectOnce: a caller leaving while the shared send waits for an upstream slot', () => {
-  /**
-   * The AppFabric port behind the real guard, with one upstream slot, held by a status read until
-   * `free()`: a connect then waits for the slot, as under load.
-   */
-  function oneSlot() {
+  /** A port whose sends, once called, wait until `release()`. */
+  function slowSends() {
     const { port, counts } = countingPort();
-    const read = Promise.withResolvers<void>();
-    const held: AppFabricPort = {
-      ...port,
-      getAppAuthorization: async (ref, options) => {
-        await read.promise;
-        return port.getAppAuthorization(ref, options);
-      },
-    };
-    const limiter = new Limiter('appFabric', { concurrency: 1, maxQueue: 10 });
-    const guarded = guardPort(held, 'appFabric', APPFABRIC_OPERATIONS, limiter);
-    const holding = guarded.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' });
-    return { port: guarded, counts, free: () => read.resolve(), holding };
-  }
-
-  it('is told that nothing was sent when its deadline passes before the slot; the other still gets the outcome', async () => {
-    const { port, counts, free, holding } = oneSlot();
-    const once = connectOnce(port, { attemptsPerMinute: 0 });
-    const first = new AbortController();
-    const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
-    const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
-    await Promise.resolve();
-    first.abort(deadlineExceeded());
-    // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client its code was spent.
-    await expect(a).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
-    expect(counts.sends).toBe(0);
-    free();
-    await holding;
-    expect(await b).toMatchObject({ ok: true });
-    expect(counts.sends).toBe(1);
-  });
-
-  it('is told OUTCOME_UNKNOWN once the call has its slot', async () => {
     const release = Promise.withResolvers<void>();
-    const { port, counts } = countingPort();
     const slow: AppFabricPort = {
       ...port,
       connectAppAuthorization: async (input, options) => {
@@ -338,38 +302,61 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
         return port.connectAppAuthorization(input, options);
       },
     };
-    const limiter = new Limiter('appFabric', { concurrency: 1, maxQueue: 10 });
-    const once = connectOnce(guardPort(slow, 'appFabric', APPFABRIC_OPERATIONS, limiter), { attemptsPerMinute: 0 });
+    return { port: slow, counts, release: () => release.resolve() };
+  }
+
+  /** Behind the real guard, with one upstream slot. */
+  const oneSlot = (port: AppFabricPort) =>
+    guardPort(port, 'appFabric', APPFABRIC_OPERATIONS, new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }));
+
+  /** Two identical submissions, of which the first caller's deadline passes at once. */
+  async function firstLeaves(once: AppFabricPort) {
     const first = new AbortController();
     const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
     const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
     await Promise.resolve();
     first.abort(deadlineExceeded());
+    return { a, b };
+  }
+
+  it('is told that nothing was sent when its deadline passes before the slot; the other still gets the outcome', async () => {
+    // The one slot is held by a status read until `free`: the connect waits for it, as under load.
+    const { port, counts } = countingPort();
+    const read = Promise.withResolvers<void>();
+    const guarded = oneSlot({
+      ...port,
+      getAppAuthorization: async (ref, options) => {
+        await read.promise;
+        return port.getAppAuthorization(ref, options);
+      },
+    });
+    const holding = guarded.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' });
+    const { a, b } = await firstLeaves(connectOnce(guarded, { attemptsPerMinute: 0 }));
+    // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client its code was spent.
+    await expect(a).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(counts.sends).toBe(0);
+    read.resolve();
+    await holding;
+    expect(await b).toMatchObject({ ok: true });
+    expect(counts.sends).toBe(1);
+  });
+
+  it('is told OUTCOME_UNKNOWN once the call has its slot', async () => {
+    const { port, counts, release } = slowSends();
+    const { a, b } = await firstLeaves(connectOnce(oneSlot(port), { attemptsPerMinute: 0 }));
     expect(await a).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
-    release.resolve();
+    release();
     expect(await b).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 
   it('is told OUTCOME_UNKNOWN by a port that does not say when it waits (the safe side)', async () => {
-    const release = Promise.withResolvers<void>();
-    const { port } = countingPort();
-    const silent: AppFabricPort = {
-      ...port,
-      // Waits, as for a slot, without telling `queued`.
-      connectAppAuthorization: async (input, options) => {
-        await release.promise;
-        return port.connectAppAuthorization(input, options);
-      },
-    };
-    const once = connectOnce(silent, { attemptsPerMinute: 0 });
-    const first = new AbortController();
-    const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
-    const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
-    await Promise.resolve();
-    first.abort(deadlineExceeded());
+    // Its sends wait, as for a slot, without telling `queued`.
+    const { port, counts, release } = slowSends();
+    const { a, b } = await firstLeaves(connectOnce(port, { attemptsPerMinute: 0 }));
     expect(await a).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
-    release.resolve();
+    release();
     expect(await b).toMatchObject({ ok: true });
+    expect(counts.sends).toBe(1);
   });
 });
