@@ -86,7 +86,7 @@ export function submissionKey(input: ConnectAppAuthorizationInput): string {
 }
 
 /**
- * A code's key in the memory of codes sent: 128 bits of the SHA-256 of its authorization and the
+ * A code's key in the memory of codes sent: 132 bits (22 base64url characters) of the SHA-256 of its authorization and the
  * code, without the redirect URI, so that the same code with another redirect URI is not sent again
  * either (a provider may void a code after one failed exchange).
  */
