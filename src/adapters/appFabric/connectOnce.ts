@@ -113,15 +113,21 @@ const noop = () => undefined;
  * signal aborts while others still wait, what the caller is owed then. Without this a caller waited
  * for the shared outcome, which ends only once every caller has left, and was answered as late as
  * the last caller's deadline. A caller whose client left is cancelled; one whose deadline passed
- * before the code went out was not sent; one whose deadline passed after is OUTCOME_UNKNOWN (the
- * send goes on for the others). A submission of one caller is left to settle by its own signal,
- * as the outcome check judges it (`checkOutcome`).
+ * after the code went out is OUTCOME_UNKNOWN (the send goes on for the others). One whose deadline
+ * passed before is told that nothing was sent only when nothing will be: the shared send keeps
+ * the deadline of the caller that started it, and the adapter sends nothing past it, so that holds
+ * for a caller whose deadline is not before the send's (`unsentForGood`), the first caller and
+ * any that joined after it alike. A caller whose request started earlier but joined later, with an
+ * earlier deadline, gets OUTCOME_UNKNOWN: the code may still go out for the others, and a client
+ * told "not sent" could send it again through another replica. A submission of one caller is left
+ * to settle by its own signal, as the outcome check judges it (`checkOutcome`).
  */
 function forCaller(
   outcome: Promise<ConnectAppAuthorizationResult>,
   signal: AbortSignal | undefined,
   callers: Callers,
   sent: () => boolean,
+  unsentForGood: boolean,
 ): Promise<ConnectAppAuthorizationResult> {
   if (!signal || signal.aborted) return outcome;
   return new Promise<ConnectAppAuthorizationResult>((resolve, reject) => {
@@ -129,6 +135,7 @@ function forCaller(
       if (callers.count === 1) return;
       if (cancelledByCaller(signal)) reject(ERRORS.REQUEST_CANCELLED.err());
       else if (sent()) resolve({ ok: false, errors: [SENT_OUTCOME_PENDING] });
+      else if (!unsentForGood) resolve({ ok: false, errors: [SEND_PENDING] });
       else reject(notSent(signal));
     });
     outcome.then(
@@ -143,6 +150,13 @@ function forCaller(
     );
   });
 }
+
+/**
+ * Whether a caller with this deadline, leaving before the shared send went out, can be told that
+ * nothing was sent for good: the send's deadline has passed by then too (see {@link forCaller}).
+ */
+const unsentForGood = (callerDeadline: number | undefined, sendDeadline: number | undefined): boolean =>
+  callerDeadline !== undefined && sendDeadline !== undefined && callerDeadline >= sendDeadline;
 
 /** A submission that gave up waiting for its turn: nothing was sent, as the adapter says it. */
 function notSent(signal: AbortSignal): Error {
@@ -202,6 +216,8 @@ class Callers {
 interface Submission {
   outcome: Promise<ConnectAppAuthorizationResult>;
   callers: Callers;
+  /** The deadline its send keeps: the first caller's (none: the send has none). */
+  deadline: number | undefined;
   /** Whether its code has gone out (or an earlier submission's send of it is its own). */
   sent: () => boolean;
 }
@@ -236,6 +252,19 @@ const SENT_OUTCOME_PENDING: ConnectFailure = {
   message:
     "This code was sent to AppFabric, and its outcome did not come within this request's deadline. Do not send it " +
     "again: read the authorization's status later, or start the authorization flow again to get a fresh code.",
+  field: null,
+};
+
+/**
+ * A caller of a shared submission whose deadline passed while the send, which has a later deadline,
+ * still waited to go out: it may yet go out, for the other callers.
+ */
+const SEND_PENDING: ConnectFailure = {
+  code: 'OUTCOME_UNKNOWN',
+  message:
+    'This code is being sent to AppFabric for an identical request, and its outcome did not come within this ' +
+    "request's deadline. Do not send it again: read the authorization's status later, or start the authorization " +
+    'flow again to get a fresh code.',
   field: null,
 };
 
@@ -429,7 +458,13 @@ export function connectOnce(
       // One that every caller has left is being given up: a new caller queues behind it instead.
       if (shared && !shared.callers.signal.aborted) {
         shared.callers.add(options?.signal);
-        return forCaller(shared.outcome, options?.signal, shared.callers, shared.sent);
+        return forCaller(
+          shared.outcome,
+          options?.signal,
+          shared.callers,
+          shared.sent,
+          unsentForGood(options?.deadline, shared.deadline),
+        );
       }
       const authorization = authorizationKey(input);
       if (!attempts.take(authorization)) {
@@ -496,7 +531,7 @@ export function connectOnce(
           if (inFlight.get(key)?.outcome === outcome) inFlight.delete(key);
         });
       const sent = () => sentAt !== 0;
-      inFlight.set(key, { outcome, callers, sent });
+      inFlight.set(key, { outcome, callers, sent, deadline: options?.deadline });
       // The next submission waits for this one and for every one before it, even if this one
       // stops waiting early.
       const tail = Promise.allSettled(previous ? [previous, outcome] : [outcome]).then(noop);
@@ -504,7 +539,7 @@ export function connectOnce(
       void tail.then(() => {
         if (tails.get(authorization) === tail) tails.delete(authorization);
       });
-      return forCaller(outcome, options?.signal, callers, sent);
+      return forCaller(outcome, options?.signal, callers, sent, options?.deadline !== undefined);
     },
   };
 }

@@ -291,13 +291,17 @@ describe('connectOnce: the send time a repeat is judged by', () => {
 });
 
 describe('connectOnce: a caller leaving while the shared send waits for an upstream slot', () => {
-  /** A port whose sends, once called, wait until `release()`. */
+  /**
+   * A port that, as the adapter does, sends nothing past the call's deadline (UPSTREAM_TIMEOUT,
+   * not sent), and whose sends, once called, wait until `release()`.
+   */
   function slowSends() {
     const { port, counts } = countingPort();
     const release = Promise.withResolvers<void>();
     const slow: AppFabricPort = {
       ...port,
       connectAppAuthorization: async (input, options) => {
+        if (options?.deadline !== undefined && Date.now() >= options.deadline) throw ERRORS.UPSTREAM_TIMEOUT.err();
         await release.promise;
         return port.connectAppAuthorization(input, options);
       },
@@ -305,58 +309,108 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
     return { port: slow, counts, release: () => release.resolve() };
   }
 
-  /** Behind the real guard, with one upstream slot. */
-  const oneSlot = (port: AppFabricPort) =>
-    guardPort(port, 'appFabric', APPFABRIC_OPERATIONS, new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }));
-
-  /** Two identical submissions, of which the first caller's deadline passes at once. */
-  async function firstLeaves(once: AppFabricPort) {
-    const first = new AbortController();
-    const a = once.connectAppAuthorization(input('c1'), { signal: first.signal });
-    const b = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
-    await Promise.resolve();
-    first.abort(deadlineExceeded());
-    return { a, b };
+  /** Behind the real guard, with its one upstream slot held by a status read until `free()`. */
+  function oneSlotHeld(port: AppFabricPort) {
+    const read = Promise.withResolvers<void>();
+    const guarded = guardPort<AppFabricPort>(
+      {
+        ...port,
+        getAppAuthorization: async (ref, options) => {
+          await read.promise;
+          return port.getAppAuthorization(ref, options);
+        },
+      },
+      'appFabric',
+      APPFABRIC_OPERATIONS,
+      new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }),
+    );
+    const holding = guarded.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' });
+    return { port: guarded, free: () => (read.resolve(), holding) };
   }
 
-  it('is told that nothing was sent when its deadline passes before the slot; the other still gets the outcome', async () => {
-    // The one slot is held by a status read until `free`: the connect waits for it, as under load.
-    const { port, counts } = countingPort();
-    const read = Promise.withResolvers<void>();
-    const guarded = oneSlot({
-      ...port,
-      getAppAuthorization: async (ref, options) => {
-        await read.promise;
-        return port.getAppAuthorization(ref, options);
-      },
-    });
-    const holding = guarded.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' });
-    const { a, b } = await firstLeaves(connectOnce(guarded, { attemptsPerMinute: 0 }));
+  /**
+   * Two identical submissions, the first made first, each with its deadline (ms from now); the
+   * caller whose deadline is `leaving` leaves when it passes.
+   */
+  async function twoCallers(
+    once: AppFabricPort,
+    deadlines: { first: number; second: number },
+    leaving: 'first' | 'second',
+  ) {
+    const now = Date.now();
+    const left = new AbortController();
+    const call = (who: 'first' | 'second') =>
+      once.connectAppAuthorization(input('c1'), {
+        signal: who === leaving ? left.signal : new AbortController().signal,
+        deadline: now + deadlines[who],
+      });
+    const first = call('first');
+    const second = call('second');
+    await new Promise((resolve) => setTimeout(resolve, deadlines[leaving] + 5));
+    left.abort(deadlineExceeded());
+    return { first, second };
+  }
+
+  it("is told that nothing was sent when its deadline, the send's, passes before the slot; nor is it sent later", async () => {
+    const { port, counts, release } = slowSends();
+    const { port: guarded, free } = oneSlotHeld(port);
+    const once = connectOnce(guarded, { attemptsPerMinute: 0 });
+    const { first, second } = await twoCallers(once, { first: 20, second: 10_000 }, 'first');
     // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client its code was spent.
-    await expect(a).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    await expect(first).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    release();
+    await free();
+    // The shared send keeps the first caller's deadline, so the code never goes out: as told.
+    await expect(second).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
     expect(counts.sends).toBe(0);
-    read.resolve();
-    await holding;
-    expect(await b).toMatchObject({ ok: true });
+  });
+
+  it("is told OUTCOME_UNKNOWN when it joined with an earlier deadline than the send's, which may still go out", async () => {
+    // The second caller's request started first (its deadline is earlier) but joined second.
+    const { port, counts, release } = slowSends();
+    const { port: guarded, free } = oneSlotHeld(port);
+    const once = connectOnce(guarded, { attemptsPerMinute: 0 });
+    const { first, second } = await twoCallers(once, { first: 10_000, second: 20 }, 'second');
+    expect(await second).toEqual({
+      ok: false,
+      errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN', message: expect.stringMatching(/being sent/) })],
+    });
+    release();
+    await free();
+    expect(await first).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 
   it('is told OUTCOME_UNKNOWN once the call has its slot', async () => {
     const { port, counts, release } = slowSends();
-    const { a, b } = await firstLeaves(connectOnce(oneSlot(port), { attemptsPerMinute: 0 }));
-    expect(await a).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
+    const guarded = guardPort(
+      port,
+      'appFabric',
+      APPFABRIC_OPERATIONS,
+      new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }),
+    );
+    const { first, second } = await twoCallers(
+      connectOnce(guarded, { attemptsPerMinute: 0 }),
+      { first: 20, second: 10_000 },
+      'first',
+    );
+    expect(await first).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
     release();
-    expect(await b).toMatchObject({ ok: true });
+    expect(await second).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 
   it('is told OUTCOME_UNKNOWN by a port that does not say when it waits (the safe side)', async () => {
     // Its sends wait, as for a slot, without telling `queued`.
     const { port, counts, release } = slowSends();
-    const { a, b } = await firstLeaves(connectOnce(port, { attemptsPerMinute: 0 }));
-    expect(await a).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
+    const { first, second } = await twoCallers(
+      connectOnce(port, { attemptsPerMinute: 0 }),
+      { first: 20, second: 10_000 },
+      'first',
+    );
+    expect(await first).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
     release();
-    expect(await b).toMatchObject({ ok: true });
+    expect(await second).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 });
