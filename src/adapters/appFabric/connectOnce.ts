@@ -4,10 +4,11 @@
  * - Two identical submissions in flight at once (a double click, a client retry racing the first
  *   attempt) send one ConnectAppAuthorization and share its outcome. They are identical when they
  *   name the same authorization and carry the same code and redirect URI; the code is keyed by its
- *   SHA-256, so it is never held as a map key. The shared send is given up only when every caller
- *   sharing it has stopped waiting: the first caller's client leaving does not cancel it for a
- *   retry still waiting. It keeps the first caller's deadline, which is the earliest, since every
- *   request has the same timeout.
+ *   SHA-256, so it is never held as a map key. The shared send is given up when every caller
+ *   sharing it has stopped waiting (the first caller's client leaving does not cancel it for a
+ *   retry still waiting), or when a caller's deadline passes before the code went out (it is told
+ *   that nothing was sent, and that stays true: {@link forCaller}). It keeps the first caller's
+ *   deadline.
  * - A different submission for an authorization that has one in flight waits until that one has
  *   settled, status check included, and is then sent. Two codes exchanged at once for one
  *   authorization could race at the provider, and one exchange could revoke what the other was
@@ -112,31 +113,34 @@ const noop = () => undefined;
  * One caller's answer from a shared submission: its outcome, or, as soon as this caller's own
  * signal aborts while others still wait, what the caller is owed then. Without this a caller waited
  * for the shared outcome, which ends only once every caller has left, and was answered as late as
- * the last caller's deadline. A caller whose client left is cancelled; one whose deadline passed
- * after the code went out is OUTCOME_UNKNOWN (the send goes on for the others). One whose deadline
- * passed before is told that nothing was sent only when nothing will be: the shared send keeps
- * the deadline of the caller that started it, and the adapter sends nothing past it, so that holds
- * for a caller whose deadline is not before the send's (`unsentForGood`), the first caller and
- * any that joined after it alike. A caller whose request started earlier but joined later, with an
- * earlier deadline, gets OUTCOME_UNKNOWN: the code may still go out for the others, and a client
- * told "not sent" could send it again through another replica. A submission of one caller is left
- * to settle by its own signal, as the outcome check judges it (`checkOutcome`).
+ * the last caller's deadline.
+ * - A caller whose client left is cancelled.
+ * - One whose deadline passed after the code went out is OUTCOME_UNKNOWN (the send goes on for the
+ *   others).
+ * - One whose deadline passed before is told that nothing was sent, and the shared send is given
+ *   up, so that it stays true: a client told "not sent" may send the code again, through another
+ *   replica too, and the code must not go out here after that. The others are answered the same
+ *   (not sent), and may send again. Unless another submission holding the same code is in flight
+ *   (another redirect URI), which may still send it: then OUTCOME_UNKNOWN.
+ * A submission of one caller is left to settle by its own signal, as the outcome check judges it
+ * (`checkOutcome`).
  */
 function forCaller(
   outcome: Promise<ConnectAppAuthorizationResult>,
   signal: AbortSignal | undefined,
-  callers: Callers,
-  sent: () => boolean,
-  unsentForGood: boolean,
+  { callers, sent, codeElsewhere }: Pick<Submission, 'callers' | 'sent' | 'codeElsewhere'>,
 ): Promise<ConnectAppAuthorizationResult> {
   if (!signal || signal.aborted) return outcome;
   return new Promise<ConnectAppAuthorizationResult>((resolve, reject) => {
-    const untrack = whenAborted(signal, () => {
+    const untrack = whenAborted(signal, (reason) => {
       if (callers.count === 1) return;
       if (cancelledByCaller(signal)) reject(ERRORS.REQUEST_CANCELLED.err());
       else if (sent()) resolve({ ok: false, errors: [SENT_OUTCOME_PENDING] });
-      else if (!unsentForGood) resolve({ ok: false, errors: [SEND_PENDING] });
-      else reject(notSent(signal));
+      else if (codeElsewhere()) resolve({ ok: false, errors: [SEND_PENDING] });
+      else {
+        callers.abandon(reason);
+        reject(notSent(signal));
+      }
     });
     outcome.then(
       (result) => {
@@ -150,13 +154,6 @@ function forCaller(
     );
   });
 }
-
-/**
- * Whether a caller with this deadline, leaving before the shared send went out, can be told that
- * nothing was sent for good: the send's deadline has passed by then too (see {@link forCaller}).
- */
-const unsentForGood = (callerDeadline: number | undefined, sendDeadline: number | undefined): boolean =>
-  callerDeadline !== undefined && sendDeadline !== undefined && callerDeadline >= sendDeadline;
 
 /** A submission that gave up waiting for its turn: nothing was sent, as the adapter says it. */
 function notSent(signal: AbortSignal): Error {
@@ -203,6 +200,11 @@ class Callers {
     }
   }
 
+  /** Gives the submission up before its code went out, whoever still waits (see {@link forCaller}). */
+  abandon(reason: unknown): void {
+    this.#controller.abort(reason);
+  }
+
   /** The submission has settled: stop following the callers' signals. */
   done(): void {
     for (const untrack of this.#untrack) untrack();
@@ -216,8 +218,10 @@ class Callers {
 interface Submission {
   outcome: Promise<ConnectAppAuthorizationResult>;
   callers: Callers;
-  /** The deadline its send keeps: the first caller's (none: the send has none). */
-  deadline: number | undefined;
+  /** Its code's key in the memory of codes sent ({@link memoryKey}); undefined without a code. */
+  code: string | undefined;
+  /** Whether another submission in flight holds the same code (with another redirect URI). */
+  codeElsewhere: () => boolean;
   /** Whether its code has gone out (or an earlier submission's send of it is its own). */
   sent: () => boolean;
 }
@@ -256,15 +260,15 @@ const SENT_OUTCOME_PENDING: ConnectFailure = {
 };
 
 /**
- * A caller of a shared submission whose deadline passed while the send, which has a later deadline,
- * still waited to go out: it may yet go out, for the other callers.
+ * A submission that did not send its code, while another one in flight holds the same code (with
+ * another redirect URI) and may still send it.
  */
 const SEND_PENDING: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
   message:
-    'This code is being sent to AppFabric for an identical request, and its outcome did not come within this ' +
-    "request's deadline. Do not send it again: read the authorization's status later, or start the authorization " +
-    'flow again to get a fresh code.',
+    'This code was not sent for this request, but another request with the same code is in progress and may still ' +
+    "send it. Do not send it again: read the authorization's status later, or start the authorization flow again " +
+    'to get a fresh code.',
   field: null,
 };
 
@@ -458,13 +462,7 @@ export function connectOnce(
       // One that every caller has left is being given up: a new caller queues behind it instead.
       if (shared && !shared.callers.signal.aborted) {
         shared.callers.add(options?.signal);
-        return forCaller(
-          shared.outcome,
-          options?.signal,
-          shared.callers,
-          shared.sent,
-          unsentForGood(options?.deadline, shared.deadline),
-        );
+        return forCaller(shared.outcome, options?.signal, shared);
       }
       const authorization = authorizationKey(input);
       if (!attempts.take(authorization)) {
@@ -482,6 +480,11 @@ export function connectOnce(
       const signal = options?.signal ? callers.signal : undefined;
       const sendOptions = signal ? { ...options, signal } : options;
       const previous = tails.get(authorization);
+      const codeElsewhere = () => {
+        if (remembered === undefined) return false;
+        for (const [other, { code }] of inFlight) if (other !== key && code === remembered) return true;
+        return false;
+      };
       /**
        * When this submission's code went out: set as the port is called, or, when an earlier
        * submission sent it meanwhile, that one's time (a repeat must not move it later). Zero
@@ -522,16 +525,25 @@ export function connectOnce(
             })
           : send()
       )
-        .then((result) => {
-          if (remembered !== undefined && mayHaveProcessed(result)) remember(remembered, sentAt);
-          return result;
-        })
+        .then(
+          (result) => {
+            if (remembered !== undefined && mayHaveProcessed(result)) remember(remembered, sentAt);
+            return result;
+          },
+          (error: unknown) => {
+            // Not processed here; but a client told so may send the code again, which another
+            // submission of it in flight may still send (a client that left is answered nothing).
+            if (cancelledByCaller(signal) || !codeElsewhere()) throw error;
+            return { ok: false as const, errors: [SEND_PENDING] };
+          },
+        )
         .finally(() => {
           callers.done();
           if (inFlight.get(key)?.outcome === outcome) inFlight.delete(key);
         });
       const sent = () => sentAt !== 0;
-      inFlight.set(key, { outcome, callers, sent, deadline: options?.deadline });
+      const submission: Submission = { outcome, callers, sent, code: remembered, codeElsewhere };
+      inFlight.set(key, submission);
       // The next submission waits for this one and for every one before it, even if this one
       // stops waiting early.
       const tail = Promise.allSettled(previous ? [previous, outcome] : [outcome]).then(noop);
@@ -539,7 +551,7 @@ export function connectOnce(
       void tail.then(() => {
         if (tails.get(authorization) === tail) tails.delete(authorization);
       });
-      return forCaller(outcome, options?.signal, callers, sent, options?.deadline !== undefined);
+      return forCaller(outcome, options?.signal, submission);
     },
   };
 }

@@ -291,17 +291,13 @@ describe('connectOnce: the send time a repeat is judged by', () => {
 });
 
 describe('connectOnce: a caller leaving while the shared send waits for an upstream slot', () => {
-  /**
-   * A port that, as the adapter does, sends nothing past the call's deadline (UPSTREAM_TIMEOUT,
-   * not sent), and whose sends, once called, wait until `release()`.
-   */
+  /** A port whose sends, once called, wait until `release()`. */
   function slowSends() {
     const { port, counts } = countingPort();
     const release = Promise.withResolvers<void>();
     const slow: AppFabricPort = {
       ...port,
       connectAppAuthorization: async (input, options) => {
-        if (options?.deadline !== undefined && Date.now() >= options.deadline) throw ERRORS.UPSTREAM_TIMEOUT.err();
         await release.promise;
         return port.connectAppAuthorization(input, options);
       },
@@ -309,108 +305,103 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
     return { port: slow, counts, release: () => release.resolve() };
   }
 
+  /** Behind the real guard, with one upstream slot. */
+  const oneSlot = (port: AppFabricPort) =>
+    guardPort(port, 'appFabric', APPFABRIC_OPERATIONS, new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }));
+
   /** Behind the real guard, with its one upstream slot held by a status read until `free()`. */
   function oneSlotHeld(port: AppFabricPort) {
     const read = Promise.withResolvers<void>();
-    const guarded = guardPort<AppFabricPort>(
-      {
-        ...port,
-        getAppAuthorization: async (ref, options) => {
-          await read.promise;
-          return port.getAppAuthorization(ref, options);
-        },
+    const guarded = oneSlot({
+      ...port,
+      getAppAuthorization: async (ref, options) => {
+        await read.promise;
+        return port.getAppAuthorization(ref, options);
       },
-      'appFabric',
-      APPFABRIC_OPERATIONS,
-      new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }),
-    );
+    });
     const holding = guarded.getAppAuthorization({ appBundleIdentifier: 'b', appAuthorizationIdentifier: 'a' });
     return { port: guarded, free: () => (read.resolve(), holding) };
   }
 
-  /**
-   * Two identical submissions, the first made first, each with its deadline (ms from now); the
-   * caller whose deadline is `leaving` leaves when it passes.
-   */
-  async function twoCallers(
-    once: AppFabricPort,
-    deadlines: { first: number; second: number },
-    leaving: 'first' | 'second',
-  ) {
-    const now = Date.now();
-    const left = new AbortController();
-    const call = (who: 'first' | 'second') =>
-      once.connectAppAuthorization(input('c1'), {
-        signal: who === leaving ? left.signal : new AbortController().signal,
-        deadline: now + deadlines[who],
-      });
-    const first = call('first');
-    const second = call('second');
-    await new Promise((resolve) => setTimeout(resolve, deadlines[leaving] + 5));
-    left.abort(deadlineExceeded());
-    return { first, second };
+  /** Submissions of code c1 (to `redirects`, in order), each with its own signal; `leave(i)` passes i's deadline. */
+  async function callers(once: AppFabricPort, redirects: string[]) {
+    const signals = redirects.map(() => new AbortController());
+    const answers = redirects.map((redirectUri, i) =>
+      once.connectAppAuthorization(
+        { ...input('c1'), authRequest: { redirectUri, code: 'c1' } },
+        { signal: signals[i]!.signal },
+      ),
+    );
+    await Promise.resolve();
+    return { answers, leave: (i: number) => signals[i]!.abort(deadlineExceeded()) };
   }
+  const SAME = ['https://app.example.com/cb', 'https://app.example.com/cb'];
 
-  it("is told that nothing was sent when its deadline, the send's, passes before the slot; nor is it sent later", async () => {
+  it('is told that nothing was sent when its deadline passes before the slot, and nothing is sent after', async () => {
     const { port, counts, release } = slowSends();
     const { port: guarded, free } = oneSlotHeld(port);
     const once = connectOnce(guarded, { attemptsPerMinute: 0 });
-    const { first, second } = await twoCallers(once, { first: 20, second: 10_000 }, 'first');
+    const { answers, leave } = await callers(once, SAME);
+    leave(0);
     // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client its code was spent.
-    await expect(first).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    await expect(answers[0]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    // The shared send is given up, so that the answer stays true: the other caller is told the same.
+    await expect(answers[1]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    // The client's retry is a new submission, sent once the slot is free.
+    const retry = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
     release();
     await free();
-    // The shared send keeps the first caller's deadline, so the code never goes out: as told.
-    await expect(second).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(await retry).toMatchObject({ ok: true });
+    expect(counts.sends).toBe(1);
+  });
+
+  it('gives the same answer whichever caller leaves first, a later one too', async () => {
+    const { port, counts, release } = slowSends();
+    const { port: guarded, free } = oneSlotHeld(port);
+    const { answers, leave } = await callers(connectOnce(guarded, { attemptsPerMinute: 0 }), SAME);
+    leave(1); // joined second, but its request started first
+    await expect(answers[1]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    await expect(answers[0]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    release();
+    await free();
     expect(counts.sends).toBe(0);
   });
 
-  it("is told OUTCOME_UNKNOWN when it joined with an earlier deadline than the send's, which may still go out", async () => {
-    // The second caller's request started first (its deadline is earlier) but joined second.
+  it('is told OUTCOME_UNKNOWN while another submission of its code, with another redirect URI, may still send it', async () => {
     const { port, counts, release } = slowSends();
     const { port: guarded, free } = oneSlotHeld(port);
     const once = connectOnce(guarded, { attemptsPerMinute: 0 });
-    const { first, second } = await twoCallers(once, { first: 10_000, second: 20 }, 'second');
-    expect(await second).toEqual({
+    // The first waits for the slot; the second, another redirect URI, waits behind it.
+    const { answers, leave } = await callers(once, ['https://app.example.com/cb', 'https://app.example.com/cb/']);
+    leave(1);
+    expect(await answers[1]).toEqual({
       ok: false,
-      errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN', message: expect.stringMatching(/being sent/) })],
+      errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN', message: expect.stringMatching(/may still send/) })],
     });
     release();
     await free();
-    expect(await first).toMatchObject({ ok: true });
+    expect(await answers[0]).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 
   it('is told OUTCOME_UNKNOWN once the call has its slot', async () => {
     const { port, counts, release } = slowSends();
-    const guarded = guardPort(
-      port,
-      'appFabric',
-      APPFABRIC_OPERATIONS,
-      new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }),
-    );
-    const { first, second } = await twoCallers(
-      connectOnce(guarded, { attemptsPerMinute: 0 }),
-      { first: 20, second: 10_000 },
-      'first',
-    );
-    expect(await first).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
+    const { answers, leave } = await callers(connectOnce(oneSlot(port), { attemptsPerMinute: 0 }), SAME);
+    leave(0);
+    expect(await answers[0]).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
     release();
-    expect(await second).toMatchObject({ ok: true });
+    expect(await answers[1]).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 
   it('is told OUTCOME_UNKNOWN by a port that does not say when it waits (the safe side)', async () => {
     // Its sends wait, as for a slot, without telling `queued`.
     const { port, counts, release } = slowSends();
-    const { first, second } = await twoCallers(
-      connectOnce(port, { attemptsPerMinute: 0 }),
-      { first: 20, second: 10_000 },
-      'first',
-    );
-    expect(await first).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
+    const { answers, leave } = await callers(connectOnce(port, { attemptsPerMinute: 0 }), SAME);
+    leave(0);
+    expect(await answers[0]).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] });
     release();
-    expect(await second).toMatchObject({ ok: true });
+    expect(await answers[1]).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
   });
 });
