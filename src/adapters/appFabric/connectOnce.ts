@@ -119,9 +119,11 @@ const noop = () => undefined;
  *   others).
  * - One whose deadline passed before is told that nothing was sent, and the shared send is given
  *   up, so that it stays true: a client told "not sent" may send the code again, through another
- *   replica too, and the code must not go out here after that. The others are answered the same
- *   (not sent), and may send again. Unless another submission holding the same code is in flight
- *   (another redirect URI), which may still send it: then OUTCOME_UNKNOWN.
+ *   replica too, and the code must not go out here after that. The limiter's queue or the wait for
+ *   the submission ahead drops the send at once, and a send that got its slot in the same instant
+ *   is refused by the adapter, which sends nothing with an aborted signal. The others are answered
+ *   the same (not sent), and may send again. Unless another submission of the same code (another
+ *   redirect URI) has sent it or may still: then OUTCOME_UNKNOWN.
  * A submission of one caller is left to settle by its own signal, as the outcome check judges it
  * (`checkOutcome`).
  */
@@ -218,9 +220,7 @@ class Callers {
 interface Submission {
   outcome: Promise<ConnectAppAuthorizationResult>;
   callers: Callers;
-  /** Its code's key in the memory of codes sent ({@link memoryKey}); undefined without a code. */
-  code: string | undefined;
-  /** Whether another submission in flight holds the same code (with another redirect URI). */
+  /** Whether another submission of the same code (another redirect URI) sent it, or may still. */
   codeElsewhere: () => boolean;
   /** Whether its code has gone out (or an earlier submission's send of it is its own). */
   sent: () => boolean;
@@ -260,13 +260,13 @@ const SENT_OUTCOME_PENDING: ConnectFailure = {
 };
 
 /**
- * A submission that did not send its code, while another one in flight holds the same code (with
- * another redirect URI) and may still send it.
+ * A submission that did not send its code, while another one of the same code (with another
+ * redirect URI) has sent it or may still.
  */
 const SEND_PENDING: ConnectFailure = {
   code: 'OUTCOME_UNKNOWN',
   message:
-    'This code was not sent for this request, but another request with the same code is in progress and may still ' +
+    'This code was not sent for this request, but another request with the same code has sent it or may still ' +
     "send it. Do not send it again: read the authorization's status later, or start the authorization flow again " +
     'to get a fresh code.',
   field: null,
@@ -362,6 +362,11 @@ export function connectOnce(
   const attempts = new AttemptLimiter(attemptsPerMinute, now);
   /** The submissions being sent, by {@link submissionKey}. */
   const inFlight = new Map<string, Submission>();
+  /**
+   * How many submissions of each code ({@link memoryKey}) have not settled, those an identical one
+   * replaced in `inFlight` (after every caller had left them) included.
+   */
+  const unsettled = new Map<string, number>();
   /**
    * Submissions with a code AppFabric may have processed, by {@link memoryKey}: when they are
    * forgotten (in whole seconds of `now`), and when the code was sent (wall-clock milliseconds).
@@ -477,14 +482,15 @@ export function connectOnce(
       if (sentBefore !== undefined) return answerRepeat(input, options, sentBefore);
       const callers = new Callers();
       callers.add(options?.signal);
-      const signal = options?.signal ? callers.signal : undefined;
-      const sendOptions = signal ? { ...options, signal } : options;
+      // Always the callers' signal, so that the send can be given up (Callers.abandon) even when
+      // its first caller has none.
+      const signal = callers.signal;
+      const sendOptions = { ...options, signal };
       const previous = tails.get(authorization);
-      const codeElsewhere = () => {
-        if (remembered === undefined) return false;
-        for (const [other, { code }] of inFlight) if (other !== key && code === remembered) return true;
-        return false;
-      };
+      if (remembered !== undefined) unsettled.set(remembered, (unsettled.get(remembered) ?? 0) + 1);
+      /** Whether another submission of this code has sent it, or has not settled and may. */
+      const codeElsewhere = () =>
+        remembered !== undefined && ((unsettled.get(remembered) ?? 0) > 1 || sentAtOf(remembered) !== undefined);
       /**
        * When this submission's code went out: set as the port is called, or, when an earlier
        * submission sent it meanwhile, that one's time (a repeat must not move it later). Zero
@@ -513,7 +519,7 @@ export function connectOnce(
           ? settledOrAborted(previous, signal).then(() => {
               // Its callers waited until their deadlines passed or their clients left: never
               // sent, the code unused.
-              if (signal?.aborted) throw notSent(signal);
+              if (signal.aborted) throw notSent(signal);
               // The one it waited for may have sent this very code (an identical retry that came
               // after every caller of the first had left): never send it twice.
               const sentMeanwhile = remembered === undefined ? undefined : sentAtOf(remembered);
@@ -540,9 +546,14 @@ export function connectOnce(
         .finally(() => {
           callers.done();
           if (inFlight.get(key)?.outcome === outcome) inFlight.delete(key);
+          if (remembered !== undefined) {
+            const left = unsettled.get(remembered)! - 1;
+            if (left === 0) unsettled.delete(remembered);
+            else unsettled.set(remembered, left);
+          }
         });
       const sent = () => sentAt !== 0;
-      const submission: Submission = { outcome, callers, sent, code: remembered, codeElsewhere };
+      const submission: Submission = { outcome, callers, sent, codeElsewhere };
       inFlight.set(key, submission);
       // The next submission waits for this one and for every one before it, even if this one
       // stops waiting early.

@@ -305,6 +305,34 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
     return { port: slow, counts, release: () => release.resolve() };
   }
 
+  /** A port whose send of each code waits until `open(code)`; `sent` lists the codes sent, in order. */
+  function gatedSends() {
+    const { port } = countingPort();
+    const gates = new Map<string, PromiseWithResolvers<void>>();
+    const gate = (code: string) => gates.get(code) ?? gates.set(code, Promise.withResolvers<void>()).get(code)!;
+    const sent: string[] = [];
+    const gated: AppFabricPort = {
+      ...port,
+      connectAppAuthorization: async (input, options) => {
+        const code = input.authRequest!.code;
+        sent.push(code);
+        await gate(code).promise;
+        return port.connectAppAuthorization(input, options);
+      },
+    };
+    return { port: gated, sent, open: (code: string) => gate(code).resolve() };
+  }
+
+  /** How a promise settled, or `pending` if it has not within 200 ms (a hang fails at once, not at the test's timeout). */
+  const within = (answer: Promise<unknown>) =>
+    Promise.race([
+      answer.then(
+        (resolved) => ({ resolved }),
+        (rejected: unknown) => ({ rejected }),
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), 200)),
+    ]);
+
   /** Behind the real guard, with one upstream slot. */
   const oneSlot = (port: AppFabricPort) =>
     guardPort(port, 'appFabric', APPFABRIC_OPERATIONS, new Limiter('appFabric', { concurrency: 1, maxQueue: 10 }));
@@ -346,7 +374,7 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
     // UPSTREAM_TIMEOUT, not sent: OUTCOME_UNKNOWN would tell the client its code was spent.
     await expect(answers[0]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
     // The shared send is given up, so that the answer stays true: the other caller is told the same.
-    await expect(answers[1]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(await within(answers[1]!)).toMatchObject({ rejected: { extensions: { code: 'UPSTREAM_TIMEOUT' } } });
     // The client's retry is a new submission, sent once the slot is free.
     const retry = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
     release();
@@ -359,9 +387,9 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
     const { port, counts, release } = slowSends();
     const { port: guarded, free } = oneSlotHeld(port);
     const { answers, leave } = await callers(connectOnce(guarded, { attemptsPerMinute: 0 }), SAME);
-    leave(1); // joined second, but its request started first
+    leave(1);
     await expect(answers[1]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
-    await expect(answers[0]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(await within(answers[0]!)).toMatchObject({ rejected: { extensions: { code: 'UPSTREAM_TIMEOUT' } } });
     release();
     await free();
     expect(counts.sends).toBe(0);
@@ -382,6 +410,54 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
     await free();
     expect(await answers[0]).toMatchObject({ ok: true });
     expect(counts.sends).toBe(1);
+  });
+
+  it('gives the send up also when its first caller has no signal', async () => {
+    const { port, counts, release } = slowSends();
+    const { port: guarded, free } = oneSlotHeld(port);
+    const once = connectOnce(guarded, { attemptsPerMinute: 0 });
+    const unbounded = once.connectAppAuthorization(input('c1'));
+    const { answers, leave } = await callers(once, [SAME[0]!]);
+    leave(0);
+    await expect(answers[0]).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(await within(unbounded)).toMatchObject({ rejected: { extensions: { code: 'UPSTREAM_TIMEOUT' } } });
+    release();
+    await free();
+    expect(counts.sends).toBe(0);
+  });
+
+  it('is given up while it waits behind another code, and its code is not sent after', async () => {
+    const sends = gatedSends();
+    const once = connectOnce(sends.port, { attemptsPerMinute: 0 });
+    const ahead = once.connectAppAuthorization(input('c0'));
+    const { answers, leave } = await callers(once, SAME);
+    leave(0);
+    expect(await within(answers[0]!)).toMatchObject({ rejected: { extensions: { code: 'UPSTREAM_TIMEOUT' } } });
+    expect(await within(answers[1]!)).toMatchObject({ rejected: { extensions: { code: 'UPSTREAM_TIMEOUT' } } });
+    sends.open('c0');
+    await ahead;
+    await Promise.resolve();
+    expect(sends.sent).toEqual(['c0']);
+  });
+
+  it('is told OUTCOME_UNKNOWN when another submission of its code sent it while it waited behind another code', async () => {
+    // c1 to /cb goes first and waits; c0 waits behind it; c1 to /cb/ (two callers) behind c0.
+    const sends = gatedSends();
+    const once = connectOnce(sends.port, { attemptsPerMinute: 0 });
+    const first = once.connectAppAuthorization(input('c1'));
+    const middle = once.connectAppAuthorization(input('c0'));
+    const { answers, leave } = await callers(once, ['https://app.example.com/cb/', 'https://app.example.com/cb/']);
+    sends.open('c1');
+    expect(await first).toMatchObject({ ok: true });
+    // c1 is remembered as sent, and gone from the submissions in flight, when a caller leaves.
+    leave(0);
+    const unknown = { ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] };
+    expect(await within(answers[0]!)).toEqual({ resolved: unknown });
+    sends.open('c0');
+    await middle;
+    // Answered from the memory, not sent again (the fake's authorization was updated before the send).
+    expect(await answers[1]).toMatchObject({ ok: false, errors: [{ code: 'INVALID_INPUT' }] });
+    expect(sends.sent).toEqual(['c1', 'c0']);
   });
 
   it('is told OUTCOME_UNKNOWN once the call has its slot', async () => {
