@@ -164,9 +164,10 @@ export function guardPort<P extends object>(
             { 'upstream.name': name, 'upstream.operation': operation },
             async () => {
               const waiting = limiter.acquire(operation, options?.signal);
-              if (waiting) await queuedFor(waiting, options);
+              if (waiting) await queuedFor(limiter, waiting, options);
               admitted = true;
               try {
+                if (waiting) options?.queued?.(false);
                 return await call(input, options);
               } finally {
                 limiter.release();
@@ -176,9 +177,10 @@ export function guardPort<P extends object>(
           );
         } else {
           const waiting = limiter.acquire(operation, options?.signal);
-          if (waiting) await queuedFor(waiting, options);
+          if (waiting) await queuedFor(limiter, waiting, options);
           admitted = true;
           try {
+            if (waiting) options?.queued?.(false);
             value = await call(input, options);
           } finally {
             limiter.release();
@@ -206,11 +208,22 @@ export function guardPort<P extends object>(
   return guarded as P;
 }
 
-/** Waits for a slot the limiter will grant, telling the caller while it waits (`CallOptions.queued`). */
-async function queuedFor(waiting: Promise<void>, options: CallOptions | undefined): Promise<void> {
-  options?.queued?.(true);
+/**
+ * Waits for a slot the limiter will grant, telling the caller it waits (`CallOptions.queued`). The
+ * caller is told it has one inside the slot's try, so that a callback that throws gives it back;
+ * one that throws here gives back the slot when it comes.
+ */
+async function queuedFor(limiter: Limiter, waiting: Promise<void>, options: CallOptions | undefined): Promise<void> {
+  try {
+    options?.queued?.(true);
+  } catch (error) {
+    waiting.then(
+      () => limiter.release(),
+      () => undefined,
+    );
+    throw error;
+  }
   await waiting;
-  options?.queued?.(false);
 }
 
 /**

@@ -134,6 +134,30 @@ describe('guardPort', () => {
     });
   }
 
+  it("gives a slot back when the call's `queued` callback throws, before or after the wait", async () => {
+    const held = Promise.withResolvers<void>();
+    const port = {
+      getThing: async (input: string, _options?: CallOptions) => (input === 'a' ? held.promise : undefined),
+    };
+    const guarded = guardPort(
+      port,
+      'conductorOne',
+      { getThing: 'GetThing' },
+      new Limiter('conductorOne', { concurrency: 1, maxQueue: 4 }),
+    );
+    const first = guarded.getThing('a');
+    const boom = (when: boolean) => (waiting: boolean) => {
+      if (waiting === when) throw new Error('callback failed');
+    };
+    await expect(guarded.getThing('b', { queued: boom(true) })).rejects.toThrow('callback failed');
+    const afterWait = guarded.getThing('c', { queued: boom(false) });
+    held.resolve();
+    await first;
+    await expect(afterWait).rejects.toThrow('callback failed');
+    // Neither kept its slot: a call after them gets one.
+    await expect(guarded.getThing('d')).resolves.toBeUndefined();
+  });
+
   it('takes budget before calling and passes the call options through', async () => {
     const seen: unknown[] = [];
     const port = {

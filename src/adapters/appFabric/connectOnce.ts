@@ -132,17 +132,25 @@ function forCaller(
   signal: AbortSignal | undefined,
   { callers, sent, codeElsewhere }: Pick<Submission, 'callers' | 'sent' | 'codeElsewhere'>,
 ): Promise<ConnectAppAuthorizationResult> {
-  if (!signal || signal.aborted) return outcome;
+  if (!signal) return outcome;
+  /** What a caller that stops waiting while others still wait is owed. */
+  const leaving = (resolve: (result: ConnectAppAuthorizationResult) => void, reject: (error: Error) => void) => {
+    if (cancelledByCaller(signal)) reject(ERRORS.REQUEST_CANCELLED.err());
+    else if (sent()) resolve({ ok: false, errors: [SENT_OUTCOME_PENDING] });
+    else if (codeElsewhere()) resolve({ ok: false, errors: [SEND_PENDING] });
+    else {
+      callers.abandon(signal.reason);
+      reject(notSent(signal));
+    }
+  };
+  if (signal.aborted) {
+    // The first caller's submission was given up as it was made (Callers.add); a joiner is
+    // answered at once, not when the others stop waiting.
+    return callers.count === 1 ? outcome : new Promise(leaving);
+  }
   return new Promise<ConnectAppAuthorizationResult>((resolve, reject) => {
-    const untrack = whenAborted(signal, (reason) => {
-      if (callers.count === 1) return;
-      if (cancelledByCaller(signal)) reject(ERRORS.REQUEST_CANCELLED.err());
-      else if (sent()) resolve({ ok: false, errors: [SENT_OUTCOME_PENDING] });
-      else if (codeElsewhere()) resolve({ ok: false, errors: [SEND_PENDING] });
-      else {
-        callers.abandon(reason);
-        reject(notSent(signal));
-      }
+    const untrack = whenAborted(signal, () => {
+      if (callers.count > 1) leaving(resolve, reject);
     });
     outcome.then(
       (result) => {
@@ -272,6 +280,16 @@ const SEND_PENDING: ConnectFailure = {
   field: null,
 };
 
+/** A submission of a code already sent, or being sent, over the attempts limit: its status is not read. */
+const LIMITED_AFTER_SEND: ConnectFailure = {
+  code: 'OUTCOME_UNKNOWN',
+  message:
+    'This code was already sent to AppFabric, or is being sent, and there were too many connect attempts for this ' +
+    "authorization in the last minute to read its status now. Do not send it again: read the authorization's " +
+    'status later, or start the authorization flow again to get a fresh code.',
+  field: null,
+};
+
 const ALREADY_SENT: ConnectFailure = {
   code: 'INVALID_INPUT',
   message:
@@ -373,12 +391,25 @@ export function connectOnce(
    */
   const sent = new Map<string, { expires: number; sentAt: number }>();
   const nowS = () => Math.floor(now() / 1000);
+  /** Codes forgotten before their time since the last warning, and when that was (`now`, ms). */
+  const early = { forgotten: 0, warnedAt: -Infinity };
   const remember = (key: string, sentAt: number) => {
     const at = nowS();
     // Every entry lives as long, so the map's order is their expiry's: the expired are first.
     for (const [oldest, { expires }] of sent) {
       if (expires > at && sent.size < MAX_REMEMBERED_CODES) break;
+      if (expires > at) early.forgotten += 1;
       sent.delete(oldest);
+    }
+    if (early.forgotten > 0 && now() - early.warnedAt >= 60_000) {
+      // A code forgotten early may be sent again: at this rate the memory is shorter than a code
+      // lives. At most once a minute, with the count since the last line.
+      log?.warn(
+        { forgotten: early.forgotten, remembered: MAX_REMEMBERED_CODES },
+        'connect: codes forgotten before CODE_MEMORY_MS (more codes sent than the memory holds)',
+      );
+      early.forgotten = 0;
+      early.warnedAt = now();
     }
     sent.delete(key);
     sent.set(key, { expires: at + CODE_MEMORY_MS / 1000, sentAt });
@@ -470,14 +501,20 @@ export function connectOnce(
         return forCaller(shared.outcome, options?.signal, shared);
       }
       const authorization = authorizationKey(input);
+      const remembered = input.authRequest ? memoryKey(input, input.authRequest.code) : undefined;
       if (!attempts.take(authorization)) {
+        // "Nothing was sent, retry later" invites the same code again, through another replica
+        // too: not for a code this process has sent or may still send (a repeat, or the same code
+        // with another redirect URI), which is answered without its status being read.
+        if (remembered !== undefined && (sentAtOf(remembered) !== undefined || unsettled.has(remembered))) {
+          return Promise.resolve({ ok: false, errors: [LIMITED_AFTER_SEND] });
+        }
         return Promise.reject(
           ERRORS.REQUEST_LIMIT_EXCEEDED.err(
             'Too many connect attempts for this app authorization in the last minute; nothing was sent. Retry later.',
           ),
         );
       }
-      const remembered = input.authRequest ? memoryKey(input, input.authRequest.code) : undefined;
       const sentBefore = remembered === undefined ? undefined : sentAtOf(remembered);
       if (sentBefore !== undefined) return answerRepeat(input, options, sentBefore);
       const callers = new Callers();
@@ -514,6 +551,15 @@ export function connectOnce(
           return checkOutcome(input, sendOptions, result, sentAt);
         });
       };
+      // A port (or clock) that throws at once is a rejection like any other: the chain below, and
+      // its bookkeeping, always form.
+      const sendNow = () => {
+        try {
+          return send();
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+      };
       const outcome = (
         previous
           ? settledOrAborted(previous, signal).then(() => {
@@ -529,7 +575,7 @@ export function connectOnce(
               }
               return send();
             })
-          : send()
+          : sendNow()
       )
         .then(
           (result) => {

@@ -45,6 +45,28 @@ const input = (code: string): ConnectAppAuthorizationInput => ({
 });
 
 describe('connectOnce: the memory of codes sent', () => {
+  it('warns, at most once a minute, when codes are forgotten before their time', async () => {
+    let now = 1_000_000;
+    const warnings: unknown[] = [];
+    const { port } = countingPort();
+    const once = connectOnce(port, {
+      now: () => now,
+      attemptsPerMinute: 0,
+      log: { warn: (fields: unknown) => warnings.push(fields) } as never,
+    });
+    for (let i = 0; i < 10_000; i += 1) await once.connectAppAuthorization(input(`c${i}`));
+    expect(warnings).toEqual([]);
+    for (let i = 10_000; i < 10_005; i += 1) await once.connectAppAuthorization(input(`c${i}`));
+    expect(warnings).toEqual([{ forgotten: 1, remembered: 10_000 }]);
+    now += 60_000;
+    await once.connectAppAuthorization(input('c10005'));
+    // Those forgotten since are counted in the next line, a minute on.
+    expect(warnings).toEqual([
+      { forgotten: 1, remembered: 10_000 },
+      { forgotten: 5, remembered: 10_000 },
+    ]);
+  });
+
   it('forgets a code after CODE_MEMORY_MS', async () => {
     let now = 1_000_000;
     const { port, counts } = countingPort();
@@ -81,6 +103,38 @@ describe('connectOnce: the memory of codes sent', () => {
 });
 
 describe('connectOnce: attempts per authorization', () => {
+  it('answers a code already sent, or being sent, over the limit OUTCOME_UNKNOWN, never "nothing was sent"', async () => {
+    const { port, counts } = countingPort();
+    const release = Promise.withResolvers<void>();
+    const once = connectOnce(
+      {
+        ...port,
+        connectAppAuthorization: async (input, options) => {
+          if (input.authRequest?.code === 'slow') await release.promise;
+          return port.connectAppAuthorization(input, options);
+        },
+      },
+      { attemptsPerMinute: 2 },
+    );
+    await once.connectAppAuthorization(input('sent'));
+    const slow = once.connectAppAuthorization(input('slow'));
+    const unknown = { ok: false, errors: [expect.objectContaining({ code: 'OUTCOME_UNKNOWN' })] };
+    // The bucket is empty: the code sent, and the one being sent with another redirect URI.
+    expect(await once.connectAppAuthorization(input('sent'))).toEqual(unknown);
+    const otherRedirect = {
+      ...input('slow'),
+      authRequest: { redirectUri: 'https://app.example.com/other', code: 'slow' },
+    };
+    expect(await once.connectAppAuthorization(otherRedirect)).toEqual(unknown);
+    // A code never sent is refused as not sent.
+    await expect(once.connectAppAuthorization(input('fresh'))).rejects.toMatchObject({
+      extensions: { code: 'REQUEST_LIMIT_EXCEEDED' },
+    });
+    release.resolve();
+    await slow;
+    expect(counts).toEqual({ sends: 2, gets: 0 });
+  });
+
   it('refuses attempts over the limit before sending, and allows them again as the bucket refills', async () => {
     let now = 1_000_000;
     const { port, counts } = countingPort();
@@ -458,6 +512,39 @@ describe('connectOnce: a caller leaving while the shared send waits for an upstr
     // Answered from the memory, not sent again (the fake's authorization was updated before the send).
     expect(await answers[1]).toMatchObject({ ok: false, errors: [{ code: 'INVALID_INPUT' }] });
     expect(sends.sent).toEqual(['c1', 'c0']);
+  });
+
+  it('answers a caller that joins with its deadline already passed at once', async () => {
+    const { port, release } = slowSends();
+    const { port: guarded, free } = oneSlotHeld(port);
+    const once = connectOnce(guarded, { attemptsPerMinute: 0 });
+    const waiting = once.connectAppAuthorization(input('c1'), { signal: new AbortController().signal });
+    const late = once.connectAppAuthorization(input('c1'), { signal: AbortSignal.abort(deadlineExceeded()) });
+    expect(await within(late)).toMatchObject({ rejected: { extensions: { code: 'UPSTREAM_TIMEOUT' } } });
+    expect(await within(waiting)).toMatchObject({ rejected: { extensions: { code: 'UPSTREAM_TIMEOUT' } } });
+    release();
+    await free();
+  });
+
+  it('takes a port that throws at once as a failure, and sends the code when it is tried again', async () => {
+    const { port, counts } = countingPort();
+    let throws = true;
+    const once = connectOnce(
+      {
+        ...port,
+        connectAppAuthorization: (input, options) => {
+          if (throws) throw ERRORS.UPSTREAM_UNAVAILABLE.err();
+          return port.connectAppAuthorization(input, options);
+        },
+      },
+      { attemptsPerMinute: 0 },
+    );
+    await expect(once.connectAppAuthorization(input('c1'))).rejects.toMatchObject({
+      extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
+    throws = false;
+    expect(await once.connectAppAuthorization(input('c1'))).toMatchObject({ ok: true });
+    expect(counts.sends).toBe(1);
   });
 
   it('is told OUTCOME_UNKNOWN once the call has its slot', async () => {
