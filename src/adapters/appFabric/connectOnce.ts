@@ -87,9 +87,9 @@ export function submissionKey(input: ConnectAppAuthorizationInput): string {
 }
 
 /**
- * A code's key in the memory of codes sent: 132 bits (22 base64url characters) of the SHA-256 of its authorization and the
- * code, without the redirect URI, so that the same code with another redirect URI is not sent again
- * either (a provider may void a code after one failed exchange).
+ * A code's key in the memory of codes sent: 132 bits (22 base64url characters) of the SHA-256 of
+ * its authorization and the code, without the redirect URI, so that the same code with another
+ * redirect URI is not sent again either (a provider may void a code after one failed exchange).
  */
 const memoryKey = (input: ConnectAppAuthorizationInput, code: string) =>
   createHash('sha256').update(authorizationKey(input)).update('\n').update(code).digest('base64url').slice(0, 22);
@@ -584,7 +584,7 @@ export function connectOnce(
           },
           (error: unknown) => {
             // Not processed here; but a client told so may send the code again, which another
-            // submission of it in flight may still send (a client that left is answered nothing).
+            // submission of it has sent or may still send (a client that left is answered nothing).
             if (cancelledByCaller(signal) || !codeElsewhere()) throw error;
             return { ok: false as const, errors: [SEND_PENDING] };
           },
