@@ -22,6 +22,20 @@ beforeEach(() => {
   t.resetCalls();
 });
 
+/** The server's `upstream_requests_total` for an AppFabric operation and outcome (0 before any). */
+async function upstreamRequests(origin: string, operation: string, outcome: string): Promise<number> {
+  const metrics = await (await fetch(`${origin}/metrics`)).text();
+  const line = metrics
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('upstream_requests_total{') &&
+        l.includes(`operation="${operation}"`) &&
+        l.includes(`outcome="${outcome}"`),
+    );
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
+
 const MUTATION = `mutation Connect($input: ConnectAppAuthorizationInput!) {
   connectAppAuthorization(input: $input) {
     appAuthorization { arn status tenant { tenantDisplayName } }
@@ -314,18 +328,7 @@ describe('connectAppAuthorization', () => {
   });
 
   it("counts the status check as an upstream call: in the request's log line, its call budget and metrics", async () => {
-    const checks = async () => {
-      const metrics = await (await fetch(`${t.origin}/metrics`)).text();
-      const line = metrics
-        .split('\n')
-        .find(
-          (l) =>
-            l.startsWith('upstream_requests_total{') &&
-            l.includes('operation="GetAppAuthorization"') &&
-            l.includes('outcome="ok"'),
-        );
-      return Number(line?.split(' ').at(-1) ?? 0);
-    };
+    const checks = () => upstreamRequests(t.origin, 'GetAppAuthorization', 'ok');
     const before = await checks();
     sim.inject('ConnectAppAuthorization', USED_THEN_500);
     const { payload } = await connect(newCode(), 'SLACK', { 'x-request-id': 'connect-check-counted' });
@@ -794,18 +797,7 @@ describe('connectAppAuthorization failures that are answered as OUTCOME_UNKNOWN'
             authRequest: { redirectUri: 'https://app.example.com/oauth/callback', code: newCode() },
           },
         });
-      const count = async (operation: string, outcome: string) => {
-        const metrics = await (await fetch(`${own.origin}/metrics`)).text();
-        const line = metrics
-          .split('\n')
-          .find(
-            (l) =>
-              l.startsWith('upstream_requests_total{') &&
-              l.includes(`operation="${operation}"`) &&
-              l.includes(`outcome="${outcome}"`),
-          );
-        return Number(line?.split(' ').at(-1) ?? 0);
-      };
+      const count = (operation: string, outcome: string) => upstreamRequests(own.origin, operation, outcome);
       // The send fails after AppFabric used the code; the check finds it connected. The answer is
       // a success, and the send still counts as AppFabric's failure.
       aws.inject('ConnectAppAuthorization', USED_THEN_500);
