@@ -541,6 +541,8 @@ export function connectOnce(
       };
       const send = () => {
         sentAt = wallClock();
+        // `queued` for the send alone: the status check after it, which may wait for a slot too,
+        // must not make a code that went out look unsent.
         return port.connectAppAuthorization(input, { ...sendOptions, queued }).then((result) => {
           if (!isOutcomeUnknown(result)) return result;
           // The adapter's own time of the send, after any wait for a limiter slot.
